@@ -1,0 +1,7 @@
+"""``python -m pathways``: see pathways.cli."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

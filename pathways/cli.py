@@ -1,0 +1,113 @@
+"""The command line: ``python -m pathways validate | evaluate | render``; the only place errors become text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .errors import AnswerError, PathwayError, ValidationFailed
+from .evaluate import evaluate
+from .export import to_markdown
+from .load import available_pathways, load_pathway, resolve_pathway
+from .render import RENDER_FORMATS, render, to_dot
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def _parse_answers(pairs: Sequence[str]) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise _UsageError(f"--answer expects KEY=VALUE, got {pair!r}")
+        answers[key.strip()] = value.strip()
+    return answers
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    files = args.files or [str(p) for p in available_pathways().values()]
+    failed = False
+    for file in files:
+        try:
+            pathway = load_pathway(file)
+        except ValidationFailed as exc:
+            failed = True
+            for error in exc.errors:
+                print(error.format(), file=sys.stdout)
+        else:
+            print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace):
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    return pathway, evaluate(pathway, _parse_answers(args.answer))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    _, result = _evaluate(args)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(to_markdown(result))
+    return EXIT_OK
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    pathway, result = _evaluate(args)
+    data = render(to_dot(pathway, result if args.answer else None, full=args.full), args.format)
+    Path(args.output).write_bytes(data)
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pathways", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    validate = sub.add_parser("validate", help="check pathway files (default: every shipped pathway)")
+    validate.add_argument("files", nargs="*", metavar="FILE")
+    validate.set_defaults(run=_cmd_validate)
+    for name, helptext in (("evaluate", "show what the pathway documents for some answers"),
+                           ("render", "draw the tree, the path for the answers highlighted")):
+        cmd = sub.add_parser(name, help=helptext)
+        cmd.add_argument("--answer", "-a", action="append", default=[], metavar="KEY=VALUE")
+        cmd.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
+                         help="a shipped pathway id or a pathway file (default: relapsed-all)")
+        if name == "evaluate":
+            cmd.add_argument("--format", "-f", choices=("json", "text"), default="json")
+            cmd.set_defaults(run=_cmd_evaluate)
+        else:
+            cmd.add_argument("--format", "-f", choices=RENDER_FORMATS, required=True)
+            cmd.add_argument("--output", "-o", required=True, metavar="FILE")
+            cmd.add_argument("--full", action="store_true", help="draw every node even for a large tree")
+            cmd.set_defaults(run=_cmd_render)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 1 invalid content, 2 bad input or usage)."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(error.format(), file=sys.stderr)
+        return EXIT_INVALID
+    except (AnswerError, _UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PathwayError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

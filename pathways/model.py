@@ -1,0 +1,212 @@
+"""The typed content model of a pathway file (pydantic); shape and types only, graph rules live in validate."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "Basis",
+    "Statement",
+    "Option",
+    "Question",
+    "Category",
+    "QuestionNode",
+    "Treatment",
+    "OutcomeNode",
+    "Node",
+    "Tree",
+    "Figure",
+    "OutlookNote",
+    "Outlook",
+    "ReferenceItem",
+    "ReferenceSection",
+    "Source",
+    "Metadata",
+    "PathwayContent",
+]
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class _Model(BaseModel):
+    """Common settings: unknown keys rejected, types strict, values immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Basis(_Model):
+    """Where a statement comes from: a source id, a section of it, and who the source reports."""
+
+    source: Id
+    section: Id
+    reported_by: Label | None = None
+
+
+class Statement(_Model):
+    """A clinical statement in our own words, with its basis or an editorial-assumption reason."""
+
+    text: Text
+    basis: list[Basis] = []
+    editorial: Text | None = None
+
+    @model_validator(mode="after")
+    def _has_basis_or_editorial(self) -> "Statement":
+        if not self.basis and not self.editorial:
+            raise ValueError(
+                "clinical statement has neither a basis nor an editorial flag "
+                "(add 'basis: [{source, section}]' or 'editorial: <reason>')"
+            )
+        return self
+
+    @property
+    def is_editorial(self) -> bool:
+        """True when the statement is (partly) an editorial assumption, not the source's."""
+        return self.editorial is not None
+
+
+class Option(_Model):
+    """One answer to a question."""
+
+    id: Id
+    label: Label
+    help: Statement | None = None
+
+
+class Question(_Model):
+    """A question the user answers; ``tree`` questions steer the tree, ``outlook`` ones only notes."""
+
+    id: Id
+    role: Literal["tree", "outlook"] = "tree"
+    prompt: Label
+    short_label: Label
+    help: Statement | None = None
+    why: Statement
+    options: Annotated[list[Option], Field(min_length=2)]
+
+
+class Category(_Model):
+    """A treatment category from the fixed vocabulary, with its label and what it is."""
+
+    id: Id
+    label: Label
+    group: Literal["main", "cns_directed"]
+    description: Statement
+
+
+class QuestionNode(_Model):
+    """A decision point: the answer to ``question`` picks the next node."""
+
+    id: Id
+    kind: Literal["question"]
+    question: Id
+    branches: dict[str, Id]
+
+
+class Treatment(_Model):
+    """A category documented for an outcome, and why it appears there."""
+
+    category: Id
+    explanation: Statement
+
+
+class OutcomeNode(_Model):
+    """A leaf: the treatment categories the source documents for the situation."""
+
+    id: Id
+    kind: Literal["outcome"]
+    title: Label
+    short_title: Label
+    summary: Statement
+    treatments: list[Treatment]
+    notes: list[Statement] = []
+
+
+Node = Annotated[Union[QuestionNode, OutcomeNode], Field(discriminator="kind")]
+
+
+class Tree(_Model):
+    """The decision tree: a root node id and the nodes."""
+
+    root: Id
+    nodes: Annotated[list[Node], Field(min_length=1)]
+
+
+class Figure(_Model):
+    """A figure the source gives, kept exactly as displayed (e.g. 'about 50%')."""
+
+    label: Label
+    value: float | int
+    display: Label
+    applies_when: dict[str, list[str]] = {}
+
+
+class OutlookNote(Statement):
+    """An outlook statement shown when its conditions match the answers."""
+
+    id: Id
+    title: Label
+    applies_when: dict[str, list[str]] = {}
+    figures: list[Figure] = []
+
+
+class Outlook(_Model):
+    """What the outlook depends on, and the notes that apply to particular answers."""
+
+    depends_on: Statement
+    notes: list[OutlookNote]
+
+
+class ReferenceItem(Statement):
+    """An entry in a reference section (a risk factor, a test, a term)."""
+
+    term: Label | None = None
+
+
+class ReferenceSection(_Model):
+    """A reference section shown beside the outcome (risk factors, tests, remission, glossary)."""
+
+    id: Id
+    title: Label
+    intro: Statement | None = None
+    items: Annotated[list[ReferenceItem], Field(min_length=1)]
+
+
+class Source(_Model):
+    """A reference work the content cites, with the section names used to cite it."""
+
+    id: Id
+    title: Label
+    description: Text
+    sections: Annotated[list[Id], Field(min_length=1)]
+
+
+class Metadata(_Model):
+    """Who the pathway is for, its version, review date and disclaimer."""
+
+    id: Id
+    title: Label
+    version: Label
+    last_reviewed: datetime.date
+    intended_use: Text
+    audience: Text
+    population: Text
+    disclaimer: Text
+    editorial_policy: Text
+
+
+class PathwayContent(_Model):
+    """A whole pathway file."""
+
+    schema_version: Literal[1]
+    metadata: Metadata
+    sources: Annotated[list[Source], Field(min_length=1)]
+    categories: Annotated[list[Category], Field(min_length=1)]
+    questions: Annotated[list[Question], Field(min_length=1)]
+    tree: Tree
+    outlook: Outlook
+    reference: list[ReferenceSection]

@@ -1,0 +1,122 @@
+"""Rendering the tree as Graphviz DOT, the chosen path marked by weight, style and labels (not colour alone)."""
+
+from __future__ import annotations
+
+import graphviz
+
+from .errors import PathwayError
+from .evaluate import Result
+from .load import Pathway
+from .model import OutcomeNode, QuestionNode
+
+__all__ = ["to_dot", "render", "RENDER_FORMATS", "FOCUS_THRESHOLD", "RenderError"]
+
+#: Output formats ``render`` can produce through the ``dot`` binary.
+RENDER_FORMATS = ("dot", "svg", "png")
+#: Trees with more nodes than this are drawn as the neighbourhood of the path unless ``full=True``.
+FOCUS_THRESHOLD = 60
+
+_FONT = "Helvetica"
+_ON = {"penwidth": "3", "color": "black", "fontcolor": "black", "fillcolor": "#dbe9f6"}
+_OFF = {"penwidth": "1", "color": "gray65", "fontcolor": "gray40", "fillcolor": "white"}
+_NEUTRAL = {"penwidth": "1.4", "color": "gray25", "fontcolor": "black", "fillcolor": "white"}
+
+
+class RenderError(PathwayError):
+    """The ``dot`` binary is missing or failed."""
+
+
+def _outcome_label(pathway: Pathway, node: OutcomeNode, on_path: bool) -> str:
+    head = ("✔ " if on_path else "") + node.short_title
+    cats = "".join(f"• {pathway.categories[t.category].label}\\l" for t in node.treatments)
+    return f"{head}\\n{cats}"
+
+
+def _visible_nodes(pathway: Pathway, result: Result | None, full: bool) -> set[str] | None:
+    """None means all nodes; otherwise the path and the nodes one step off it."""
+    if full or len(pathway.nodes) <= FOCUS_THRESHOLD:
+        return None
+    path = list(result.path_node_ids) if result else [pathway.content.tree.root]
+    visible = set(path)
+    for ident in path:
+        node = pathway.nodes[ident]
+        if isinstance(node, QuestionNode):
+            visible.update(node.branches.values())
+    return visible
+
+
+def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False) -> str:
+    """DOT source of the tree; with a result, its path is bold and labelled and the rest dimmed."""
+    graph = graphviz.Digraph(pathway.id)
+    graph.attr(rankdir="LR", nodesep="0.25", ranksep="0.45", fontname=_FONT, tooltip=pathway.content.metadata.title)
+    graph.attr("node", fontname=_FONT, fontsize="11", style="rounded,filled", shape="box")
+    graph.attr("edge", fontname=_FONT, fontsize="10", arrowsize="0.7")
+    on_path = set(result.path_node_ids) if result else set()
+    chosen = {(s.node_id, s.option_id) for s in result.path} if result else set()
+    next_id = result.next_node_id if result else None
+    answered = bool(result and result.path)
+    visible = _visible_nodes(pathway, result, full)
+    hidden = 0
+    for node in pathway.content.tree.nodes:
+        if visible is not None and node.id not in visible:
+            hidden += 1
+            continue
+        style = _ON if node.id in on_path else (_OFF if answered else _NEUTRAL)
+        attrs = dict(style)
+        if isinstance(node, QuestionNode):
+            question = pathway.questions[node.question]
+            label = question.short_label
+            if node.id == next_id:
+                label = f"▶ NEXT: {label}"
+                attrs.update(style="rounded,filled,bold,dashed", penwidth="3", color="black", fontcolor="black")
+            graph.node(node.id, label=label, tooltip=question.prompt, **attrs, **{"class": _css(node.id, on_path, next_id)})
+        else:
+            attrs["shape"] = "note"
+            attrs["style"] = "filled"
+            if node.id in on_path:
+                attrs["peripheries"] = "2"
+            label = _outcome_label(pathway, node, node.id in on_path)
+            graph.node(node.id, label=label, tooltip=node.title, **attrs, **{"class": _css(node.id, on_path, next_id)})
+    for node in pathway.content.tree.nodes:
+        if not isinstance(node, QuestionNode) or (visible is not None and node.id not in visible):
+            continue
+        question = pathway.questions[node.question]
+        labels = {o.id: o.label for o in question.options}
+        for option, target in node.branches.items():
+            if visible is not None and target not in visible:
+                continue
+            taken = (node.id, option) in chosen
+            if taken:
+                graph.edge(node.id, target, label=f"✔ {labels[option]}", penwidth="3.5", style="bold",
+                           color="black", fontcolor="black", fontname=f"{_FONT}-Bold", **{"class": "edge-chosen"})
+            elif answered and node.id in on_path:
+                graph.edge(node.id, target, label=labels[option], style="dashed", color="gray60",
+                           fontcolor="gray40", **{"class": "edge-not-taken"})
+            else:
+                graph.edge(node.id, target, label=labels[option], style="dashed" if answered else "solid",
+                           color="gray60" if answered else "gray30", fontcolor="gray40" if answered else "black",
+                           **{"class": "edge-other"})
+    if hidden:
+        graph.node("_hidden", label=f"{hidden} more nodes not shown\\n(ask for the full tree)", shape="plaintext",
+                   fontcolor="gray40", style="")
+    return graph.source
+
+
+def _css(node_id: str, on_path: set[str], next_id: str | None) -> str:
+    if node_id == next_id:
+        return "node-next"
+    return "node-on-path" if node_id in on_path else "node-other"
+
+
+def render(dot_source: str, fmt: str) -> bytes:
+    """DOT, SVG or PNG bytes; SVG and PNG go through the ``dot`` binary."""
+    if fmt not in RENDER_FORMATS:
+        raise RenderError(f"unknown format: {fmt!r} (must be one of {list(RENDER_FORMATS)})")
+    if fmt == "dot":
+        return dot_source.encode("utf-8")
+    try:
+        return graphviz.Source(dot_source).pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise RenderError("Graphviz 'dot' was not found; install it (Debian: apt-get install graphviz)") from None
+    except graphviz.CalledProcessError as exc:
+        raise RenderError(f"Graphviz 'dot' failed: {exc.stderr.decode(errors='replace')[:300]}") from None

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: install what the tests need (once), then run every test (unit, app, browser).
+# Extra arguments go to pytest, e.g. scripts/test.sh -k deep_link
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+ensure_test_tools
+cd "$ROOT"
+"$VENV/bin/python" -m pathways validate
+exec "$VENV/bin/python" -m pytest "$@"
