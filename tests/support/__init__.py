@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: starting real servers on loopback."""
