@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .cases import cases_path_for, run_cases
 from .errors import AnswerError, PathwayError, ValidationFailed
 from .evaluate import evaluate
 from .export import to_markdown
@@ -44,8 +45,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for error in exc.errors:
                 print(error.format(), file=sys.stdout)
         else:
-            print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
+            case_errors = _case_errors(pathway, file)
+            for error in case_errors:
+                print(error.format(), file=sys.stdout)
+            failed = failed or bool(case_errors)
+            if not case_errors:
+                print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _case_errors(pathway, file: str) -> list:
+    """Failures of the reviewable cases beside the pathway file, if it has any."""
+    cases = cases_path_for(file)
+    if not cases.exists():
+        return []
+    try:
+        return run_cases(pathway, cases)
+    except ValidationFailed as exc:
+        return exc.errors
 
 
 def _evaluate(args: argparse.Namespace):

@@ -133,7 +133,8 @@ def load_pathway_text(text: str, file: str = "<text>") -> Pathway:
         raise ValidationFailed([ContentError(file, exc.line, exc.message, hint=exc.hint)]) from None
     if not isinstance(raw, LineDict):
         raise ValidationFailed(
-            [ContentError(file, 1, "a pathway file must be a YAML mapping", hint="start with 'schema_version: 1'")]
+            [ContentError(file, getattr(raw, "line", 1), f"a pathway file must be a YAML mapping, found {type(raw).__name__}",
+                          hint="start with 'schema_version: 1'")]
         )
     try:
         content = PathwayContent.model_validate(raw)
@@ -178,16 +179,23 @@ def _from_pydantic(err: Any, raw: Any, file: str) -> ContentError:
         hint = "remove it or fix its spelling"
     elif kind == "missing":
         message = f"missing required key '{loc[-1]}'"
+        hint = "add it (every field is described in docs/content-format.md)"
     elif kind.endswith("_type") or kind == "model_type" or kind == "model_attributes_type":
         message = f"{message}, found {_describe(found)}"
         if kind == "string_type":
             hint = "put the value in quotes to make it text"
     elif kind == "string_pattern_mismatch":
         message = f"invalid id {found!r}: ids use lowercase letters, digits, '_' and '-'"
+        hint = "for example 'child_cns'"
     elif kind == "literal_error":
         message = f"{message}, found {found!r}"
+        hint = "use one of the allowed values"
+    elif kind.startswith("union_tag"):
+        hint = "set 'kind' to 'question' or 'outcome'"
+        loc = loc + ("kind",)
     elif kind == "value_error":
         hint = "every clinical statement needs its basis or an editorial flag"
+    hint = hint or "see docs/content-format.md for what this field takes"
     return ContentError(
         file=file, line=line_of(raw, loc), message=message, node=_node_id(raw, loc), field=dotted(loc), hint=hint
     )

@@ -81,6 +81,7 @@ class _Checker:
                 self.report(
                     ("reference", index, "id"),
                     f"unknown reference section: '{section.id}' (must be one of {list(REFERENCE_SECTION_IDS)})",
+                    "rename the section to one of the allowed ids",
                 )
         for missing in [s for s in REFERENCE_SECTION_IDS if s not in present]:
             self.report(("reference",), f"missing reference section '{missing}'", "add it under 'reference:'")
@@ -106,6 +107,7 @@ class _Checker:
                 loc + ("section",),
                 f"unknown section '{basis.section}' of source '{basis.source}' "
                 f"(must be one of {sorted(sources[basis.source])})",
+                "use a section name declared for the source under 'sources:'",
                 node=node,
             )
 
@@ -129,6 +131,7 @@ class _Checker:
             self.report(
                 loc + ("question",),
                 f"unknown question: '{node.question}' (must be one of {sorted(questions)})",
+                "declare the question under 'questions:' or fix the id",
                 node=node.id,
             )
             return
@@ -145,6 +148,7 @@ class _Checker:
                 self.report(
                     loc + ("branches", option),
                     f"branch for unknown option '{option}' of question '{question.id}' (must be one of {options})",
+                    "remove the branch or add the option to the question",
                     node=node.id,
                 )
             if target not in node_ids:
@@ -177,12 +181,16 @@ class _Checker:
                 self.report(
                     loc + ("treatments", ti, "category"),
                     f"unknown category: '{treatment.category}' (must be one of {allowed})",
+                    "declare the category under 'categories:' (ids come from the fixed vocabulary)",
                     node=node.id,
                 )
         counts = Counter(t.category for t in node.treatments)
         for category, count in counts.items():
             if count > 1:
-                self.report(loc + ("treatments",), f"category '{category}' listed {count} times", node=node.id)
+                self.report(
+                    loc + ("treatments",), f"category '{category}' listed {count} times", "list each category once",
+                    node=node.id,
+                )
 
     def conditions_resolve(self) -> None:
         questions = {q.id: [o.id for o in q.options] for q in self.content.questions}
@@ -196,12 +204,16 @@ class _Checker:
     def _conditions(self, loc: Loc, conditions: dict[str, list[str]], questions: dict[str, list[str]]) -> None:
         for key, values in conditions.items():
             if key not in questions:
-                self.report(loc + (key,), f"unknown question: '{key}' (must be one of {sorted(questions)})")
+                self.report(
+                    loc + (key,), f"unknown question: '{key}' (must be one of {sorted(questions)})",
+                    "conditions name question ids from 'questions:'",
+                )
                 continue
             for value in values:
                 if value not in questions[key]:
                     self.report(
-                        loc + (key,), f"unknown option '{value}' for question '{key}' (must be one of {questions[key]})"
+                        loc + (key,), f"unknown option '{value}' for question '{key}' (must be one of {questions[key]})",
+                        "conditions name option ids of that question",
                     )
 
     # ---- tree shape --------------------------------------------------------------------------

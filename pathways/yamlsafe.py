@@ -102,17 +102,28 @@ def parse_yaml(text: str) -> Any:
             return loader.get_single_data()
         finally:
             loader.dispose()
-    except YamlProblem:
+    except YamlProblem as exc:
+        if exc.message.startswith("YAML anchors"):
+            exc.line = _first_alias_line(text) or exc.line
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = exc.context_mark or exc.problem_mark  # where the construct began, else where it broke
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem_mark is not None and exc.problem_mark is not mark:
+            problem = f"{problem} ({exc.context}, noticed at line {exc.problem_mark.line + 1})"
         raise YamlProblem(line, f"invalid YAML: {problem}", "check indentation, colons and quotes") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"invalid YAML: {exc}", "check the file is a single YAML document") from None
     except RecursionError:
         raise YamlProblem(None, "YAML nesting is too deep", "flatten the structure") from None
+
+
+def _first_alias_line(text: str) -> int | None:
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark.line + 1
+    return None
 
 
 def line_of(data: Any, loc: tuple) -> int | None:
