@@ -1,6 +1,6 @@
 """Relapsed-ALL treatment-pathway explorer: load, validate, evaluate and render declarative pathways."""
 
-from .errors import AnswerError, ContentError, PathwayError, ValidationFailed
+from .errors import AnswerError, ContentError, PathwayError, UnknownPathway, ValidationFailed
 from .load import (
     CONTENT_DIR,
     DEFAULT_PATHWAY_ID,
@@ -17,6 +17,7 @@ __all__ = [
     "ContentError",
     "PathwayError",
     "ValidationFailed",
+    "UnknownPathway",
     "CONTENT_DIR",
     "DEFAULT_PATHWAY_ID",
     "Pathway",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PathwayError", "ContentError", "ValidationFailed", "AnswerError", "dotted"]
+__all__ = ["PathwayError", "ContentError", "ValidationFailed", "AnswerError", "UnknownPathway", "dotted"]
 
 
 class PathwayError(Exception):
@@ -47,6 +47,14 @@ class ValidationFailed(PathwayError):
         head = self.errors[0].format() if self.errors else "unknown problem"
         more = f" (and {count - 1} more)" if count > 1 else ""
         super().__init__(f"pathway content is invalid: {head}{more}")
+
+
+class UnknownPathway(PathwayError):
+    """A pathway reference is neither a shipped pathway id nor a YAML file."""
+
+    def __init__(self, ref: str, shipped: list[str]):
+        self.ref = ref
+        super().__init__(f"unknown pathway: {ref!r} (must be one of {shipped} or a .yaml file)")
 
 
 class AnswerError(PathwayError):

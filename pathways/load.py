@@ -9,7 +9,7 @@ from typing import Any
 
 import pydantic
 
-from .errors import ContentError, ValidationFailed, dotted
+from .errors import ContentError, UnknownPathway, ValidationFailed, dotted
 from .model import Category, Node, OutcomeNode, PathwayContent, Question, QuestionNode
 from .validate import check_rules
 from .vocabulary import NODE_KINDS
@@ -93,9 +93,7 @@ def resolve_pathway(ref: str | None) -> Path:
     path = Path(ref)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return path
-    raise ValidationFailed(
-        [ContentError(ref, None, f"unknown pathway: '{ref}' (must be one of {sorted(shipped)} or a .yaml file)")]
-    )
+    raise UnknownPathway(ref, sorted(shipped))
 
 
 def load_pathway(path: str | Path) -> Pathway:

@@ -1,0 +1,113 @@
+"""Content fidelity: figures exact, wording our own, every basis and assumption visible in the content."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pathways import available_pathways, load_pathway, resolve_pathway
+from pathways.validate import _statements
+
+ROOT = Path(__file__).parents[1]
+SOURCE = ROOT.parent / "shared" / "source" / "relapsed-all-overview.txt"
+PATHWAY = load_pathway(resolve_pathway(None))
+COPY_WINDOW = 9  # this many consecutive words shared with the source count as a copied sentence
+
+
+def source_text() -> str:
+    assert SOURCE.exists(), f"the reference source is expected at {SOURCE} (shared/ beside the repository)"
+    return SOURCE.read_text(encoding="utf-8")
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+(?:[-–'’][a-z0-9]+)*", text.lower())
+
+
+def all_texts() -> list[tuple[str, str]]:
+    texts = [(".".join(map(str, loc)), s.text) for loc, s in _statements(PATHWAY.content)]
+    for loc, s in _statements(PATHWAY.content):
+        texts += [(".".join(map(str, loc)) + ".editorial", s.editorial)] if s.editorial else []
+    return texts
+
+
+def test_every_figure_is_quoted_exactly_as_the_source_gives_it():
+    source = source_text()
+    figures = [f.display for n in PATHWAY.content.outlook.notes for f in n.figures]
+    assert figures, "the shipped pathway should chart the outlook figures"
+    for display in figures:
+        assert display in source, display
+    for note in PATHWAY.content.outlook.notes:
+        for figure in note.figures:
+            assert f"{figure.value:g}" in figure.display
+
+
+def test_every_percentage_and_year_span_in_the_content_appears_in_the_source():
+    """Numbers in statements resting on the source are the source's (editorial ones are our own, and marked)."""
+    source = source_text()
+    for loc, statement in _statements(PATHWAY.content):
+        if statement.is_editorial:
+            continue
+        where, text = ".".join(map(str, loc)), statement.text
+        for number in re.findall(r"\d+(?:\.\d+)?(?:–\d+)?%|\d+ years?|\d+ months", text):
+            assert number in source, f"{where}: {number!r} is not in the source"
+
+
+def test_no_sentence_is_copied_from_the_source():
+    source = words(source_text())
+    windows = {tuple(source[i:i + COPY_WINDOW]) for i in range(len(source) - COPY_WINDOW + 1)}
+    for where, text in all_texts():
+        ours = words(text)
+        for i in range(len(ours) - COPY_WINDOW + 1):
+            assert tuple(ours[i:i + COPY_WINDOW]) not in windows, f"{where} copies: {' '.join(ours[i:i + 12])}"
+
+
+def test_copy_check_would_catch_a_copied_sentence():
+    copied = "A CBC measures the number of red blood cells, white blood cells, and platelets in the blood."
+    source = words(source_text())
+    ours = words(copied)
+    assert any(" ".join(ours[i:i + COPY_WINDOW]) in " ".join(source) for i in range(len(ours) - COPY_WINDOW + 1))
+
+
+def test_source_sections_match_the_source_readme():
+    readme = (SOURCE.parent / "README.md").read_text()
+    listed = re.findall(r"^- `([a-z-]+)` —", readme, re.M)
+    assert PATHWAY.content.sources[0].sections == listed
+
+
+@pytest.mark.parametrize(
+    ("what", "statement"),
+    [
+        ("child/adult age boundary", PATHWAY.questions["age_group"].help),
+        ("CAR T not shown for child T-cell", PATHWAY.nodes["child_no_cns_t"].notes[0]),
+        ("CNS-directed options for adults", PATHWAY.nodes["adult_cns_b"].notes[1]),
+    ],
+    ids=["age-boundary", "car-t-t-cell", "cns-adults"],
+)
+def test_what_the_source_does_not_say_is_marked_as_an_editorial_assumption(what, statement):
+    assert statement is not None and statement.is_editorial, what
+
+
+def test_other_works_are_cited_as_reported_by_the_source():
+    cited = ("2018", "2020", "National Cancer Institute", "American Cancer Society", "Leukemia Care")
+    for where, text in all_texts():
+        if where.endswith(".editorial"):
+            continue
+        for work in cited:
+            if work in text:
+                assert "report" in text or "The same 2020 research" in text, f"{where} cites {work} directly"
+
+
+def test_statements_with_a_cited_work_carry_it_in_their_basis():
+    for loc, statement in _statements(PATHWAY.content):
+        for work in ("2018", "2020", "Leukemia Care", "National Cancer Institute", "American Cancer Society"):
+            if work in statement.text:
+                assert any(b.reported_by and work.split()[0] in b.reported_by for b in statement.basis), loc
+
+
+@pytest.mark.parametrize("pathway_id", sorted(available_pathways()))
+def test_disclaimer_says_educational_not_advice_and_care_team(pathway_id):
+    meta = load_pathway(available_pathways()[pathway_id]).content.metadata
+    text = meta.disclaimer.lower()
+    assert "educational" in text and "not medical advice" in text and "care team" in text
