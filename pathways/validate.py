@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
+
+from pydantic import BaseModel
 
 from .errors import ContentError, dotted
 from .model import Basis, OutcomeNode, PathwayContent, QuestionNode, Statement
@@ -281,12 +284,19 @@ def _statements(content: PathwayContent) -> Iterator[tuple[Loc, Statement]]:
 def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Statement]]:
     if isinstance(value, Statement):
         yield loc, value
-    if hasattr(value, "__pydantic_fields__"):
-        for name in type(value).model_fields:
+    if isinstance(value, BaseModel):
+        for name in _model_fields(type(value)):
             yield from _walk(getattr(value, name), loc + (name,))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _walk(item, loc + (i,))
+            if isinstance(item, BaseModel):
+                yield from _walk(item, loc + (i,))
+
+
+@functools.cache
+def _model_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """Fields of ``cls`` that can hold models (plain text, numbers and maps cannot hold statements)."""
+    return tuple(name for name, f in cls.model_fields.items() if "pathways.model" in repr(f.annotation))
 
 
 def _node_of(content: PathwayContent, loc: Loc) -> str | None:
