@@ -11,7 +11,8 @@ from .evaluate import Result, citation
 from .load import Pathway
 from .model import Basis, Statement
 
-__all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "about_lines"]
+__all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "about_lines",
+           "graph_footer"]
 
 
 def _basis(basis: Basis) -> dict[str, Any]:
@@ -187,3 +188,15 @@ def to_csv(result: Result, made: datetime.date | None = None) -> str:
     for note in result.notes:
         writer.writerow(["outlook", note.title, note.statement.text, _cite(note.statement)])
     return buffer.getvalue()
+
+
+def graph_footer(pathway: Pathway, made: datetime.date | None = None, width: int = 110) -> list[str]:
+    """Disclaimer and provenance lines to draw under a downloaded graph (wrapped to ``width``)."""
+    import textwrap
+
+    keep = ("Disclaimer", "Content version", "Last reviewed", "Sources", "Made on")
+    lines: list[str] = []
+    for label, value in about_lines(pathway, made):
+        if label in keep:
+            lines += textwrap.wrap(f"{label}: {value}", width)
+    return lines

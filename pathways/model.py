@@ -12,6 +12,7 @@ __all__ = [
     "Statement",
     "Option",
     "Question",
+    "CategoryGroup",
     "Category",
     "QuestionNode",
     "Treatment",
@@ -87,6 +88,14 @@ class Question(_Model):
     help: Statement | None = None
     why: Statement
     options: Annotated[list[Option], Field(min_length=2)]
+
+
+class CategoryGroup(_Model):
+    """A heading under which the app shows categories of one group."""
+
+    id: Literal["main", "cns_directed"]
+    label: Label
+    intro: Statement | None = None
 
 
 class Category(_Model):
@@ -205,6 +214,7 @@ class PathwayContent(_Model):
     schema_version: Literal[1]
     metadata: Metadata
     sources: Annotated[list[Source], Field(min_length=1)]
+    category_groups: Annotated[list[CategoryGroup], Field(min_length=1)]
     categories: Annotated[list[Category], Field(min_length=1)]
     questions: Annotated[list[Question], Field(min_length=1)]
     tree: Tree

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import graphviz
 
 from .errors import PathwayError
@@ -45,10 +47,16 @@ def _visible_nodes(pathway: Pathway, result: Result | None, full: bool) -> set[s
     return visible
 
 
-def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False) -> str:
-    """DOT source of the tree; with a result, its path is bold and labelled and the rest dimmed."""
+def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, footer: Sequence[str] = ()) -> str:
+    """DOT source of the tree; with a result, its path is bold and labelled and the rest dimmed.
+
+    ``footer`` lines (e.g. the disclaimer and provenance for a download) are drawn under the graph.
+    """
     graph = graphviz.Digraph(pathway.id)
     graph.attr(rankdir="LR", nodesep="0.25", ranksep="0.45", fontname=_FONT, tooltip=pathway.content.metadata.title)
+    if footer:
+        graph.attr(label="".join(f"{_escape(line)}\\l" for line in footer), labelloc="b", labeljust="l",
+                   fontsize="9")
     graph.attr("node", fontname=_FONT, fontsize="11", style="rounded,filled", shape="box")
     graph.attr("edge", fontname=_FONT, fontsize="10", arrowsize="0.7")
     on_path = set(result.path_node_ids) if result else set()
@@ -100,6 +108,11 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False) -
         graph.node("_hidden", label=f"{hidden} more nodes not shown\\n(ask for the full tree)", shape="plaintext",
                    fontcolor="gray40", style="")
     return graph.source
+
+
+def _escape(text: str) -> str:
+    """Backslashes doubled so a footer line cannot inject DOT escape sequences."""
+    return text.replace("\\", "\\\\")
 
 
 def _css(node_id: str, on_path: set[str], next_id: str | None) -> str:

@@ -77,6 +77,17 @@ class _Checker:
                     "treatment category ids are a fixed public vocabulary",
                 )
 
+    def category_groups_declared(self) -> None:
+        declared = [g.id for g in self.content.category_groups]
+        self._duplicates(("category_groups",), "category group", declared)
+        for index, cat in enumerate(self.content.categories):
+            if cat.group not in declared:
+                self.report(
+                    ("categories", index, "group"),
+                    f"category group '{cat.group}' is not declared (declared: {declared})",
+                    "add it under 'category_groups:' with its heading",
+                )
+
     def reference_sections_present(self) -> None:
         present = {r.id for r in self.content.reference}
         for index, section in enumerate(self.content.reference):
@@ -262,6 +273,7 @@ class _Checker:
         for rule in (
             self.unique_ids,
             self.categories_in_vocabulary,
+            self.category_groups_declared,
             self.reference_sections_present,
             self.bases_resolve,
             self.nodes_resolve,
