@@ -1,0 +1,393 @@
+"""Streamlit front end of the pathway explorer: presentation only; every clinical word comes from pathways/."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pathways import Pathway, PathwayError, ValidationFailed, load_pathway, resolve_pathway
+from pathways.evaluate import Result, citation, evaluate
+from pathways.export import about_lines, graph_footer, to_csv, to_markdown
+from pathways.model import Statement
+from pathways.render import FOCUS_THRESHOLD, RenderError, render, to_dot
+
+PATHWAY_ENV = "PATHWAY_FILE"
+#: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
+STREAMLIT_PARAMS = ("embed", "embed_options")
+#: Longest piece of a link quoted back in a notice.
+NOTICE_MAX = 60
+GENERIC_DISCLAIMER = (
+    "This is an educational aid, not medical advice. It does not replace the care team. "
+    "Nothing is shown while its content is invalid."
+)
+
+
+# ---- loading (once per process and file version) ---------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _load(path: str, stamp: tuple[int, int]) -> Pathway:
+    """Load and validate once per file version; a failure is not cached, so it is re-checked next time."""
+    return load_pathway(path)
+
+
+def current_pathway() -> tuple[Pathway, str]:
+    """The pathway to show and its cache key; a stat (no read) per rerun catches edits to the file."""
+    path = resolve_pathway(os.environ.get(PATHWAY_ENV) or None)
+    try:
+        info = os.stat(path)
+    except OSError:
+        return load_pathway(path), ""  # raises ValidationFailed naming the file
+    stamp = (info.st_mtime_ns, info.st_size)
+    return _load(str(path), stamp), f"{path}:{stamp[0]}:{stamp[1]}"
+
+
+# ---- per-answer work (cached) ------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], full: bool) -> dict[str, Any]:
+    """Everything derived from one set of answers: the result, the graph and the downloads."""
+    result = evaluate(_pathway, dict(answers))
+    made = datetime.date.fromisoformat(key.rsplit("@", 1)[1])
+    download_dot = to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made))
+    try:
+        svg = render(download_dot, "svg")
+    except RenderError:
+        svg = None
+    return {
+        "result": result,
+        "dot": to_dot(_pathway, result, full=full),
+        "download_dot": download_dot,
+        "svg": svg,
+        "markdown": to_markdown(result, made),
+        "csv": to_csv(result, made),
+        "path_table": _path_table(result),
+    }
+
+
+def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> dict[str, Any]:
+    made = datetime.date.today().isoformat()
+    return _view(pathway, f"{key}@{made}", tuple(sorted(answers.items())), full)
+
+
+def _path_table(result: Result) -> pd.DataFrame:
+    rows = [
+        {
+            "Step": i,
+            "Question": step.question.prompt,
+            "Answer": step.option_label,
+            "Why it matters": step.why.text,
+            "Basis": _cite(step.why),
+        }
+        for i, step in enumerate(result.path, 1)
+    ]
+    if result.outcome is not None:
+        for t in result.treatments:
+            rows.append({"Step": "Result", "Question": result.outcome.title, "Answer": t.label,
+                         "Why it matters": t.explanation.text, "Basis": _cite(t.explanation)})
+    elif result.next_question is not None:
+        rows.append({"Step": "Next", "Question": result.next_question.prompt, "Answer": "(not answered yet)",
+                     "Why it matters": result.next_question.why.text, "Basis": _cite(result.next_question.why)})
+    return pd.DataFrame(rows, columns=["Step", "Question", "Answer", "Why it matters", "Basis"]).astype(str)
+
+
+# ---- text helpers -------------------------------------------------------------------------------
+
+
+def _cite(statement: Statement) -> str:
+    parts = [citation(b) for b in statement.basis]
+    if statement.editorial:
+        parts.append("editorial assumption")
+    return "; ".join(parts)
+
+
+def plain(text: str) -> str:
+    """Escape text for Streamlit markdown, so nothing from a link or a file is read as markup."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~:$=&\"'" else ch for ch in text)
+
+
+def quoted(text: str) -> str:
+    shown = text if len(text) <= NOTICE_MAX else text[:NOTICE_MAX] + "…"
+    return "“" + plain(shown) + "”"
+
+
+def show_statement(statement: Statement, prefix: str = "") -> None:
+    """A statement with its basis beside it and an editorial-assumption badge where it applies."""
+    st.markdown(prefix + plain(statement.text))
+    basis = "; ".join(citation(b) for b in statement.basis)
+    if statement.editorial:
+        st.badge("Editorial assumption", icon=":material/info:", color="orange", help=statement.editorial)
+        st.caption("Editorial assumption: " + plain(statement.editorial))
+    if basis:
+        st.caption("Basis: " + plain(basis))
+
+
+# ---- answers: URL <-> widgets -------------------------------------------------------------------
+
+
+def read_link(pathway: Pathway) -> tuple[dict[str, str], list[str]]:
+    """Valid answers from the query string, and a notice for each part that was ignored."""
+    answers: dict[str, str] = {}
+    notices: list[str] = []
+    for key in st.query_params.keys():
+        if key in STREAMLIT_PARAMS:
+            continue
+        values = st.query_params.get_all(key)
+        question = pathway.questions.get(key)
+        if question is None:
+            notices.append(f"unknown question {quoted(key)}")
+            continue
+        value = values[-1] if values else ""
+        options = [o.id for o in question.options]
+        if value not in options:
+            notices.append(f"unknown answer {quoted(value)} for {quoted(key)} (allowed: {', '.join(options)})")
+            continue
+        if len(values) > 1:
+            notices.append(f"{quoted(key)} was given {len(values)} times; the last one is used")
+        answers[key] = value
+    return answers, notices
+
+
+def write_link(answers: dict[str, str]) -> None:
+    """Mirror the answers in the URL (Streamlit's own embed parameters are kept)."""
+    wanted = dict(answers)
+    current = {k: st.query_params.get_all(k) for k in st.query_params.keys() if k not in STREAMLIT_PARAMS}
+    if current == {k: [v] for k, v in wanted.items()}:
+        return
+    st.query_params.from_dict(wanted)  # Streamlit keeps its own embed parameters
+
+
+def reset(question_ids: list[str]) -> None:
+    for qid in question_ids:
+        st.session_state.pop(qid, None)
+
+
+# ---- page parts ---------------------------------------------------------------------------------
+
+
+def show_disclaimer(pathway: Pathway) -> None:
+    meta = pathway.content.metadata
+    st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
+    st.caption(
+        f"Intended use: {plain(meta.intended_use)}  \n"
+        f"Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}. "
+        f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}."
+    )
+
+
+def ask(pathway: Pathway, result: Result) -> None:
+    """One radio per question that matters now, in tree order; the optional ones once the path is complete."""
+    on_path = {s.question.id for s in result.path}
+    shown = [q for q in pathway.tree_questions()
+             if q.id in on_path or (result.next_question is not None and q.id == result.next_question.id)]
+    if result.complete:
+        shown += pathway.outlook_questions()
+    for question in shown:
+        labels = {o.id: o.label for o in question.options}
+        kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
+        help_text = question.help.text if question.help else None
+        if question.help is not None and question.help.editorial:
+            help_text = f"{help_text}\n\nEditorial assumption: {question.help.editorial}"
+        st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
+                 help=plain(help_text) if help_text else None, horizontal=True, **kwargs)
+        if question.help is not None and question.help.editorial:
+            st.caption(plain(question.help.text))
+    st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
+              key="reset", icon=":material/restart_alt:")
+
+
+def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
+    return {q.id: st.session_state[q.id] for q in pathway.content.questions
+            if st.session_state.get(q.id) is not None}
+
+
+def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
+    st.graphviz_chart(view["dot"], width="stretch")
+    st.caption("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches "
+               "not taken; ▶ NEXT marks the next question. The path is also listed as a table below.")
+
+
+def show_outcome(pathway: Pathway, result: Result) -> None:
+    if not result.complete or result.outcome is None:
+        nxt = result.next_question
+        st.info(f"**Next question: {plain(nxt.prompt) if nxt else ''}**  \n"
+                "Nothing is shown about treatment until every question on the path is answered.",
+                icon=":material/help:")
+        return
+    outcome = result.outcome
+    st.subheader(plain(outcome.title))
+    show_statement(outcome.summary)
+    for group in pathway.content.category_groups:
+        cards = [t for t in result.treatments if t.group == group.id]
+        if not cards:
+            continue
+        st.markdown(f"#### {plain(group.label)}")
+        if group.intro is not None:
+            show_statement(group.intro)
+        columns = st.columns(2)
+        for index, treatment in enumerate(cards):
+            with columns[index % 2].container(border=True, key=f"card_{treatment.id}"):
+                st.markdown(f"**{plain(treatment.label)}**")
+                st.markdown(plain(treatment.description.text))
+                show_statement(treatment.explanation, prefix="*Why it appears here:* ")
+    for note in outcome.notes:
+        with st.container(border=True):
+            show_statement(note, prefix="**Note:** ")
+
+
+def show_outlook(pathway: Pathway, result: Result) -> None:
+    st.markdown("### Outlook")
+    show_statement(pathway.content.outlook.depends_on)
+    rows = []
+    for note in result.notes:
+        st.markdown(f"**{plain(note.title)}**")
+        show_statement(note.statement)
+        for fig in note.figures:
+            match = {True: "matches your answers", False: "other situation", None: "shown for reference"}
+            rows.append({"Figure": f"{fig.figure.label} ({fig.figure.display})", "Percent": fig.figure.value,
+                         "Applies": match[fig.applies]})
+    if rows:
+        st.bar_chart(pd.DataFrame(rows), x="Figure", y="Percent", color="Applies", horizontal=True,
+                     x_label="Percent, as the source gives it", y_label="")
+    elif not result.complete:
+        st.caption("Outlook notes that apply appear as you answer.")
+
+
+def show_basis(pathway: Pathway, result: Result) -> None:
+    meta = pathway.content.metadata
+    with st.expander("Why am I seeing this? (the reasoning and its basis)", icon=":material/fact_check:"):
+        st.markdown("**Inputs used**")
+        if not result.answers:
+            st.markdown("No answers yet.")
+        for qid, value in result.answers.items():
+            question = pathway.questions[qid]
+            label = next(o.label for o in question.options if o.id == value)
+            used = "" if qid not in result.unused_answers else " (not used: not on the path yet)"
+            st.markdown(f"- {plain(question.prompt)} → **{plain(label)}**{used}")
+        st.markdown("**Decisions taken**")
+        for i, step in enumerate(result.path, 1):
+            st.markdown(f"{i}. At “{plain(step.question.short_label)}” the answer “{plain(step.option_label)}” "
+                        f"leads on. Why the question matters:")
+            show_statement(step.why)
+        if result.outcome is not None:
+            st.markdown(f"**Result:** {plain(result.outcome.title)}, each category with its source and section:")
+            for t in result.treatments:
+                st.markdown(f"- {plain(t.label)}: {plain(_cite(t.explanation))}")
+        st.markdown("**Intended use and population**")
+        st.markdown(f"{plain(meta.intended_use)}  \n*Audience:* {plain(meta.audience)}  \n"
+                    f"*Population:* {plain(meta.population)}  \n*Editorial assumptions:* "
+                    f"{plain(meta.editorial_policy)}")
+        for source in pathway.content.sources:
+            st.markdown(f"*Source* `{plain(source.id)}`: {plain(source.title)}. {plain(source.description)}")
+
+
+def show_table(view: dict[str, Any]) -> None:
+    with st.expander("The path as a table (text alternative to the graph)", icon=":material/table_rows:"):
+        st.table(view["path_table"])
+
+
+def show_downloads(view: dict[str, Any]) -> None:
+    st.markdown("### Downloads")
+    st.caption("Each download carries the disclaimer, the content version, its last-reviewed date, the sources "
+               "and the date it was made.")
+    cols = st.columns(4)
+    cols[0].download_button("Summary (Markdown)", view["markdown"], file_name="pathway-summary.md",
+                            mime="text/markdown", key="download_markdown", on_click="ignore")
+    cols[1].download_button("Path and categories (CSV)", view["csv"], file_name="pathway-summary.csv",
+                            mime="text/csv", key="download_csv", on_click="ignore")
+    if view["svg"] is not None:
+        cols[2].download_button("Graph (SVG)", view["svg"], file_name="pathway-graph.svg", mime="image/svg+xml",
+                                key="download_svg", on_click="ignore")
+    else:
+        cols[2].caption("The SVG download needs Graphviz's dot program on the server.")
+    cols[3].download_button("Graph (DOT)", view["download_dot"], file_name="pathway-graph.dot",
+                            mime="text/vnd.graphviz", key="download_dot", on_click="ignore")
+
+
+def show_reference(pathway: Pathway) -> None:
+    st.markdown("### Reference")
+    for section in pathway.content.reference:
+        with st.expander(plain(section.title)):
+            if section.intro is not None:
+                show_statement(section.intro)
+            for item in section.items:
+                show_statement(item, prefix=f"**{plain(item.term)}:** " if item.term else "• ")
+
+
+def show_about(pathway: Pathway) -> None:
+    st.divider()
+    st.markdown("#### About this explorer")
+    for label, value in about_lines(pathway):
+        if label != "Made on":
+            st.markdown(f"**{label}:** {plain(value)}")
+
+
+def show_error_page(exc: Exception) -> None:
+    st.title("Pathway explorer")
+    st.error("**This pathway's content could not be loaded, so no information is shown.** "
+             "Ask the team that maintains the content to fix the problems below.", icon=":material/error:")
+    errors = exc.errors if isinstance(exc, ValidationFailed) else []
+    st.code("\n".join(e.format() for e in errors) or str(exc), language=None, wrap_lines=True)
+    st.warning(GENERIC_DISCLAIMER, icon=":material/medical_information:")
+
+
+# ---- the page -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    try:
+        pathway, key = current_pathway()
+    except PathwayError as exc:
+        st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
+        show_error_page(exc)
+        return
+    meta = pathway.content.metadata
+    st.set_page_config(page_title=meta.title, layout="wide")
+    if "link_read" not in st.session_state:
+        link_answers, notices = read_link(pathway)
+        st.session_state.update(link_answers)
+        st.session_state["link_read"] = True
+        st.session_state["link_notices"] = notices
+    st.title(plain(meta.title))
+    show_disclaimer(pathway)
+    notices = st.session_state.get("link_notices", [])
+    if notices:
+        st.warning("Some parts of the link were ignored: " + "; ".join(notices) + ".", icon=":material/link_off:")
+
+    answers = answers_from_widgets(pathway)
+    result = evaluate(pathway, answers)
+    full = False
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.markdown("### Questions")
+        st.caption("Answer from the top; the next question appears once it matters. "
+                   "The graph and the cards below show what the source documents for your answers.")
+        ask(pathway, result)
+    answers = answers_from_widgets(pathway)
+    write_link(answers)
+    with right:
+        if len(pathway.nodes) > FOCUS_THRESHOLD:
+            full = st.toggle("Show the full tree", key="full_tree",
+                             help="Large pathways show the neighbourhood of your path by default.")
+        view = view_for(pathway, key, answers, full)
+        show_graph(pathway, view)
+    result = view["result"]
+    show_outcome(pathway, result)
+    show_outlook(pathway, result)
+    show_basis(pathway, result)
+    show_table(view)
+    show_downloads(view)
+    show_reference(pathway)
+    show_about(pathway)
+
+
+try:
+    main()
+except Exception:  # the edge: no traceback ever reaches a user (st.stop/rerun are not Exceptions)
+    st.error("Something went wrong and nothing is shown. Please reload the page.", icon=":material/error:")
+    st.warning(GENERIC_DISCLAIMER)
