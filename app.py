@@ -6,6 +6,7 @@ import datetime
 import os
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -249,13 +250,27 @@ def show_outlook(pathway: Pathway, result: Result) -> None:
         show_statement(note.statement)
         for fig in note.figures:
             match = {True: "matches your answers", False: "other situation", None: "shown for reference"}
-            rows.append({"Figure": f"{fig.figure.label} ({fig.figure.display})", "Percent": fig.figure.value,
+            rows.append({"Figure": fig.figure.label, "Percent": fig.figure.value, "Display": fig.figure.display,
                          "Applies": match[fig.applies]})
     if rows:
-        st.bar_chart(pd.DataFrame(rows), x="Figure", y="Percent", color="Applies", horizontal=True,
-                     x_label="Percent, as the source gives it", y_label="")
+        st.altair_chart(figure_chart(pd.DataFrame(rows)), width="stretch")
     elif not result.complete:
         st.caption("Outlook notes that apply appear as you answer.")
+
+
+def figure_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Horizontal bars on a 0–100% scale, each labelled with the figure exactly as the source gives it."""
+    base = alt.Chart(frame).encode(
+        y=alt.Y("Figure:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
+        x=alt.X("Percent:Q", title="Percent (as the source gives it)", scale=alt.Scale(domain=[0, 100])),
+    )
+    bars = base.mark_bar(height=18).encode(
+        color=alt.Color("Applies:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=["matches your answers", "other situation", "shown for reference"],
+                                        range=["#1f4e79", "#b8c4d0", "#5b7fa3"])),
+        tooltip=["Figure", "Applies"],
+    )
+    return bars + base.mark_text(align="left", dx=4).encode(text="Display:N")
 
 
 def show_basis(pathway: Pathway, result: Result) -> None:

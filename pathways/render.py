@@ -28,8 +28,12 @@ class RenderError(PathwayError):
     """The ``dot`` binary is missing or failed."""
 
 
-def _outcome_label(pathway: Pathway, node: OutcomeNode, on_path: bool) -> str:
+def _outcome_label(pathway: Pathway, node: OutcomeNode, on_path: bool, compact: bool) -> str:
+    """The situation, then its categories; ``compact`` gives only a count (for outcomes off the path)."""
     head = ("✔ " if on_path else "") + node.short_title
+    if compact:
+        count = len(node.treatments)
+        return f"{head}\\n{count} categor{'y' if count == 1 else 'ies'}"
     cats = "".join(f"• {pathway.categories[t.category].label}\\l" for t in node.treatments)
     return f"{head}\\n{cats}"
 
@@ -57,8 +61,8 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
     if footer:
         graph.attr(label="".join(f"{_escape(line)}\\l" for line in footer), labelloc="b", labeljust="l",
                    fontsize="9")
-    graph.attr("node", fontname=_FONT, fontsize="11", style="rounded,filled", shape="box")
-    graph.attr("edge", fontname=_FONT, fontsize="10", arrowsize="0.7")
+    graph.attr("node", fontname=_FONT, fontsize="13", style="rounded,filled", shape="box")
+    graph.attr("edge", fontname=_FONT, fontsize="12", arrowsize="0.7")
     on_path = set(result.path_node_ids) if result else set()
     chosen = {(s.node_id, s.option_id) for s in result.path} if result else set()
     next_id = result.next_node_id if result else None
@@ -83,7 +87,8 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
             attrs["style"] = "filled"
             if node.id in on_path:
                 attrs["peripheries"] = "2"
-            label = _outcome_label(pathway, node, node.id in on_path)
+            compact = answered and node.id not in on_path
+            label = _outcome_label(pathway, node, node.id in on_path, compact)
             graph.node(node.id, label=label, tooltip=node.title, **attrs, **{"class": _css(node.id, on_path, next_id)})
     for node in pathway.content.tree.nodes:
         if not isinstance(node, QuestionNode) or (visible is not None and node.id not in visible):
