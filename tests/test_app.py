@@ -1,0 +1,247 @@
+"""The explorer app through Streamlit's AppTest: questions, path, categories, deep links, downloads, fail closed."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from pathways import load_pathway, resolve_pathway
+from pathways.cases import cases_path_for, load_cases
+
+ROOT = Path(__file__).parents[1]
+APP = str(ROOT / "app.py")
+PATHWAY = load_pathway(resolve_pathway(None))
+DISCLAIMER = PATHWAY.content.metadata.disclaimer
+CATEGORY_LABELS = {c.id: c.label for c in PATHWAY.content.categories}
+CASES = [c for c in load_cases(cases_path_for(resolve_pathway(None)))[0].cases if c.complete]
+EDGE = re.compile(r"^\s*(\w+) -> (\w+) \[(.*)\]\s*$", re.M)
+
+
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def click(at: AppTest, **answers: str) -> AppTest:
+    for key, value in answers.items():
+        at = at.radio(key=key).set_value(value).run()
+    return at
+
+
+def dot(at: AppTest) -> str:
+    return at.get("graphviz_chart")[0].proto.spec
+
+
+def chosen(at: AppTest) -> set[tuple[str, str]]:
+    return {(a, b) for a, b, attrs in EDGE.findall(dot(at)) if "penwidth=3.5" in attrs}
+
+
+def cards(at: AppTest) -> set[str]:
+    """Category ids of the cards on the page (containers keyed card_<id>)."""
+    keys = {c.key for c in at.get("flex_container") if c.key}
+    return {k.removeprefix("card_") for k in keys if k.startswith("card_")}
+
+
+def page_text(at: AppTest) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "warning", "info", "error", "code", "title", "subheader"):
+        parts += [str(getattr(e, "value", "") or getattr(e.proto, "body", "")) for e in at.get(kind)]
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # undo markdown escaping
+
+
+def assert_disclaimer(at: AppTest) -> None:
+    assert DISCLAIMER in page_text(at)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[bytes]:
+    """Every file the app hands to Streamlit's media storage (download data), captured in order."""
+    captured: list[bytes] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, path_or_data, mimetype, kind, filename=None):
+        captured.append(path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode())
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    return captured
+
+
+def test_first_view_asks_only_the_first_question_and_shows_no_category():
+    at = app()
+    assert not at.exception
+    assert [r.key for r in at.radio] == ["age_group"]
+    assert at.radio(key="age_group").value is None
+    assert cards(at) == set()
+    assert "Nothing is shown about treatment" in page_text(at)
+    assert_disclaimer(at)
+
+
+@pytest.mark.parametrize(
+    ("answers", "path"),
+    [
+        ({"age_group": "child"}, [("age", "child_cns")]),
+        ({"age_group": "adult"}, [("age", "adult_cns")]),
+        ({"age_group": "adult", "cns_involvement": "no"}, [("age", "adult_cns"), ("adult_cns", "adult_no_cns_cell")]),
+        ({"age_group": "child", "cns_involvement": "yes", "cell_type": "t_cell"},
+         [("age", "child_cns"), ("child_cns", "child_cns_cell"), ("child_cns_cell", "child_cns_t")]),
+    ],
+    ids=["child", "adult", "adult-no-cns", "child-cns-t"],
+)
+def test_each_answer_moves_the_highlighted_path(answers, path):
+    at = click(app(), **answers)
+    assert not at.exception
+    assert chosen(at) == set(path)
+
+
+def test_next_question_appears_only_once_it_matters_and_is_marked_in_the_graph():
+    at = click(app(), age_group="adult")
+    assert [r.key for r in at.radio] == ["age_group", "cns_involvement"]
+    assert "▶ NEXT: Spread to the CNS?" in dot(at)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_complete_situation_shows_exactly_the_documented_categories(case):
+    at = click(app(), **case.answers)
+    assert not at.exception
+    assert cards(at) == set(case.must_include)
+    text = page_text(at)
+    for category in case.must_include:
+        assert CATEGORY_LABELS[category] in text
+    assert "basis: relapsed-all-overview § treatment-" in text.lower()
+    assert_disclaimer(at)
+
+
+def test_deep_link_restores_answers_and_shows_the_outcome():
+    at = app(age_group="adult", cns_involvement="no", cell_type="t_cell")
+    assert not at.exception
+    values = {r.key: r.value for r in at.radio}
+    assert values.items() >= {"age_group": "adult", "cns_involvement": "no", "cell_type": "t_cell"}.items()
+    assert cards(at) == {"combination_chemotherapy", "stem_cell_transplant", "targeted_therapy", "radiation_therapy"}
+    assert not at.warning[1:]  # no "ignored" notice for a valid link
+
+
+def test_clicking_writes_the_answers_into_the_link():
+    at = click(app(), age_group="child", cns_involvement="yes", cell_type="b_cell")
+    link = {k: (v if isinstance(v, str) else v[-1]) for k, v in at.query_params.items()}
+    assert link == {"age_group": "child", "cns_involvement": "yes", "cell_type": "b_cell"}
+
+
+def test_reset_clears_answers_categories_and_link():
+    at = click(app(age_group="child", cns_involvement="yes", cell_type="b_cell"))
+    at = at.button(key="reset").click().run()
+    assert [r.key for r in at.radio] == ["age_group"] and at.radio(key="age_group").value is None
+    assert cards(at) == set()
+    assert not [k for k in at.query_params if k in PATHWAY.questions]
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"agegroup": "child"}, "“agegroup”"),
+        ({"age_group": "teen"}, "“teen”"),
+        ({"age_group": "<script>alert(1)</script>"}, "“<script>alert(1)</script>”"),
+        ({"x" * 300: "1"}, "“" + "x" * 60 + "…”"),
+    ],
+    ids=["unknown-key", "unknown-value", "markup", "very-long"],
+)
+def test_unknown_link_parts_are_ignored_with_a_notice_naming_them(query, named):
+    at = app(**query)
+    assert not at.exception
+    notices = [w.value for w in at.warning if "link were ignored" in w.value]
+    assert len(notices) == 1
+    assert named in re.sub(r"\\(.)", r"\1", notices[0])
+    assert "<script>" not in notices[0]  # escaped for markdown, shown as text
+    assert cards(at) == set()
+    assert_disclaimer(at)
+
+
+def test_embed_parameter_is_not_reported_as_unknown():
+    at = app(embed="true", age_group="child")
+    assert not [w for w in at.warning if "link were ignored" in w.value]
+
+
+@pytest.mark.parametrize(
+    ("damage", "old", "new"),
+    [
+        ("dangling", "branches: {child: child_cns, adult: adult_cns}", "branches: {child: child_cns, adult: nowhere}"),
+        ("bad-yaml", "  root: age\n", "  root: [age\n"),
+        ("missing-basis", "      basis: [{source: relapsed-all-overview, section: treatment-children}]\n  - id: targeted",
+         "\n  - id: targeted"),
+    ],
+    ids=["dangling", "bad-yaml", "missing-basis"],
+)
+def test_broken_content_shows_the_error_page_and_no_category(tmp_path, monkeypatch, damage, old, new):
+    text = resolve_pathway(None).read_text()
+    assert old in text
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace(old, new, 1))
+    monkeypatch.setenv("PATHWAY_FILE", str(broken))
+    at = app(age_group="child", cns_involvement="yes", cell_type="b_cell")
+    assert not at.exception
+    text = page_text(at)
+    assert "could not be loaded" in text and f"{broken}:" in text
+    assert not at.radio and cards(at) == set()
+    for label in CATEGORY_LABELS.values():
+        assert label not in text
+    assert "not medical advice" in text
+
+
+def test_content_edited_into_an_invalid_state_is_not_served_as_valid(tmp_path, monkeypatch):
+    served = tmp_path / "live.yaml"
+    text = resolve_pathway(None).read_text()
+    served.write_text(text)
+    monkeypatch.setenv("PATHWAY_FILE", str(served))
+    at = app(age_group="child", cns_involvement="no", cell_type="b_cell")
+    assert cards(at)
+    served.write_text(text.replace("root: age", "root: nowhere") + "\n")
+    at = at.run()
+    assert cards(at) == set() and "could not be loaded" in page_text(at)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{}, {"age_group": "adult"}, {"age_group": "child", "cns_involvement": "yes", "cell_type": "b_cell"}],
+    ids=["none", "partial", "complete"],
+)
+def test_every_download_carries_disclaimer_version_review_date_and_sources(downloads, answers):
+    at = app(**answers)
+    assert {b.key for b in at.get("download_button")} == {
+        "download_markdown", "download_csv", "download_svg", "download_dot"}
+    meta = PATHWAY.content.metadata
+    assert len(downloads) == 4
+    for data in downloads:
+        text = html.unescape(data.decode("utf-8", errors="replace"))
+        text = re.sub(r"\s+", " ", re.sub(r"\\l|\\n|</text>\s*<text[^>]*>", " ", text))
+        for needed in ("Educational information only", meta.version, meta.last_reviewed.isoformat(),
+                       PATHWAY.content.sources[0].title):
+            assert needed in text, (needed, text[:300])
+
+
+def test_basis_panel_lists_inputs_decisions_and_sources():
+    at = app(age_group="child", cns_involvement="no", cell_type="t_cell")
+    text = page_text(at)
+    for needed in ("Inputs used", "Decisions taken", "relapsed-all-overview § treatment-children",
+                   PATHWAY.content.metadata.population):
+        assert needed in text
+
+
+def test_path_table_is_a_text_alternative_to_the_graph():
+    at = app(age_group="adult", cns_involvement="yes", cell_type="b_cell")
+    table = at.table[0].value
+    assert list(table["Answer"])[:3] == ["Adult", "Yes, the CNS is involved", "B-cell ALL"]
+    assert "Radiation therapy" in list(table["Answer"])
+
+
+def test_outlook_question_selects_the_figure_that_applies():
+    at = app(age_group="adult", cns_involvement="no", cell_type="b_cell", time_since_treatment="under_3_years")
+    assert at.radio(key="time_since_treatment").value == "under_3_years"
+    chart = at.get("vega_lite_chart")[0]
+    assert "matches your answers" in str(chart.proto)
