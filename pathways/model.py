@@ -75,7 +75,13 @@ class Option(_Model):
 
     id: Id
     label: Label
+    short_label: Label | None = None
     help: Statement | None = None
+
+    @property
+    def graph_label(self) -> str:
+        """The label on the graph's edge: the short label when there is one."""
+        return self.short_label or self.label
 
 
 class Question(_Model):

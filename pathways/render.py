@@ -94,7 +94,7 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
         if not isinstance(node, QuestionNode) or (visible is not None and node.id not in visible):
             continue
         question = pathway.questions[node.question]
-        labels = {o.id: o.label for o in question.options}
+        labels = {o.id: o.graph_label for o in question.options}
         for option, target in node.branches.items():
             if visible is not None and target not in visible:
                 continue
