@@ -377,7 +377,7 @@ def main() -> None:
     answers = answers_from_widgets(pathway)
     result = evaluate(pathway, answers)
     full = False
-    left, right = st.columns([2, 3], gap="large")
+    left, right = st.columns([1, 2], gap="medium")
     with left:
         st.markdown("### Questions")
         st.caption("Answer from the top; the next question appears once it matters. "
