@@ -6,7 +6,6 @@ import datetime
 import os
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -68,7 +67,25 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
         "markdown": to_markdown(result, made),
         "csv": to_csv(result, made),
         "path_table": _path_table(result),
+        "chart": figure_chart(result),
+        "outlook_md": outlook_md(_pathway, result),
+        "basis_md": basis_md(_pathway, result),
+        "cards": {t.id: card_md(t) for t in result.treatments},
     }
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _static(_pathway: Pathway, key: str) -> dict[str, Any]:
+    """Markdown that depends only on the pathway (reference sections, the about block, group intros)."""
+    sections = []
+    for section in _pathway.content.reference:
+        parts = [statement_md(section.intro)] if section.intro is not None else []
+        parts += [statement_md(item, prefix=f"**{plain(item.term)}:** " if item.term else "") for item in section.items]
+        sections.append((plain(section.title), "\n\n".join(parts)))
+    lines = [f"**{label}:** {plain(value)}" for label, value in about_lines(_pathway) if label != "Made on"]
+    groups = {g.id: (f"#### {plain(g.label)}" + (f"\n\n{statement_md(g.intro)}" if g.intro else ""))
+              for g in _pathway.content.category_groups}
+    return {"reference": sections, "about": "#### About this explorer\n\n" + "  \n".join(lines), "groups": groups}
 
 
 def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> dict[str, Any]:
@@ -107,9 +124,12 @@ def _cite(statement: Statement) -> str:
     return "; ".join(parts)
 
 
+_MARKUP = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()<>#+-.!|~:$=&\"'"})
+
+
 def plain(text: str) -> str:
     """Escape text for Streamlit markdown, so nothing from a link or a file is read as markup."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~:$=&\"'" else ch for ch in text)
+    return text.translate(_MARKUP)
 
 
 def quoted(text: str) -> str:
@@ -117,15 +137,20 @@ def quoted(text: str) -> str:
     return "“" + plain(shown) + "”"
 
 
-def show_statement(statement: Statement, prefix: str = "") -> None:
-    """A statement with its basis beside it and an editorial-assumption badge where it applies."""
-    st.markdown(prefix + plain(statement.text))
-    basis = "; ".join(citation(b) for b in statement.basis)
+def statement_md(statement: Statement, prefix: str = "") -> str:
+    """A statement as markdown: its text, an editorial-assumption badge with the reason, and its basis."""
+    lines = [prefix + plain(statement.text)]
     if statement.editorial:
-        st.badge("Editorial assumption", icon=":material/info:", color="orange", help=statement.editorial)
-        st.caption("Editorial assumption: " + plain(statement.editorial))
+        lines.append(":orange-badge[:material/info: Editorial assumption] "
+                     f":small[:gray[{plain(statement.editorial)}]]")
+    basis = "; ".join(citation(b) for b in statement.basis)
     if basis:
-        st.caption("Basis: " + plain(basis))
+        lines.append(f":small[:gray[Basis: {plain(basis)}]]")
+    return "  \n".join(lines)
+
+
+def show_statement(statement: Statement, prefix: str = "") -> None:
+    st.markdown(statement_md(statement, prefix))
 
 
 # ---- answers: URL <-> widgets -------------------------------------------------------------------
@@ -213,7 +238,12 @@ def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
                "not taken; ▶ NEXT marks the next question. The path is also listed as a table below.")
 
 
-def show_outcome(pathway: Pathway, result: Result) -> None:
+def card_md(treatment: Any) -> str:
+    return (f"**{plain(treatment.label)}**  \n{plain(treatment.description.text)}\n\n"
+            + statement_md(treatment.explanation, prefix="*Why it appears here:* "))
+
+
+def show_outcome(pathway: Pathway, result: Result, view: dict[str, Any], static: dict[str, Any]) -> None:
     if not result.complete or result.outcome is None:
         nxt = result.next_question
         st.info(f"**Next question: {plain(nxt.prompt) if nxt else ''}**  \n"
@@ -227,78 +257,81 @@ def show_outcome(pathway: Pathway, result: Result) -> None:
         cards = [t for t in result.treatments if t.group == group.id]
         if not cards:
             continue
-        st.markdown(f"#### {plain(group.label)}")
-        if group.intro is not None:
-            show_statement(group.intro)
+        st.markdown(static["groups"][group.id])
         columns = st.columns(2)
         for index, treatment in enumerate(cards):
             with columns[index % 2].container(border=True, key=f"card_{treatment.id}"):
-                st.markdown(f"**{plain(treatment.label)}**")
-                st.markdown(plain(treatment.description.text))
-                show_statement(treatment.explanation, prefix="*Why it appears here:* ")
+                st.markdown(view["cards"][treatment.id])
     for note in outcome.notes:
         with st.container(border=True):
             show_statement(note, prefix="**Note:** ")
 
 
-def show_outlook(pathway: Pathway, result: Result) -> None:
-    st.markdown("### Outlook")
-    show_statement(pathway.content.outlook.depends_on)
-    rows = []
-    for note in result.notes:
-        st.markdown(f"**{plain(note.title)}**")
-        show_statement(note.statement)
-        for fig in note.figures:
-            match = {True: "matches your answers", False: "other situation", None: "shown for reference"}
-            rows.append({"Figure": fig.figure.label, "Percent": fig.figure.value, "Display": fig.figure.display,
-                         "Applies": match[fig.applies]})
-    if rows:
-        st.altair_chart(figure_chart(pd.DataFrame(rows)), width="stretch")
-    elif not result.complete:
-        st.caption("Outlook notes that apply appear as you answer.")
+def outlook_md(pathway: Pathway, result: Result) -> str:
+    parts = ["### Outlook", statement_md(pathway.content.outlook.depends_on)]
+    parts += [statement_md(note.statement, prefix=f"**{plain(note.title)}:** ") for note in result.notes]
+    if not result.notes:
+        parts.append(":small[:gray[Outlook notes that apply appear as you answer.]]")
+    return "\n\n".join(parts)
 
 
-def figure_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    """Horizontal bars on a 0–100% scale, each labelled with the figure exactly as the source gives it."""
-    base = alt.Chart(frame).encode(
-        y=alt.Y("Figure:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
-        x=alt.X("Percent:Q", title="Percent (as the source gives it)", scale=alt.Scale(domain=[0, 100])),
-    )
-    bars = base.mark_bar(height=18).encode(
-        color=alt.Color("Applies:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=["matches your answers", "other situation", "shown for reference"],
-                                        range=["#1f4e79", "#b8c4d0", "#5b7fa3"])),
-        tooltip=["Figure", "Applies"],
-    )
-    return bars + base.mark_text(align="left", dx=4).encode(text="Display:N")
+def show_outlook(view: dict[str, Any]) -> None:
+    st.markdown(view["outlook_md"])
+    if view["chart"] is not None:
+        st.vega_lite_chart(view["chart"], width="stretch")
 
 
-def show_basis(pathway: Pathway, result: Result) -> None:
-    meta = pathway.content.metadata
+def figure_chart(result: Result) -> dict[str, Any] | None:
+    """A Vega-Lite spec: bars on a 0–100% scale, each labelled exactly as the source gives the figure."""
+    match = {True: "matches your answers", False: "other situation", None: "shown for reference"}
+    rows = [{"Figure": f.figure.label, "Percent": f.figure.value, "Display": f.figure.display,
+             "Applies": match[f.applies]} for note in result.notes for f in note.figures]
+    if len(rows) < 2:  # a single figure reads better as text than as one bar
+        return None
+    y = {"field": "Figure", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 420}}
+    x = {"field": "Percent", "type": "quantitative", "title": "Percent (as the source gives it)",
+         "scale": {"domain": [0, 100]}}
+    color = {"field": "Applies", "type": "nominal", "title": None, "legend": {"orient": "bottom"},
+             "scale": {"domain": list(match.values()), "range": ["#1f4e79", "#b8c4d0", "#5b7fa3"]}}
+    return {
+        "data": {"values": rows},
+        "layer": [
+            {"mark": {"type": "bar", "height": 18},
+             "encoding": {"x": x, "y": y, "color": color, "tooltip": [{"field": "Figure"}, {"field": "Applies"}]}},
+            {"mark": {"type": "text", "align": "left", "dx": 4},
+             "encoding": {"x": x, "y": y, "text": {"field": "Display"}}},
+        ],
+    }
+
+
+def show_basis(view: dict[str, Any]) -> None:
     with st.expander("Why am I seeing this? (the reasoning and its basis)", icon=":material/fact_check:"):
-        st.markdown("**Inputs used**")
-        if not result.answers:
-            st.markdown("No answers yet.")
-        for qid, value in result.answers.items():
-            question = pathway.questions[qid]
-            label = next(o.label for o in question.options if o.id == value)
-            used = "" if qid not in result.unused_answers else " (not used: not on the path yet)"
-            st.markdown(f"- {plain(question.prompt)} → **{plain(label)}**{used}")
-        st.markdown("**Decisions taken**")
-        for i, step in enumerate(result.path, 1):
-            st.markdown(f"{i}. At “{plain(step.question.short_label)}” the answer “{plain(step.option_label)}” "
-                        f"leads on. Why the question matters:")
-            show_statement(step.why)
-        if result.outcome is not None:
-            st.markdown(f"**Result:** {plain(result.outcome.title)}, each category with its source and section:")
-            for t in result.treatments:
-                st.markdown(f"- {plain(t.label)}: {plain(_cite(t.explanation))}")
-        st.markdown("**Intended use and population**")
-        st.markdown(f"{plain(meta.intended_use)}  \n*Audience:* {plain(meta.audience)}  \n"
-                    f"*Population:* {plain(meta.population)}  \n*Editorial assumptions:* "
-                    f"{plain(meta.editorial_policy)}")
-        for source in pathway.content.sources:
-            st.markdown(f"*Source* `{plain(source.id)}`: {plain(source.title)}. {plain(source.description)}")
+        st.markdown(view["basis_md"])
+
+
+def basis_md(pathway: Pathway, result: Result) -> str:
+    """The inputs, each decision with why it matters, the basis of each result, and the intended use."""
+    meta = pathway.content.metadata
+    parts = ["**Inputs used**"]
+    inputs = []
+    for qid, value in result.answers.items():
+        question = pathway.questions[qid]
+        label = next(o.label for o in question.options if o.id == value)
+        used = " (not used: not on the path yet)" if qid in result.unused_answers else ""
+        inputs.append(f"- {plain(question.prompt)} → **{plain(label)}**{used}")
+    parts.append("\n".join(inputs) or "No answers yet.")
+    parts.append("**Decisions taken**")
+    for i, step in enumerate(result.path, 1):
+        parts.append(statement_md(step.why, prefix=f"{i}\\. At “{plain(step.question.short_label)}” the answer "
+                                                   f"“{plain(step.option_label)}” leads on. Why it matters: "))
+    if result.outcome is not None:
+        parts.append(f"**Result: {plain(result.outcome.title)}**, each category with its source and section:")
+        parts.append("\n".join(f"- {plain(t.label)}: {plain(_cite(t.explanation))}" for t in result.treatments))
+    parts.append("**Intended use and population**")
+    parts.append(f"{plain(meta.intended_use)}  \n*Audience:* {plain(meta.audience)}  \n"
+                 f"*Population:* {plain(meta.population)}  \n*Editorial assumptions:* {plain(meta.editorial_policy)}")
+    parts += [f"*Source* `{plain(s.id)}`: {plain(s.title)}. {plain(s.description)}" for s in pathway.content.sources]
+    return "\n\n".join(parts)
 
 
 def show_table(view: dict[str, Any]) -> None:
@@ -324,22 +357,16 @@ def show_downloads(view: dict[str, Any]) -> None:
                             mime="text/vnd.graphviz", key="download_dot", on_click="ignore")
 
 
-def show_reference(pathway: Pathway) -> None:
+def show_reference(static: dict[str, Any]) -> None:
     st.markdown("### Reference")
-    for section in pathway.content.reference:
-        with st.expander(plain(section.title)):
-            if section.intro is not None:
-                show_statement(section.intro)
-            for item in section.items:
-                show_statement(item, prefix=f"**{plain(item.term)}:** " if item.term else "• ")
+    for title, body in static["reference"]:
+        with st.expander(title):
+            st.markdown(body)
 
 
-def show_about(pathway: Pathway) -> None:
+def show_about(static: dict[str, Any]) -> None:
     st.divider()
-    st.markdown("#### About this explorer")
-    for label, value in about_lines(pathway):
-        if label != "Made on":
-            st.markdown(f"**{label}:** {plain(value)}")
+    st.markdown(static["about"])
 
 
 def show_error_page(exc: Exception) -> None:
@@ -392,13 +419,14 @@ def main() -> None:
         view = view_for(pathway, key, answers, full)
         show_graph(pathway, view)
     result = view["result"]
-    show_outcome(pathway, result)
-    show_outlook(pathway, result)
-    show_basis(pathway, result)
+    static = _static(pathway, key)
+    show_outcome(pathway, result, view, static)
+    show_outlook(view)
+    show_basis(view)
     show_table(view)
     show_downloads(view)
-    show_reference(pathway)
-    show_about(pathway)
+    show_reference(static)
+    show_about(static)
 
 
 try:
