@@ -1,0 +1,51 @@
+"""Debian's Chromium through Playwright, and a watch on what a page logs and requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "launch_chromium", "PageWatch", "wait_for_app"]
+
+CHROMIUM = "/usr/bin/chromium"
+#: Headless, no sandbox (root), and nothing that phones home: this machine (and a clinic intranet) has no internet.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
+    "--disable-extensions", "--disable-features=Translate,OptimizationHints,MediaRouter",
+]
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Launch Debian's Chromium headless; fail clearly (never skip) when it is missing."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: the test command installs it (apt-get install chromium)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000)
+
+
+@dataclass
+class PageWatch:
+    """Console errors, page errors and every requested URL of one page (and its frames)."""
+
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def attach(self, page: Any) -> "PageWatch":
+        page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("request", lambda request: self.requests.append(request.url))
+        return self
+
+    def foreign_requests(self, *allowed_origins: str) -> list[str]:
+        """Requests to anything but the allowed origins (``http://127.0.0.1:PORT``); data: and blob: are local."""
+        allowed = {urlsplit(o).netloc for o in allowed_origins}
+        return [u for u in self.requests
+                if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc not in allowed]
+
+
+def wait_for_app(page_or_frame: Any, timeout: float = 60_000) -> None:
+    """Wait until the app has drawn its questions and finished running."""
+    page_or_frame.locator("[data-testid='stRadio']").first.wait_for(state="visible", timeout=timeout)
+    page_or_frame.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=timeout)

@@ -1,0 +1,191 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, against a real `streamlit run`."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from pathways import load_pathway, resolve_pathway
+from pathways.cases import cases_path_for, load_cases
+from pathways.evaluate import evaluate
+from tests.support.browser import PageWatch, launch_chromium, wait_for_app
+from tests.support.server import ROOT, free_port, start_streamlit
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")  # installed by the test command; fails loudly below if not
+expect = sync_api.expect
+
+PATHWAY = load_pathway(resolve_pathway(None))
+DISCLAIMER = PATHWAY.content.metadata.disclaimer
+CASES = [c for c in load_cases(cases_path_for(resolve_pathway(None)))[0].cases if c.complete]
+ARTIFACTS = ROOT / "artifacts"
+TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    """One real streamlit server for the module, on a free loopback port, stopped by its PID."""
+    server = start_streamlit(tmp_path_factory.mktemp("server") / "streamlit.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.watch = PageWatch().attach(page)
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def answer(page, question_id: str, option_id: str) -> None:
+    """Click the option's label as a person would, then wait for the app to finish its rerun."""
+    question = PATHWAY.questions[question_id]
+    label = next(o.label for o in question.options if o.id == option_id)
+    group = page.locator(f".st-key-{question_id}")
+    group.get_by_text(label, exact=True).click()
+    expect(group.get_by_role("radio", name=label)).to_be_checked()
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+
+
+def expected_ticks(answers: dict[str, str]) -> set[str]:
+    """The ✔ labels the highlighted path must carry: each chosen branch and, when complete, the outcome."""
+    result = evaluate(PATHWAY, answers)
+    ticks = set()
+    for step in result.path:
+        option = next(o for o in step.question.options if o.id == step.option_id)
+        ticks.add(f"✔ {option.graph_label}")
+    if result.outcome is not None:
+        ticks.add(f"✔ {result.outcome.short_title}")
+    return ticks
+
+
+def graph_ticks(page_or_frame) -> set[str]:
+    texts = page_or_frame.locator("[data-testid='stGraphVizChart'] svg text").all_text_contents()
+    return {t.strip() for t in texts if t.strip().startswith("✔")}
+
+
+def shown_categories(page_or_frame) -> set[str]:
+    return {cid for cid in PATHWAY.categories if page_or_frame.locator(f".st-key-card_{cid}").count()}
+
+
+def assert_disclaimer(page_or_frame) -> None:
+    """The disclaimer stands in an alert box near the top, not only in the footer."""
+    expect(page_or_frame.locator("[data-testid='stAlert']").filter(has_text=DISCLAIMER).first).to_be_visible()
+
+
+def assert_clean(page, *origins: str) -> None:
+    assert page.watch.errors == [], page.watch.errors
+    assert page.watch.foreign_requests(*origins) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name.replace(", ", "-").replace(" ", "_") for c in CASES])
+def test_clicking_through_a_situation_highlights_its_path_and_shows_its_categories(page, app_server, case):
+    page.goto(app_server.url)
+    wait_for_app(page)
+    assert_disclaimer(page)
+    assert shown_categories(page) == set()
+    answered: dict[str, str] = {}
+    for question in PATHWAY.tree_questions():
+        answer(page, question.id, case.answers[question.id])
+        answered[question.id] = case.answers[question.id]
+        expect(page.locator("[data-testid='stGraphVizChart'] svg")).to_be_visible()
+        page.wait_for_function("""ticks => {
+            const texts = [...document.querySelectorAll("[data-testid='stGraphVizChart'] svg text")]
+              .map(t => t.textContent.trim()).filter(t => t.startsWith("✔"));
+            return ticks.every(t => texts.includes(t)) && texts.length === ticks.length;
+        }""", arg=sorted(expected_ticks(answered)))
+        assert_disclaimer(page)
+    assert graph_ticks(page) == expected_ticks(case.answers)
+    expect(page.locator(f".st-key-card_{case.must_include[0]}")).to_be_visible()
+    assert shown_categories(page) == set(case.must_include)
+    for category in case.must_exclude:
+        assert page.locator(f".st-key-card_{category}").count() == 0
+    shot(page, "browser-" + "-".join(case.answers.values()))
+    assert_clean(page, app_server.url)
+
+
+def test_deep_link_restores_the_answers_and_the_outcome(page, app_server):
+    page.goto(f"{app_server.url}/?age_group=adult&cns_involvement=no&cell_type=t_cell")
+    wait_for_app(page)
+    for qid, option in (("age_group", "Adult"), ("cns_involvement", "No, the CNS is not involved"),
+                        ("cell_type", "T-cell ALL")):
+        expect(page.locator(f".st-key-{qid}").get_by_role("radio", name=option)).to_be_checked()
+    expect(page.locator(".st-key-card_radiation_therapy")).to_be_visible()
+    assert shown_categories(page) == {"combination_chemotherapy", "stem_cell_transplant", "targeted_therapy",
+                                      "radiation_therapy"}
+    assert graph_ticks(page) == expected_ticks({"age_group": "adult", "cns_involvement": "no", "cell_type": "t_cell"})
+    assert_disclaimer(page)
+    assert_clean(page, app_server.url)
+
+
+def test_clicking_puts_the_answers_in_the_address_bar(page, app_server):
+    page.goto(app_server.url)
+    wait_for_app(page)
+    answer(page, "age_group", "child")
+    answer(page, "cns_involvement", "yes")
+    page.wait_for_url("**cns_involvement=yes**")
+    assert "age_group=child" in page.url
+    assert_clean(page, app_server.url)
+
+
+def test_unknown_link_parts_show_a_notice_with_the_text_not_markup(page, app_server):
+    page.goto(f"{app_server.url}/?age_group=%3Cb%3Ebold%3C%2Fb%3E&colour=red")
+    wait_for_app(page)
+    notice = page.get_by_text("Some parts of the link were ignored")
+    expect(notice).to_be_visible()
+    expect(page.get_by_text("<b>bold</b>", exact=False).first).to_be_visible()
+    assert page.locator("[data-testid='stAlert'] b:text('bold')").count() == 0
+    assert_disclaimer(page)
+    assert_clean(page, app_server.url)
+
+
+class _HostPage(http.server.SimpleHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+def test_app_renders_inside_an_iframe_of_another_origin_with_embed(page, app_server):
+    src = f"{app_server.url}/?embed=true&age_group=child&cns_involvement=no&cell_type=b_cell"
+    handler = type("Host", (_HostPage,), {"body": (
+        f'<!doctype html><title>Clinic intranet</title><h1>Clinic intranet</h1>'
+        f'<iframe src="{src}" width="1200" height="1400" title="Pathway explorer"></iframe>').encode()})
+    host = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=host.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{host.server_port}/")
+        frame = page.frame_locator("iframe")
+        expect(frame.locator(".st-key-card_car_t_cell_therapy")).to_be_visible(timeout=TIMEOUT)
+        assert_disclaimer(frame)
+        assert shown_categories(frame) == {"combination_chemotherapy", "targeted_therapy", "stem_cell_transplant",
+                                           "car_t_cell_therapy"}
+        shot(page, "browser-iframe")
+        assert_clean(page, app_server.url, f"http://127.0.0.1:{host.server_port}")
+    finally:
+        host.shutdown()
