@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pydantic
 
@@ -125,6 +127,24 @@ def load_pathway_bytes(data: bytes, file: str) -> Pathway:
 
 def load_pathway_text(text: str, file: str = "<text>") -> Pathway:
     """Parse, type-check and rule-check pathway text; return a Pathway or raise ValidationFailed."""
+    with _gc_paused():
+        return _load_text(text, file)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: loading creates many objects and no cycles, and the collector's
+    repeated passes over a growing heap made large files load in superlinear time (see docs/performance.md)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_text(text: str, file: str) -> Pathway:
     try:
         raw = parse_yaml(text)
     except YamlProblem as exc:

@@ -94,8 +94,33 @@ _Loader.add_implicit_resolver(
 )
 
 
+#: Deeper flow nesting ([[[…, {{{…) is refused before parsing: the C parser recurses and would crash the process.
+MAX_FLOW_DEPTH = 100
+#: Lines whose leading spaces and "- " markers run longer than this are refused (block nesting, same reason).
+MAX_LEADING = 400
+_BRACKETS = re.compile(r"[\[\]{}]")
+_LEADING = re.compile(r"^[ \t-]+", re.M)
+
+
+def check_nesting(text: str) -> None:
+    """Refuse absurd nesting cheaply, before the recursive C parser sees it."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
+        if depth > MAX_FLOW_DEPTH:
+            line = text.count("\n", 0, match.start()) + 1
+            raise YamlProblem(line, f"YAML nesting is too deep (more than {MAX_FLOW_DEPTH} levels)",
+                              "a pathway file never needs this; is it the right file?")
+    for match in _LEADING.finditer(text):
+        if match.end() - match.start() > MAX_LEADING:
+            line = text.count("\n", 0, match.start()) + 1
+            raise YamlProblem(line, f"YAML nesting is too deep (indentation over {MAX_LEADING} columns)",
+                              "a pathway file never needs this; is it the right file?")
+
+
 def parse_yaml(text: str) -> Any:
     """Parse one YAML document into LineDict/LineList containers; raise YamlProblem on any error."""
+    check_nesting(text)
     try:
         loader = _Loader(text)
         try:
