@@ -1,0 +1,241 @@
+"""The nginx reverse proxy in deploy/: rendered settings, headers, websocket, sticky cookie, iframe policy."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+import websockets
+from playwright.sync_api import sync_playwright
+
+from deploy.render_nginx import (
+    PINNED_INLINE_SCRIPT_HASHES,
+    Settings,
+    SettingError,
+    content_security_policy,
+    inline_script_hashes,
+    render,
+)
+from pathways import load_pathway, resolve_pathway
+from tests.support.browser import launch_chromium
+from tests.support.nginx import NGINX, serve_host_page, start_nginx
+from tests.support.server import start_streamlit
+
+DISCLAIMER_START = load_pathway(resolve_pathway(None)).content.metadata.disclaimer.split(".")[0]
+MARKER = "zz_marker_7f3a"
+WAIT_MS = 60_000
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], str]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return response.status, headers, response.read().decode("utf-8", "replace")
+
+
+# ---- rendering (no nginx process) -------------------------------------------------------------------
+
+
+def test_frame_ancestors_setting_appears_only_in_the_policy_directive():
+    text = render(Settings(frame_ancestors=["https://intranet.example"], upstreams=["127.0.0.1:8501"]))
+    policy = re.search(r'add_header Content-Security-Policy "([^"]+)"', text).group(1)
+    assert policy.endswith("frame-ancestors https://intranet.example")
+    assert text.count("https://intranet.example") == 2  # the directive, and the comment naming the setting
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [["https://a.example; script-src *"], ["javascript:alert(1)"], ['https://a.example" always; #'], []],
+    ids=["directive-injection", "script-scheme", "quote-injection", "empty"],
+)
+def test_unsafe_frame_ancestor_values_are_refused(origins):
+    with pytest.raises(SettingError, match="frame ancestor"):
+        render(Settings(frame_ancestors=origins))
+
+
+@pytest.mark.parametrize(
+    "field, value, match",
+    [("upstreams", ["127.0.0.1"], "invalid upstream"), ("upstreams", [], "at least one upstream"),
+     ("listen", "80; include /etc/passwd", "invalid listen"), ("base_path", "explorer", "invalid base path")],
+    ids=["upstream-without-port", "no-upstream", "listen-injection", "base-path-without-slash"],
+)
+def test_bad_settings_are_refused_with_a_message_naming_them(field, value, match):
+    settings = Settings()
+    setattr(settings, field, value)
+    with pytest.raises(SettingError, match=match):
+        render(settings)
+
+
+def test_every_upstream_is_listed_with_a_sticky_hash():
+    text = render(Settings(upstreams=["127.0.0.1:8501", "127.0.0.1:8502", "10.0.0.7:8501"]))
+    assert re.findall(r"server (\S+) max_fails", text) == ["127.0.0.1:8501", "127.0.0.1:8502", "10.0.0.7:8501"]
+    assert "hash $explorer_sticky_key consistent;" in text
+
+
+def test_pinned_inline_script_hash_matches_the_installed_streamlit():
+    """When Streamlit is upgraded this fails: update PINNED_INLINE_SCRIPT_HASHES (the test run shows the new one)."""
+    assert inline_script_hashes() == PINNED_INLINE_SCRIPT_HASHES
+
+
+def test_access_log_format_leaves_out_the_query_string_and_referrer():
+    text = render(Settings())
+    log_format = text[text.index("log_format"):text.index(";", text.index("log_format"))]
+    assert "$uri" in log_format
+    for leaky in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer", "$request\""):
+        assert leaky not in log_format
+
+
+@pytest.mark.nginx
+def test_rendered_configuration_passes_nginx_syntax_check(tmp_path):
+    assert Path(NGINX).exists(), f"nginx is not installed ({NGINX}); scripts/test.sh installs it"
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(render(Settings(access_log=str(tmp_path / "a.log"), error_log=str(tmp_path / "e.log")),
+                           standalone_dir=tmp_path))
+    done = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "test is successful" in done.stderr
+
+
+# ---- a running proxy in front of the app -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """The app on loopback, two iframe host pages (allowed and not), and nginx allowing the first."""
+    directory = tmp_path_factory.mktemp("nginx-stack")
+    app = start_streamlit(directory / "app.log")
+    allowed = serve_host_page("about:blank")
+    other = serve_host_page("about:blank")
+    proxy = None
+    try:
+        proxy = start_nginx(directory / "nginx", [f"127.0.0.1:{app.port}"], frame_ancestors=[allowed.origin])
+        allowed.target = other.target = proxy.url + "/?embed=true&age_group=adult"
+        yield {"app": app, "proxy": proxy, "allowed": allowed, "other": other}
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        allowed.stop()
+        other.stop()
+        app.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless (fails, never skips, when it is missing)."""
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.mark.nginx
+@pytest.mark.parametrize("path", ["/", "/_stcore/health", f"/?age_group=child&{MARKER}=1"],
+                         ids=["page", "health", "deep-link"])
+def test_proxy_sends_security_headers_on_every_response(stack, path):
+    status, headers, _ = fetch(stack["proxy"].url + path)
+    assert status == 200
+    assert headers["content-security-policy"] == content_security_policy([stack["allowed"].origin])
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert "server" not in headers or "nginx/" not in headers["server"]
+
+
+@pytest.mark.nginx
+def test_proxy_sets_a_sticky_cookie_once(stack):
+    _, first, _ = fetch(stack["proxy"].url + "/")
+    assert re.match(r"explorer_backend=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Lax", first["set-cookie"])
+    request = urllib.request.Request(stack["proxy"].url + "/", headers={"Cookie": "explorer_backend=abc"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers.get("Set-Cookie") is None
+
+
+@pytest.mark.nginx
+def test_websocket_upgrade_passes_through_the_proxy(stack):
+    async def handshake() -> int:
+        url = stack["proxy"].url.replace("http://", "ws://") + "/_stcore/stream"
+        async with websockets.connect(url, origin=stack["proxy"].url, open_timeout=30,
+                                      subprotocols=["streamlit"]) as socket:
+            return socket.response.status_code
+
+    assert asyncio.run(asyncio.wait_for(handshake(), 60)) == 101
+
+
+@pytest.mark.nginx
+def test_access_log_records_requests_without_their_answers(stack):
+    fetch(stack["proxy"].url + f"/?age_group=child&{MARKER}=secret_answer_91")
+    log = stack["proxy"].access_log()
+    assert '"GET /" 200' in log
+    assert MARKER not in log and "secret_answer_91" not in log and "age_group" not in log
+
+
+@pytest.mark.nginx
+@pytest.mark.browser
+def test_app_works_through_the_proxy_without_policy_violations(stack, browser):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(str(error)))
+    try:
+        page.goto(stack["proxy"].url + "/", timeout=WAIT_MS)
+        page.get_by_text(DISCLAIMER_START).first.wait_for(timeout=WAIT_MS)
+        for number, option in enumerate(["Child", "Yes, the CNS is involved", "B-cell ALL"]):
+            radio = page.locator('[data-testid="stRadio"]').nth(number)
+            radio.wait_for(timeout=WAIT_MS)
+            radio.get_by_text(option, exact=True).click(timeout=WAIT_MS)
+        # the answers went over the websocket and came back as the link
+        page.wait_for_url(re.compile(r"age_group=child&cns_involvement=yes&cell_type=b_cell"), timeout=WAIT_MS)
+        page.get_by_text("Intrathecal chemotherapy").first.wait_for(timeout=WAIT_MS)
+        page.locator("svg .node").first.wait_for(timeout=WAIT_MS)  # the Graphviz renderer ran (WebAssembly)
+        page.get_by_text("Glossary").first.click(timeout=WAIT_MS)
+        with page.expect_download(timeout=WAIT_MS) as download:  # a media URL served by the same app process
+            page.get_by_text("Summary (Markdown)").click(timeout=WAIT_MS)
+        assert DISCLAIMER_START in Path(download.value.path()).read_text(encoding="utf-8")
+        page.wait_for_timeout(1000)
+    finally:
+        context.close()
+    violations = [m for m in console if "Content Security Policy" in m or "Refused to" in m]
+    assert violations == []
+
+
+@pytest.mark.nginx
+@pytest.mark.browser
+def test_app_renders_in_an_iframe_on_the_allowed_origin(stack, browser):
+    host = stack["allowed"]
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(host.url, timeout=WAIT_MS)
+        frame = page.frame_locator("#explorer")
+        frame.get_by_text(DISCLAIMER_START).first.wait_for(timeout=WAIT_MS)
+        frame.get_by_text("Has the relapsed ALL spread to the central nervous system").first.wait_for(timeout=WAIT_MS)
+    finally:
+        context.close()
+
+
+@pytest.mark.nginx
+@pytest.mark.browser
+def test_app_refuses_to_render_in_an_iframe_on_another_origin(stack, browser):
+    other = stack["other"]
+    assert other.origin != stack["allowed"].origin
+    context = browser.new_context()
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    try:
+        with page.expect_console_message(lambda m: "frame-ancestors" in m.text, timeout=WAIT_MS):
+            page.goto(other.url, timeout=WAIT_MS)
+        framed = page.locator("#explorer").content_frame
+        page.wait_for_timeout(2000)  # give a wrongly framed app time to show itself
+        assert framed.get_by_text(DISCLAIMER_START).count() == 0
+        assert framed.locator('[data-testid="stApp"]').count() == 0
+        assert page.frames[1].url.startswith("chrome-error://")  # Chromium's blocked-frame page, not the app
+    finally:
+        context.close()
+    assert any("violates" in m and f"frame-ancestors {stack['allowed'].origin}" in m for m in console), console
