@@ -13,7 +13,7 @@ from pathways import Pathway, PathwayError, ValidationFailed, load_pathway, reso
 from pathways.evaluate import Result, citation, evaluate
 from pathways.export import about_lines, graph_footer, to_csv, to_markdown
 from pathways.model import Statement
-from pathways.render import FOCUS_THRESHOLD, RenderError, render, to_dot
+from pathways.render import FOCUS_THRESHOLD, dot_available, render_svg, to_dot
 
 PATHWAY_ENV = "PATHWAY_FILE"
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
@@ -55,15 +55,10 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
     result = evaluate(_pathway, dict(answers))
     made = datetime.date.fromisoformat(key.rsplit("@", 1)[1])
     download_dot = to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made))
-    try:
-        svg = render(download_dot, "svg")
-    except RenderError:
-        svg = None
     return {
         "result": result,
         "dot": to_dot(_pathway, result, full=full),
         "download_dot": download_dot,
-        "svg": svg,
         "markdown": to_markdown(result, made),
         "csv": to_csv(result, made),
         "path_table": _path_table(result),
@@ -340,21 +335,22 @@ def show_table(view: dict[str, Any]) -> None:
 
 
 def show_downloads(view: dict[str, Any]) -> None:
-    st.markdown("### Downloads")
-    st.caption("Each download carries the disclaimer, the content version, its last-reviewed date, the sources "
-               "and the date it was made.")
-    cols = st.columns(4)
-    cols[0].download_button("Summary (Markdown)", view["markdown"], file_name="pathway-summary.md",
-                            mime="text/markdown", key="download_markdown", on_click="ignore")
-    cols[1].download_button("Path and categories (CSV)", view["csv"], file_name="pathway-summary.csv",
-                            mime="text/csv", key="download_csv", on_click="ignore")
-    if view["svg"] is not None:
-        cols[2].download_button("Graph (SVG)", view["svg"], file_name="pathway-graph.svg", mime="image/svg+xml",
-                                key="download_svg", on_click="ignore")
+    """Download buttons whose data is made only when clicked (nothing is rendered or stored per rerun)."""
+    st.markdown("### Downloads\n\n:small[:gray[Each download carries the disclaimer, the content version, its "
+                "last-reviewed date, the sources and the date it was made.]]")
+    row = st.container(horizontal=True)
+    markdown, csv_text, dot = view["markdown"], view["csv"], view["download_dot"]
+    row.download_button("Summary (Markdown)", lambda: markdown, file_name="pathway-summary.md",
+                        mime="text/markdown", key="download_markdown", on_click="ignore")
+    row.download_button("Path and categories (CSV)", lambda: csv_text, file_name="pathway-summary.csv",
+                        mime="text/csv", key="download_csv", on_click="ignore")
+    if dot_available():
+        row.download_button("Graph (SVG)", lambda: render_svg(dot), file_name="pathway-graph.svg",
+                            mime="image/svg+xml", key="download_svg", on_click="ignore")
     else:
-        cols[2].caption("The SVG download needs Graphviz's dot program on the server.")
-    cols[3].download_button("Graph (DOT)", view["download_dot"], file_name="pathway-graph.dot",
-                            mime="text/vnd.graphviz", key="download_dot", on_click="ignore")
+        row.caption("The SVG download needs Graphviz's dot program on the server.")
+    row.download_button("Graph (DOT)", lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
+                        key="download_dot", on_click="ignore")
 
 
 def show_reference(static: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import shutil
 from typing import Sequence
 
 import graphviz
@@ -11,7 +13,7 @@ from .evaluate import Result
 from .load import Pathway
 from .model import OutcomeNode, QuestionNode
 
-__all__ = ["to_dot", "render", "RENDER_FORMATS", "FOCUS_THRESHOLD", "RenderError"]
+__all__ = ["to_dot", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD", "RenderError"]
 
 #: Output formats ``render`` can produce through the ``dot`` binary.
 RENDER_FORMATS = ("dot", "svg", "png")
@@ -138,3 +140,14 @@ def render(dot_source: str, fmt: str) -> bytes:
         raise RenderError("Graphviz 'dot' was not found; install it (Debian: apt-get install graphviz)") from None
     except graphviz.CalledProcessError as exc:
         raise RenderError(f"Graphviz 'dot' failed: {exc.stderr.decode(errors='replace')[:300]}") from None
+
+
+@functools.lru_cache(maxsize=256)
+def render_svg(dot_source: str) -> bytes:
+    """SVG bytes for DOT source, rendered once per distinct source (the ``dot`` binary costs ~15 ms a call)."""
+    return render(dot_source, "svg")
+
+
+def dot_available() -> bool:
+    """Whether Graphviz's ``dot`` binary is on the PATH (SVG and PNG need it; DOT does not)."""
+    return shutil.which("dot") is not None

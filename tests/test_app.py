@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from pathways import load_pathway, resolve_pathway
@@ -63,15 +63,16 @@ def assert_disclaimer(at: AppTest) -> None:
 
 @pytest.fixture
 def downloads(monkeypatch) -> list[bytes]:
-    """Every file the app hands to Streamlit's media storage (download data), captured in order."""
+    """The data of every download the app offers, made as a click would make it (the app defers it)."""
     captured: list[bytes] = []
-    original = MemoryMediaFileStorage.load_and_get_id
+    original = MediaFileManager.add_deferred
 
-    def recording(self, path_or_data, mimetype, kind, filename=None):
-        captured.append(path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode())
-        return original(self, path_or_data, mimetype, kind, filename)
+    def recording(self, data_callable, *args, **kwargs):
+        data = data_callable()
+        captured.append(data if isinstance(data, bytes) else str(data).encode())
+        return original(self, data_callable, *args, **kwargs)
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
     return captured
 
 

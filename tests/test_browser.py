@@ -189,3 +189,19 @@ def test_app_renders_inside_an_iframe_of_another_origin_with_embed(page, app_ser
         assert_clean(page, app_server.url, f"http://127.0.0.1:{host.server_port}")
     finally:
         host.shutdown()
+
+
+@pytest.mark.parametrize(("button", "needle"), [("Summary (Markdown)", "Documented treatment categories"),
+                                                ("Graph (SVG)", "<svg"), ("Path and categories (CSV)", "section,item")],
+                         ids=["markdown", "svg", "csv"])
+def test_downloads_arrive_with_the_disclaimer(page, app_server, button, needle):
+    page.goto(f"{app_server.url}/?age_group=child&cns_involvement=no&cell_type=b_cell")
+    wait_for_app(page)
+    with page.expect_download(timeout=TIMEOUT) as download:
+        page.get_by_role("button", name=button).click()
+    data = Path(download.value.path()).read_text(encoding="utf-8")
+    assert needle in data
+    assert "Educational information only" in data
+    assert PATHWAY.content.metadata.last_reviewed.isoformat().replace("-", "&#45;") in data \
+        or PATHWAY.content.metadata.last_reviewed.isoformat() in data
+    assert_clean(page, app_server.url)

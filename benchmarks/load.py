@@ -1,0 +1,212 @@
+"""A load generator that speaks Streamlit's own protocol: a websocket on /_stcore/stream carrying the
+protobuf BackMsg (client → server) and ForwardMsg (server → client) messages that ship with streamlit.
+
+Each simulated session loads the page (GET /, then the websocket and the first script run) and then clicks:
+a click is a ``rerun_script`` BackMsg with the widget states changed, exactly as the browser sends it, and it
+ends when the server's ``script_finished`` message arrives. Only loopback addresses are ever contacted, and
+every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+__all__ = ["SessionStats", "LoadResult", "run_load", "process_cpu_seconds", "process_rss_bytes"]
+
+STEP_TIMEOUT = 30.0  # seconds a first load or a click may take before it counts as an error
+
+
+def _check_loopback(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    if not (host == "localhost" or host.startswith("127.") or host == "::1"):
+        raise ValueError(f"refusing to load-test {host!r}: only loopback addresses are allowed")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children that were waited for (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return ticks / 100.0
+
+
+def process_rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+@dataclass
+class SessionStats:
+    first_load: list[float] = field(default_factory=list)
+    clicks: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class _Session:
+    """One browser-like session over the websocket."""
+
+    def __init__(self, base: str, query: str = ""):
+        self.base = base.rstrip("/")
+        self.query = query
+        self.ws = None
+        self.radios: list[tuple[str, int]] = []  # (widget id, number of options), in order of appearance
+        self.values: dict[str, int] = {}
+
+    async def open(self) -> float:
+        start = time.perf_counter()
+        await _http_get(self.base + "/")
+        url = self.base.replace("http://", "ws://") + "/_stcore/stream"
+        self.ws = await websockets.connect(url, subprotocols=["streamlit"], origin=self.base, max_size=2**24,
+                                           open_timeout=STEP_TIMEOUT)
+        await self._rerun()
+        return time.perf_counter() - start
+
+    async def click(self, rng: random.Random) -> float:
+        """Change one radio (a later one more often, as a person walking down the questions would)."""
+        widget, count = self.radios[min(len(self.radios) - 1, int(rng.random() * (len(self.radios) + 1)))]
+        current = self.values.get(widget)
+        self.values[widget] = (0 if current is None else current + 1) % count
+        start = time.perf_counter()
+        await self._rerun()
+        return time.perf_counter() - start
+
+    async def _rerun(self) -> None:
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        msg.rerun_script.page_script_hash = ""
+        for widget, value in self.values.items():
+            state = WidgetState(id=widget, int_value=value)
+            msg.rerun_script.widget_states.widgets.append(state)
+        await self.ws.send(msg.SerializeToString())
+        seen: list[tuple[str, int]] = []
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                if element.WhichOneof("type") == "radio":
+                    seen.append((element.radio.id, len(element.radio.options)))
+            elif kind == "script_finished":
+                if fwd.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                    raise RuntimeError(f"script finished with status {fwd.script_finished}")
+                if seen:
+                    self.radios = seen
+                    visible = {w for w, _ in seen}
+                    self.values = {w: v for w, v in self.values.items() if w in visible}
+                return
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+
+async def _http_get(url: str) -> None:
+    parts = urlsplit(url)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port), STEP_TIMEOUT)
+    writer.write(f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), STEP_TIMEOUT)
+    await asyncio.wait_for(reader.read(), STEP_TIMEOUT)
+    writer.close()
+    if b" 200 " not in status:
+        raise RuntimeError(f"GET {url}: {status!r}")
+
+
+@dataclass
+class LoadResult:
+    sessions: int
+    clicks_per_session: int
+    first_load: list[float]
+    clicks: list[float]
+    errors: list[str]
+    wall: float
+    server_cpu: float
+
+    @property
+    def clicks_per_second(self) -> float:
+        return len(self.clicks) / self.wall if self.wall else 0.0
+
+    @property
+    def cpu_per_click_ms(self) -> float:
+        return self.server_cpu / max(1, len(self.clicks) + len(self.first_load)) * 1e3
+
+    def pct(self, values: list[float], q: float) -> float:
+        if not values:
+            return float("nan")
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: SessionStats, query: str) -> None:
+    rng = random.Random(seed)
+    session = _Session(base, query)
+    try:
+        stats.first_load.append(await session.open())
+        for _ in range(clicks):
+            if pace:
+                await asyncio.sleep(pace * (0.5 + rng.random()))
+            stats.clicks.append(await session.click(rng))
+    except Exception as exc:  # counted, reported, never raised: a load test reports errors
+        stats.errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        try:
+            await session.close()
+        except Exception:
+            pass
+
+
+def run_load(base: str, server_pids: list[int], sessions: int, clicks: int, pace: float = 0.0,
+             query: str = "", ramp: float = 0.0, limit: float = 600.0) -> LoadResult:
+    """Run ``sessions`` concurrent sessions of ``clicks`` clicks each (``pace`` seconds apart on average)."""
+    _check_loopback(base)
+    stats = [SessionStats() for _ in range(sessions)]
+
+    async def main() -> None:
+        async def start(i: int) -> None:
+            await asyncio.sleep(ramp * i / max(1, sessions))
+            await _one_session(base, clicks, pace, i, stats[i], query)
+        await asyncio.wait_for(asyncio.gather(*(start(i) for i in range(sessions))), timeout=limit)
+
+    cpu0 = sum(process_cpu_seconds(p) for p in server_pids)
+    t0 = time.perf_counter()
+    errors: list[str] = []
+    try:
+        asyncio.run(main())
+    except asyncio.TimeoutError:
+        errors.append(f"the run did not finish within {limit}s")
+    wall = time.perf_counter() - t0
+    cpu = sum(process_cpu_seconds(p) for p in server_pids) - cpu0
+    return LoadResult(
+        sessions, clicks,
+        [x for s in stats for x in s.first_load], [x for s in stats for x in s.clicks],
+        errors + [e for s in stats for e in s.errors], wall, cpu,
+    )
+
+
+def summary(result: LoadResult) -> dict[str, float]:
+    return {
+        "first_p50_ms": result.pct(result.first_load, 0.5) * 1e3,
+        "first_p95_ms": result.pct(result.first_load, 0.95) * 1e3,
+        "click_p50_ms": result.pct(result.clicks, 0.5) * 1e3,
+        "click_p95_ms": result.pct(result.clicks, 0.95) * 1e3,
+        "click_p99_ms": result.pct(result.clicks, 0.99) * 1e3,
+        "clicks_per_s": result.clicks_per_second,
+        "cpu_per_click_ms": result.cpu_per_click_ms,
+        "errors": len(result.errors),
+        "median_click_ms": statistics.median(result.clicks) * 1e3 if result.clicks else float("nan"),
+    }
