@@ -35,15 +35,26 @@ def _load(path: str, stamp: tuple[int, int]) -> Pathway:
     return load_pathway(path)
 
 
-def current_pathway() -> tuple[Pathway, str]:
-    """The pathway to show and its cache key; a stat (no read) per rerun catches edits to the file."""
-    path = resolve_pathway(os.environ.get(PATHWAY_ENV) or None)
+def pathway_version() -> tuple[str, tuple[int, int] | None]:
+    """Which file is to be served and its version (mtime, size): a stat, no read, catches edits to the file."""
+    path = str(resolve_pathway(os.environ.get(PATHWAY_ENV) or None))
     try:
         info = os.stat(path)
     except OSError:
+        return path, None
+    return path, (info.st_mtime_ns, info.st_size)
+
+
+def pathway_key() -> str:
+    return repr(pathway_version())
+
+
+def current_pathway() -> tuple[Pathway, str]:
+    """The pathway to show and its cache key; raises ValidationFailed when the file is invalid."""
+    path, stamp = pathway_version()
+    if stamp is None:
         return load_pathway(path), ""  # raises ValidationFailed naming the file
-    stamp = (info.st_mtime_ns, info.st_size)
-    return _load(str(path), stamp), f"{path}:{stamp[0]}:{stamp[1]}"
+    return _load(path, stamp), repr((path, stamp))
 
 
 # ---- per-answer work (cached) ------------------------------------------------------------------
@@ -397,6 +408,17 @@ def main() -> None:
     if notices:
         st.warning("Some parts of the link were ignored: " + "; ".join(notices) + ".", icon=":material/link_off:")
 
+    interactive(pathway, key)
+    static = _static(pathway, key)
+    show_reference(static)
+    show_about(static)
+
+
+@st.fragment
+def interactive(pathway: Pathway, key: str) -> None:
+    """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
+    if pathway_key() != key:
+        st.rerun(scope="app")
     answers = answers_from_widgets(pathway)
     result = evaluate(pathway, answers)
     full = False
@@ -415,14 +437,11 @@ def main() -> None:
         view = view_for(pathway, key, answers, full)
         show_graph(pathway, view)
     result = view["result"]
-    static = _static(pathway, key)
-    show_outcome(pathway, result, view, static)
+    show_outcome(pathway, result, view, _static(pathway, key))
     show_outlook(view)
     show_basis(view)
     show_table(view)
     show_downloads(view)
-    show_reference(static)
-    show_about(static)
 
 
 try:

@@ -61,8 +61,9 @@ class _Session:
         self.base = base.rstrip("/")
         self.query = query
         self.ws = None
-        self.radios: list[tuple[str, int]] = []  # (widget id, number of options), in order of appearance
+        self.radios: list[tuple[str, int, str]] = []  # (widget id, options, fragment id), in order of appearance
         self.values: dict[str, int] = {}
+        self.page_hash = ""
 
     async def open(self) -> float:
         start = time.perf_counter()
@@ -75,22 +76,23 @@ class _Session:
 
     async def click(self, rng: random.Random) -> float:
         """Change one radio (a later one more often, as a person walking down the questions would)."""
-        widget, count = self.radios[min(len(self.radios) - 1, int(rng.random() * (len(self.radios) + 1)))]
+        widget, count, fragment = self.radios[min(len(self.radios) - 1, int(rng.random() * (len(self.radios) + 1)))]
         current = self.values.get(widget)
         self.values[widget] = (0 if current is None else current + 1) % count
         start = time.perf_counter()
-        await self._rerun()
+        await self._rerun(fragment)  # as the browser does: a widget inside a fragment reruns only the fragment
         return time.perf_counter() - start
 
-    async def _rerun(self) -> None:
+    async def _rerun(self, fragment: str = "") -> None:
         msg = BackMsg()
         msg.rerun_script.query_string = self.query
-        msg.rerun_script.page_script_hash = ""
+        msg.rerun_script.page_script_hash = self.page_hash
+        msg.rerun_script.fragment_id = fragment
         for widget, value in self.values.items():
             state = WidgetState(id=widget, int_value=value)
             msg.rerun_script.widget_states.widgets.append(state)
         await self.ws.send(msg.SerializeToString())
-        seen: list[tuple[str, int]] = []
+        seen: list[tuple[str, int, str]] = []
         deadline = time.monotonic() + STEP_TIMEOUT
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
@@ -100,13 +102,18 @@ class _Session:
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
                 if element.WhichOneof("type") == "radio":
-                    seen.append((element.radio.id, len(element.radio.options)))
+                    seen.append((element.radio.id, len(element.radio.options), fwd.delta.fragment_id))
+            elif kind == "new_session":
+                self.page_hash = fwd.new_session.page_script_hash
             elif kind == "script_finished":
-                if fwd.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # a rerun (e.g. st.rerun) follows: wait for it to finish
+                if fwd.script_finished not in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                               ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
                     raise RuntimeError(f"script finished with status {fwd.script_finished}")
                 if seen:
                     self.radios = seen
-                    visible = {w for w, _ in seen}
+                    visible = {w for w, _, _ in seen}
                     self.values = {w: v for w, v in self.values.items() if w in visible}
                 return
 
