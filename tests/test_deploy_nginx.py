@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -23,7 +24,7 @@ from deploy.render_nginx import (
 from pathways import load_pathway, resolve_pathway
 from tests.support.browser import launch_chromium
 from tests.support.nginx import NGINX, serve_host_page, start_nginx
-from tests.support.server import start_streamlit
+from tests.support.server import ROOT, free_port, start_streamlit
 
 DISCLAIMER_START = load_pathway(resolve_pathway(None)).content.metadata.disclaimer.split(".")[0]
 MARKER = "zz_marker_7f3a"
@@ -210,11 +211,19 @@ def test_app_renders_in_an_iframe_on_the_allowed_origin(stack, browser):
     host = stack["allowed"]
     context = browser.new_context()
     page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     try:
         page.goto(host.url, timeout=WAIT_MS)
-        frame = page.frame_locator("#explorer")
-        frame.get_by_text(DISCLAIMER_START).first.wait_for(timeout=WAIT_MS)
-        frame.get_by_text("Has the relapsed ALL spread to the central nervous system").first.wait_for(timeout=WAIT_MS)
+        frame = page.locator("#explorer").content_frame
+        try:
+            frame.get_by_text(DISCLAIMER_START).first.wait_for(timeout=WAIT_MS)
+            frame.get_by_text("Has the relapsed ALL spread to the central nervous system").first.wait_for(
+                timeout=WAIT_MS)
+        except Exception as exc:
+            shown = frame.locator("body").inner_text(timeout=5_000)[:500]
+            raise AssertionError(f"{exc}\nframes: {[f.url for f in page.frames]}\nconsole: {console}\n"
+                                 f"frame text: {shown!r}") from None
     finally:
         context.close()
 
@@ -239,3 +248,84 @@ def test_app_refuses_to_render_in_an_iframe_on_another_origin(stack, browser):
     finally:
         context.close()
     assert any("violates" in m and f"frame-ancestors {stack['allowed'].origin}" in m for m in console), console
+
+
+# ---- container and service files -------------------------------------------------------------------
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+UNIT = (ROOT / "deploy" / "relapsed-all-explorer.service").read_text(encoding="utf-8")
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    joined = re.sub(r"\\\n", " ", DOCKERFILE)
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+            for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_dockerfile_base_image_is_pinned_to_an_exact_python_311_tag():
+    bases = [arg for name, arg in dockerfile_instructions() if name == "FROM"]
+    assert len(bases) == 1
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?", bases[0]), bases[0]
+
+
+def test_dockerfile_runs_the_app_as_a_non_root_user():
+    users = [arg for name, arg in dockerfile_instructions() if name == "USER"]
+    assert users and users[-1] not in ("root", "0", "0:0")
+    last_user = max(i for i, (name, _) in enumerate(dockerfile_instructions()) if name == "USER")
+    assert any(name == "CMD" and i > last_user for i, (name, _) in enumerate(dockerfile_instructions()))
+
+
+def test_dockerfile_installs_graphviz_and_the_pinned_requirements_and_exposes_8501():
+    runs = " ".join(arg for name, arg in dockerfile_instructions() if name == "RUN")
+    assert "apt-get install" in runs and "graphviz" in runs and "pip install -r requirements.txt" in runs
+    assert ("EXPOSE", "8501") in dockerfile_instructions()
+
+
+def healthcheck_command() -> list[str]:
+    import json
+
+    line = next(arg for name, arg in dockerfile_instructions() if name == "HEALTHCHECK")
+    return json.loads(line[line.index("CMD") + 3:].strip())
+
+
+@pytest.mark.nginx
+def test_dockerfile_healthcheck_passes_on_a_running_app_and_fails_on_a_dead_one(stack):
+    import sys
+
+    command = [sys.executable if part == "python" else part for part in healthcheck_command()]
+    assert "curl" not in " ".join(command) and "wget" not in " ".join(command)
+    alive = subprocess.run(command, env={"STREAMLIT_SERVER_PORT": str(stack["app"].port)}, timeout=30,
+                           capture_output=True)
+    assert alive.returncode == 0, alive.stderr
+    dead = subprocess.run(command, env={"STREAMLIT_SERVER_PORT": str(free_port())}, timeout=30, capture_output=True)
+    assert dead.returncode != 0
+
+
+def test_dockerignore_keeps_the_virtualenv_git_and_tests_out_of_the_image():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    assert {".git", ".venv", "tests", "artifacts"} <= ignored
+
+
+@pytest.mark.parametrize("directive", ["User=explorer", "NoNewPrivileges=yes", "ProtectSystem=strict",
+                                       "PrivateTmp=yes", "Restart=on-failure", "Environment=STREAMLIT_SERVER_PORT=",
+                                       "Environment=STREAMLIT_SERVER_ADDRESS=", "Environment=STREAMLIT_SERVER_BASE_URL_PATH="],
+                         ids=lambda d: d.split("=")[0] + ("-" + d.split("=")[1].split("_")[-1] if "_" in d else ""))
+def test_systemd_unit_sets_hardening_restart_and_settings(directive):
+    assert any(line.startswith(directive) for line in UNIT.splitlines()), directive
+
+
+def test_systemd_unit_passes_systemd_analyze_verify(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed here (the unit's directives are checked above)")
+    unit = tmp_path / "relapsed-all-explorer.service"
+    unit.write_text(UNIT.replace("/opt/relapsed-all-explorer", str(ROOT)))  # paths that exist on this machine
+    done = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_repository_deploy_files_hold_no_secrets():
+    texts = [DOCKERFILE, UNIT, (ROOT / "deploy" / "nginx.conf.template").read_text()]
+    for text in texts:
+        assert not re.search(r"(?i)(password|secret|token|api[_-]?key)\s*[=:]", text)
+        assert "BEGIN PRIVATE KEY" not in text
