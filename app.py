@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
+import gc
 import os
 from typing import Any
 
@@ -16,6 +18,11 @@ from pathways.model import Statement
 from pathways.render import FOCUS_THRESHOLD, dot_available, render_svg, to_dot
 
 PATHWAY_ENV = "PATHWAY_FILE"
+#: Who draws the graph: "server" (default) renders SVG once per answer set with Graphviz's dot and the page
+#: shows it as an image; "browser" sends DOT to st.graphviz_chart, which lays it out in the browser on every
+#: click (several times slower to settle: docs/performance.md). Without dot on the server, "browser" is used.
+RENDERER_ENV = "GRAPH_RENDERER"
+RENDERERS = ("server", "browser")
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
 STREAMLIT_PARAMS = ("embed", "embed_options")
 #: Longest piece of a link quoted back in a notice.
@@ -33,6 +40,19 @@ GENERIC_DISCLAIMER = (
 def _load(path: str, stamp: tuple[int, int]) -> Pathway:
     """Load and validate once per file version; a failure is not cached, so it is re-checked next time."""
     return load_pathway(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _settle_heap() -> bool:
+    """Once per process: move the long-lived heap (modules, the loaded pathway) out of the collector's reach.
+
+    Streamlit runs a full garbage collection after every script run (``runner.postScriptGC``); without this
+    it re-scans streamlit, pandas and pydantic on every click, which was two thirds of a click's server CPU
+    (docs/performance.md). Objects made later, by sessions, are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 def pathway_version() -> tuple[str, tuple[int, int] | None]:
@@ -61,14 +81,17 @@ def current_pathway() -> tuple[Pathway, str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
-def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], full: bool) -> dict[str, Any]:
+def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], full: bool,
+          renderer: str) -> dict[str, Any]:
     """Everything derived from one set of answers: the result, the graph and the downloads."""
     result = evaluate(_pathway, dict(answers))
     made = datetime.date.fromisoformat(key.rsplit("@", 1)[1])
     download_dot = to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made))
+    dot = to_dot(_pathway, result, full=full)
     return {
         "result": result,
-        "dot": to_dot(_pathway, result, full=full),
+        "dot": dot,
+        "svg_uri": svg_data_uri(render_svg(dot)) if renderer == "server" else None,
         "download_dot": download_dot,
         "markdown": to_markdown(result, made),
         "csv": to_csv(result, made),
@@ -96,7 +119,20 @@ def _static(_pathway: Pathway, key: str) -> dict[str, Any]:
 
 def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> dict[str, Any]:
     made = datetime.date.today().isoformat()
-    return _view(pathway, f"{key}@{made}", tuple(sorted(answers.items())), full)
+    return _view(pathway, f"{key}@{made}", tuple(sorted(answers.items())), full, graph_renderer())
+
+
+def graph_renderer() -> str:
+    """The renderer the settings ask for ("server" unless dot is missing); raises ValueError on an unknown one."""
+    wanted = os.environ.get(RENDERER_ENV) or "server"
+    if wanted not in RENDERERS:
+        raise ValueError(f"setting {RENDERER_ENV}={wanted!r} is not one of: {', '.join(RENDERERS)}")
+    return wanted if dot_available() else "browser"
+
+
+def svg_data_uri(svg: bytes) -> str:
+    """An SVG as a data: URI for an <img>: the browser shows it as a picture and runs nothing in it."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def _path_table(result: Result) -> pd.DataFrame:
@@ -239,7 +275,10 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 
 def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
-    st.graphviz_chart(view["dot"], width="stretch")
+    if view["svg_uri"]:
+        st.image(view["svg_uri"], width="stretch")
+    else:
+        st.graphviz_chart(view["dot"], width="stretch")
     st.caption("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches "
                "not taken; ▶ NEXT marks the next question. The path is also listed as a table below.")
 
@@ -376,10 +415,15 @@ def show_about(static: dict[str, Any]) -> None:
     st.markdown(static["about"])
 
 
-def show_error_page(exc: Exception) -> None:
+CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no information is shown.** "
+                   "Ask the team that maintains the content to fix the problems below.")
+SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
+                   "Ask the team that runs this server to fix the setting below.")
+
+
+def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
     st.title("Pathway explorer")
-    st.error("**This pathway's content could not be loaded, so no information is shown.** "
-             "Ask the team that maintains the content to fix the problems below.", icon=":material/error:")
+    st.error(headline, icon=":material/error:")
     errors = exc.errors if isinstance(exc, ValidationFailed) else []
     st.code("\n".join(e.format() for e in errors) or str(exc), language=None, wrap_lines=True)
     st.warning(GENERIC_DISCLAIMER, icon=":material/medical_information:")
@@ -390,11 +434,18 @@ def show_error_page(exc: Exception) -> None:
 
 def main() -> None:
     try:
+        graph_renderer()
+    except ValueError as exc:
+        st.set_page_config(page_title="Pathway explorer: setting error", layout="wide")
+        show_error_page(exc, SETTING_PROBLEM)
+        return
+    try:
         pathway, key = current_pathway()
     except PathwayError as exc:
         st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
         show_error_page(exc)
         return
+    _settle_heap()
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     if "link_read" not in st.session_state:

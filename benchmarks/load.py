@@ -61,8 +61,8 @@ class _Session:
         self.base = base.rstrip("/")
         self.query = query
         self.ws = None
-        self.radios: list[tuple[str, int, str]] = []  # (widget id, options, fragment id), in order of appearance
-        self.values: dict[str, int] = {}
+        self.radios: list[tuple[str, list[str], str]] = []  # (widget id, option labels, fragment id), in page order
+        self.values: dict[str, str] = {}  # widget id -> chosen option label (radios send their label as a string)
         self.page_hash = ""
 
     async def open(self) -> float:
@@ -76,9 +76,9 @@ class _Session:
 
     async def click(self, rng: random.Random) -> float:
         """Change one radio (a later one more often, as a person walking down the questions would)."""
-        widget, count, fragment = self.radios[min(len(self.radios) - 1, int(rng.random() * (len(self.radios) + 1)))]
+        widget, options, fragment = self.radios[min(len(self.radios) - 1, int(rng.random() * (len(self.radios) + 1)))]
         current = self.values.get(widget)
-        self.values[widget] = (0 if current is None else current + 1) % count
+        self.values[widget] = options[0 if current not in options else (options.index(current) + 1) % len(options)]
         start = time.perf_counter()
         await self._rerun(fragment)  # as the browser does: a widget inside a fragment reruns only the fragment
         return time.perf_counter() - start
@@ -89,10 +89,10 @@ class _Session:
         msg.rerun_script.page_script_hash = self.page_hash
         msg.rerun_script.fragment_id = fragment
         for widget, value in self.values.items():
-            state = WidgetState(id=widget, int_value=value)
+            state = WidgetState(id=widget, string_value=value)
             msg.rerun_script.widget_states.widgets.append(state)
         await self.ws.send(msg.SerializeToString())
-        seen: list[tuple[str, int, str]] = []
+        seen: list[tuple[str, list[str], str]] = []
         deadline = time.monotonic() + STEP_TIMEOUT
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
@@ -102,9 +102,13 @@ class _Session:
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
                 if element.WhichOneof("type") == "radio":
-                    seen.append((element.radio.id, len(element.radio.options), fwd.delta.fragment_id))
+                    seen.append((element.radio.id, list(element.radio.options), fwd.delta.fragment_id))
+                elif element.WhichOneof("type") == "exception":  # the script failed: an error, not a page
+                    raise RuntimeError(f"the page shows an exception: {element.exception.message[:200]}")
             elif kind == "new_session":
                 self.page_hash = fwd.new_session.page_script_hash
+            elif kind == "page_info_changed":  # the app wrote the query string: the browser's URL follows it
+                self.query = fwd.page_info_changed.query_string
             elif kind == "script_finished":
                 if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue  # a rerun (e.g. st.rerun) follows: wait for it to finish

@@ -148,6 +148,7 @@ def render_svg(dot_source: str) -> bytes:
     return render(dot_source, "svg")
 
 
+@functools.lru_cache(maxsize=1)
 def dot_available() -> bool:
-    """Whether Graphviz's ``dot`` binary is on the PATH (SVG and PNG need it; DOT does not)."""
+    """Whether Graphviz's ``dot`` binary is on the PATH (SVG and PNG need it; DOT does not); looked up once."""
     return shutil.which("dot") is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from pathlib import Path
@@ -35,12 +36,29 @@ def click(at: AppTest, **answers: str) -> AppTest:
     return at
 
 
-def dot(at: AppTest) -> str:
-    return at.get("graphviz_chart")[0].proto.spec
+SVG_EDGE = re.compile(r'<g id="edge\d+" class="([^"]*)">\s*<title>(.*?)</title>(.*?)</g>', re.S)
+
+
+def graph_svg(at: AppTest) -> str:
+    """The SVG the page shows as the graph (drawn on the server, sent as a data: image)."""
+    images = at.get("image")
+    assert len(images) == 1, "the page shows exactly one graph image"
+    url = images[0].proto.imgs[0].url
+    assert url.startswith("data:image/svg+xml;base64,")
+    return base64.b64decode(url.split(",", 1)[1]).decode("utf-8")
 
 
 def chosen(at: AppTest) -> set[tuple[str, str]]:
-    return {(a, b) for a, b, attrs in EDGE.findall(dot(at)) if "penwidth=3.5" in attrs}
+    """Edges drawn as the path taken: thick (stroke-width 3.5) and classed edge-chosen."""
+    edges = set()
+    for classes, title, body in SVG_EDGE.findall(graph_svg(at)):
+        if "edge&#45;chosen" in classes and 'stroke-width="3.5"' in body:
+            edges.add(tuple(html.unescape(title).split("->")))
+    return edges
+
+
+def chosen_in_dot(dot: str) -> set[tuple[str, str]]:
+    return {(a, b) for a, b, attrs in EDGE.findall(dot) if "penwidth=3.5" in attrs}
 
 
 def cards(at: AppTest) -> set[str]:
@@ -103,10 +121,28 @@ def test_each_answer_moves_the_highlighted_path(answers, path):
     assert chosen(at) == set(path)
 
 
+def test_browser_renderer_setting_sends_the_same_highlighted_path_as_dot(monkeypatch):
+    monkeypatch.setenv("GRAPH_RENDERER", "browser")
+    at = click(app(), age_group="child", cns_involvement="yes", cell_type="t_cell")
+    assert not at.exception and not at.get("image")
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert chosen_in_dot(dot) == {("age", "child_cns"), ("child_cns", "child_cns_cell"),
+                                  ("child_cns_cell", "child_cns_t")}
+
+
+def test_unknown_renderer_setting_gives_an_error_page_naming_it_and_no_category(monkeypatch):
+    monkeypatch.setenv("GRAPH_RENDERER", "canvas")
+    at = app(age_group="child", cns_involvement="yes", cell_type="b_cell")
+    assert not at.exception
+    assert "GRAPH_RENDERER='canvas' is not one of: server, browser" in page_text(at)
+    assert cards(at) == set() and not at.radio and not at.get("image")
+    assert "not medical advice" in page_text(at)
+
+
 def test_next_question_appears_only_once_it_matters_and_is_marked_in_the_graph():
     at = click(app(), age_group="adult")
     assert [r.key for r in at.radio] == ["age_group", "cns_involvement"]
-    assert "▶ NEXT: Spread to the CNS?" in dot(at)
+    assert "▶ NEXT: Spread to the CNS?" in html.unescape(graph_svg(at))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -78,9 +78,19 @@ def expected_ticks(answers: dict[str, str]) -> set[str]:
     return ticks
 
 
+#: The ✔ labels of the graph the page shows: an SVG image drawn on the server, decoded as the browser decodes it.
+#: An empty list while the image is missing or not yet decoded (naturalWidth 0).
+GRAPH_TICKS_JS = """() => {
+  const img = document.querySelector("[data-testid='stImage'] img");
+  if (!img || !img.complete || img.naturalWidth === 0 || !img.src.startsWith("data:image/svg+xml;base64,")) return [];
+  const bytes = Uint8Array.from(atob(img.src.split(",")[1]), c => c.charCodeAt(0));
+  const svg = new DOMParser().parseFromString(new TextDecoder().decode(bytes), "image/svg+xml");
+  return [...svg.querySelectorAll("text")].map(t => t.textContent.trim()).filter(t => t.startsWith("✔"));
+}"""
+
+
 def graph_ticks(page_or_frame) -> set[str]:
-    texts = page_or_frame.locator("[data-testid='stGraphVizChart'] svg text").all_text_contents()
-    return {t.strip() for t in texts if t.strip().startswith("✔")}
+    return set(page_or_frame.evaluate(GRAPH_TICKS_JS))
 
 
 def shown_categories(page_or_frame) -> set[str]:
@@ -107,10 +117,9 @@ def test_clicking_through_a_situation_highlights_its_path_and_shows_its_categori
     for question in PATHWAY.tree_questions():
         answer(page, question.id, case.answers[question.id])
         answered[question.id] = case.answers[question.id]
-        expect(page.locator("[data-testid='stGraphVizChart'] svg")).to_be_visible()
+        expect(page.locator("[data-testid='stImage'] img")).to_be_visible()
         page.wait_for_function("""ticks => {
-            const texts = [...document.querySelectorAll("[data-testid='stGraphVizChart'] svg text")]
-              .map(t => t.textContent.trim()).filter(t => t.startsWith("✔"));
+            const texts = (""" + GRAPH_TICKS_JS + """)();
             return ticks.every(t => texts.includes(t)) && texts.length === ticks.length;
         }""", arg=sorted(expected_ticks(answered)))
         assert_disclaimer(page)

@@ -193,7 +193,9 @@ def test_app_works_through_the_proxy_without_policy_violations(stack, browser):
         # the answers went over the websocket and came back as the link
         page.wait_for_url(re.compile(r"age_group=child&cns_involvement=yes&cell_type=b_cell"), timeout=WAIT_MS)
         page.get_by_text("Intrathecal chemotherapy").first.wait_for(timeout=WAIT_MS)
-        page.locator("svg .node").first.wait_for(timeout=WAIT_MS)  # the Graphviz renderer ran (WebAssembly)
+        # the graph, an SVG data: image, was allowed by img-src and decoded
+        page.wait_for_function("""() => { const img = document.querySelector("[data-testid='stImage'] img");
+                                      return img && img.complete && img.naturalWidth > 0; }""", timeout=WAIT_MS)
         page.get_by_text("Glossary").first.click(timeout=WAIT_MS)
         with page.expect_download(timeout=WAIT_MS) as download:  # a media URL served by the same app process
             page.get_by_text("Summary (Markdown)").click(timeout=WAIT_MS)
