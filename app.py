@@ -47,7 +47,7 @@ def _settle_heap() -> bool:
     """Once per process: move the long-lived heap (modules, the loaded pathway) out of the collector's reach.
 
     Streamlit runs a full garbage collection after every script run (``runner.postScriptGC``); without this
-    it re-scans streamlit, pandas and pydantic on every click, which was two thirds of a click's server CPU
+    it re-scans streamlit, pandas and pydantic on every click, which was four fifths of a click's server CPU
     (docs/performance.md). Objects made later, by sessions, are collected as before.
     """
     gc.collect()

@@ -1,11 +1,13 @@
-"""``python -m benchmarks [--quick]``: run the benchmarks and write their tables into docs/performance.md."""
+"""``python -m benchmarks [--quick] [--only engine|app]``: run the benchmarks, write tables into docs/performance.md."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import platform
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -37,16 +39,104 @@ def replace_section(text: str, name: str, body: str) -> str:
     return text + "\n" + block + "\n"
 
 
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "**misses**"
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f} ms"
+
+
+def app_table(quick: bool) -> str:
+    """Run the app benchmarks (AppTest, server, scale-out, browser) and make their table."""
+    from benchmarks.app import APP, BASELINE, apptest_clicks, browser_settle, scale_out, server_figures
+
+    head = ("| what | explorer | baseline | ratio | target | result |\n"
+            "| --- | --- | --- | --- | --- | --- |\n")
+    rows: list[str] = []
+
+    def row(what: str, ours: str, base: str, ratio: str, target: str = "", result: str = "") -> None:
+        rows.append(f"| {what} | {ours} | {base} | {ratio} | {target} | {result} |\n")
+
+    clicks = 10 if quick else 40
+    on = statistics.median(apptest_clicks(APP, True, clicks)) * 1e3
+    off = statistics.median(apptest_clicks(APP, False, max(4, clicks // 4))) * 1e3
+    floor = statistics.median(apptest_clicks(BASELINE, True, clicks)) * 1e3
+    row("AppTest: script time per click, caches on", ms(on), ms(floor), f"{on / floor:.1f}x")
+    row("AppTest: script time per click, caches cleared before each click", ms(off), ms(floor),
+        f"{off / floor:.1f}x", "", f"caching buys {off / on:.1f}x")
+    print("apptest done", file=sys.stderr, flush=True)
+
+    ours, base = server_figures(APP, quick), server_figures(BASELINE, quick)
+    print("server done", file=sys.stderr, flush=True)
+    cpu = ours["cpu_per_click_ms"] / base["cpu_per_click_ms"]
+    row("server CPU per click (5 sessions x 20 clicks, median of 3 rounds)", ms(ours["cpu_per_click_ms"]),
+        ms(base["cpu_per_click_ms"]), f"{cpu:.2f}x", "≤ 1.25x", verdict(cpu <= 1.25))
+    first = ours["first_load_ms"] / base["first_load_ms"]
+    row("first load: page + websocket + first run (median of sequential loads)", ms(ours["first_load_ms"]),
+        ms(base["first_load_ms"]), f"{first:.2f}x", "≤ 1.5x", verdict(first <= 1.5))
+    row("click latency p50, 5 sessions (click to script finished)", ms(ours["click_p50_ms"]),
+        ms(base["click_p50_ms"]), f"{ours['click_p50_ms'] / base['click_p50_ms']:.2f}x")
+    for name, label in (("burst", "50 sessions x 10 clicks at once"),
+                        ("paced", "20 sessions, one click each every 2 s on average")):
+        o, b = ours[name], base[name]
+        row(f"{label}: errors", str(o["errors"]), str(b["errors"]), "", "0", verdict(o["errors"] == 0))
+        target = "< 500 ms" if name == "paced" else "reported"
+        row(f"{label}: click p50 / p95 / p99", f"{o['click_p50_ms']:.0f} / {o['click_p95_ms']:.0f} / "
+            f"{o['click_p99_ms']:.0f} ms", f"{b['click_p50_ms']:.0f} / {b['click_p95_ms']:.0f} / "
+            f"{b['click_p99_ms']:.0f} ms", f"{o['click_p95_ms'] / b['click_p95_ms']:.2f}x (p95)", target + " (p95)",
+            verdict(o["click_p95_ms"] < 500) if name == "paced" else "")
+        row(f"{label}: first load p95, clicks per second", f"{o['first_p95_ms']:.0f} ms, {o['clicks_per_s']:.1f}/s",
+            f"{b['first_p95_ms']:.0f} ms, {b['clicks_per_s']:.1f}/s", "")
+    mem_o, mem_b = ours["idle_bytes_per_session"] / 2**20, base["idle_bytes_per_session"] / 2**20
+    row("resident memory per extra idle session", f"{mem_o:.3f} MiB", f"{mem_b:.3f} MiB", "", "< 1 MiB",
+        verdict(mem_o < 1))
+
+    scaled = scale_out(quick)
+    print("scale-out done", file=sys.stderr, flush=True)
+    one, two = scaled["1"], scaled["2"]
+    gain = two["clicks_per_s"] / one["clicks_per_s"]
+    row("through nginx: clicks per second, 1 process / 2 processes (sticky sessions)",
+        f"{one['clicks_per_s']:.1f} / {two['clicks_per_s']:.1f}/s", "", f"{gain:.2f}x", "≥ 1.7x",
+        verdict(gain >= 1.7))
+    row("through nginx: errors, click p95 (1 / 2 processes)",
+        f"{one['errors_all']} / {two['errors_all']}, {one['click_p95_ms']:.0f} / {two['click_p95_ms']:.0f} ms", "", "")
+
+    settle = browser_settle(quick)
+    print("browser done", file=sys.stderr, flush=True)
+    base_ms = settle["baseline"]["median_ms"]
+    for name, label in (("explorer_server_svg", "browser: click to settled, explorer (graph: SVG from the server, "
+                                                "the default)"),
+                        ("explorer_browser_graphviz", "browser: click to settled, explorer with GRAPH_RENDERER=browser "
+                                                      "(st.graphviz_chart)"),
+                        ("baseline_follows", "browser: click to settled, baseline whose graph follows the radio")):
+        fig = settle[name]
+        ratio = fig["median_ms"] / base_ms
+        is_target = name == "explorer_server_svg"
+        row(label, f"{fig['median_ms']:.0f} ms (main thread busy {fig['busy_ms']:.0f} ms)",
+            f"{base_ms:.0f} ms (busy {settle['baseline']['busy_ms']:.0f} ms)", f"{ratio:.2f}x",
+            "≤ 0.6x" if is_target else "", verdict(ratio <= 0.6) if is_target else "")
+    errors = {k: v for k, v in {**{f"server {n}": f[n]["error_list"] for f, n in ((ours, "burst"), (ours, "paced"))},
+                                **{f"browser {k}": v["errors"] for k, v in settle.items()}}.items() if v}
+    note = f"\nErrors seen: {errors}\n" if errors else ""
+    return head + "".join(rows) + note
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and no 10,000-node pathway")
     parser.add_argument("--no-write", action="store_true", help="print the tables, do not update the doc")
+    parser.add_argument("--only", choices=["engine", "app"], help="run one part (default: both)")
     args = parser.parse_args(argv)
-    body = f"Machine: {machine()}.\n\n" + table(run_engine(quick=args.quick))
-    print(body)
-    if not args.no_write:
-        DOC.write_text(replace_section(DOC.read_text(encoding="utf-8"), "engine", body), encoding="utf-8")
-        print(f"updated {DOC}", file=sys.stderr)
+    header = f"Machine: {machine()}. Run on {datetime.date.today().isoformat()}.\n\n"
+    for name, make in (("engine", lambda: table(run_engine(quick=args.quick))), ("app", lambda: app_table(args.quick))):
+        if args.only and args.only != name:
+            continue
+        body = header + make()
+        print(body, flush=True)
+        if not args.no_write:
+            DOC.write_text(replace_section(DOC.read_text(encoding="utf-8"), name, body), encoding="utf-8")
+            print(f"updated the {name} table in {DOC}", file=sys.stderr)
     return 0
 
 

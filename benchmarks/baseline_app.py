@@ -1,6 +1,17 @@
-"""Streamlit's own floor for comparison: one radio and one small static graph, nothing else."""
+"""Streamlit's own floor for comparison: one radio and one small graph, nothing else.
+
+BASELINE_GRAPH=static (default): the graph never changes, as the performance issue defines the baseline.
+BASELINE_GRAPH=follows: the graph marks the chosen option, so the browser redraws it after every click
+(what any st.graphviz_chart app pays per answer).
+"""
+
+import os
 
 import streamlit as st
 
-st.radio("Pick one", ["First", "Second"], index=None, key="choice")
-st.graphviz_chart("digraph { rankdir=LR; a -> b; a -> c; b -> d; c -> d }")
+choice = st.radio("Pick one", ["First", "Second"], index=None, key="choice")
+if os.environ.get("BASELINE_GRAPH") == "follows" and choice:
+    marked = {"First": "b", "Second": "c"}[choice]
+    st.graphviz_chart(f"digraph {{ rankdir=LR; a -> b; a -> c; b -> d; c -> d; {marked} [penwidth=3] }}")
+else:
+    st.graphviz_chart("digraph { rankdir=LR; a -> b; a -> c; b -> d; c -> d }")

@@ -22,7 +22,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-__all__ = ["SessionStats", "LoadResult", "run_load", "process_cpu_seconds", "process_rss_bytes"]
+__all__ = ["SessionStats", "LoadResult", "run_load", "idle_session_memory", "summary", "process_cpu_seconds",
+           "process_rss_bytes"]
 
 STEP_TIMEOUT = 30.0  # seconds a first load or a click may take before it counts as an error
 
@@ -57,9 +58,10 @@ class SessionStats:
 class _Session:
     """One browser-like session over the websocket."""
 
-    def __init__(self, base: str, query: str = ""):
+    def __init__(self, base: str, query: str = "", cookie: str = ""):
         self.base = base.rstrip("/")
         self.query = query
+        self.cookie = cookie  # "name=value" sent with the page and the websocket (a proxy's sticky-session key)
         self.ws = None
         self.radios: list[tuple[str, list[str], str]] = []  # (widget id, option labels, fragment id), in page order
         self.values: dict[str, str] = {}  # widget id -> chosen option label (radios send their label as a string)
@@ -67,10 +69,11 @@ class _Session:
 
     async def open(self) -> float:
         start = time.perf_counter()
-        await _http_get(self.base + "/")
+        await _http_get(self.base + "/", self.cookie)
         url = self.base.replace("http://", "ws://") + "/_stcore/stream"
+        headers = {"Cookie": self.cookie} if self.cookie else None
         self.ws = await websockets.connect(url, subprotocols=["streamlit"], origin=self.base, max_size=2**24,
-                                           open_timeout=STEP_TIMEOUT)
+                                           open_timeout=STEP_TIMEOUT, additional_headers=headers)
         await self._rerun()
         return time.perf_counter() - start
 
@@ -126,10 +129,12 @@ class _Session:
             await self.ws.close()
 
 
-async def _http_get(url: str) -> None:
+async def _http_get(url: str, cookie: str = "") -> None:
     parts = urlsplit(url)
     reader, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port), STEP_TIMEOUT)
-    writer.write(f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+    extra = f"Cookie: {cookie}\r\n" if cookie else ""
+    request = f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n{extra}Connection: close\r\n\r\n"
+    writer.write(request.encode())
     await writer.drain()
     status = await asyncio.wait_for(reader.readline(), STEP_TIMEOUT)
     await asyncio.wait_for(reader.read(), STEP_TIMEOUT)
@@ -147,6 +152,7 @@ class LoadResult:
     errors: list[str]
     wall: float
     server_cpu: float
+    client_cpu: float = 0.0  # CPU seconds the load generator itself used (it shares the machine)
 
     @property
     def clicks_per_second(self) -> float:
@@ -163,9 +169,10 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: SessionStats, query: str) -> None:
+async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: SessionStats, query: str,
+                       cookie: str) -> None:
     rng = random.Random(seed)
-    session = _Session(base, query)
+    session = _Session(base, query, f"{cookie}=session{seed}-{rng.getrandbits(32):08x}" if cookie else "")
     try:
         stats.first_load.append(await session.open())
         for _ in range(clicks):
@@ -182,18 +189,22 @@ async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: Se
 
 
 def run_load(base: str, server_pids: list[int], sessions: int, clicks: int, pace: float = 0.0,
-             query: str = "", ramp: float = 0.0, limit: float = 600.0) -> LoadResult:
-    """Run ``sessions`` concurrent sessions of ``clicks`` clicks each (``pace`` seconds apart on average)."""
+             query: str = "", ramp: float = 0.0, limit: float = 600.0, cookie: str = "") -> LoadResult:
+    """Run ``sessions`` concurrent sessions of ``clicks`` clicks each (``pace`` seconds apart on average).
+
+    ``cookie``: the name of a cookie given a different value per session (a proxy's sticky-session key).
+    """
     _check_loopback(base)
     stats = [SessionStats() for _ in range(sessions)]
 
     async def main() -> None:
         async def start(i: int) -> None:
             await asyncio.sleep(ramp * i / max(1, sessions))
-            await _one_session(base, clicks, pace, i, stats[i], query)
+            await _one_session(base, clicks, pace, i, stats[i], query, cookie)
         await asyncio.wait_for(asyncio.gather(*(start(i) for i in range(sessions))), timeout=limit)
 
     cpu0 = sum(process_cpu_seconds(p) for p in server_pids)
+    client0 = time.process_time()
     t0 = time.perf_counter()
     errors: list[str] = []
     try:
@@ -205,7 +216,7 @@ def run_load(base: str, server_pids: list[int], sessions: int, clicks: int, pace
     return LoadResult(
         sessions, clicks,
         [x for s in stats for x in s.first_load], [x for s in stats for x in s.clicks],
-        errors + [e for s in stats for e in s.errors], wall, cpu,
+        errors + [e for s in stats for e in s.errors], wall, cpu, time.process_time() - client0,
     )
 
 
@@ -218,6 +229,41 @@ def summary(result: LoadResult) -> dict[str, float]:
         "click_p99_ms": result.pct(result.clicks, 0.99) * 1e3,
         "clicks_per_s": result.clicks_per_second,
         "cpu_per_click_ms": result.cpu_per_click_ms,
+        "client_cpu_per_click_ms": result.client_cpu / max(1, len(result.clicks) + len(result.first_load)) * 1e3,
         "errors": len(result.errors),
         "median_click_ms": statistics.median(result.clicks) * 1e3 if result.clicks else float("nan"),
     }
+
+
+def idle_session_memory(base: str, server_pid: int, sessions: int, settle: float = 2.0,
+                        limit: float = 300.0) -> tuple[float, list[str]]:
+    """Resident memory the server grows by per extra idle session (bytes): open ``sessions`` sessions, each
+    loading the page once, hold them open and idle, and compare the server's RSS before and after."""
+    _check_loopback(base)
+    errors: list[str] = []
+    opened: list[_Session] = []
+
+    async def main() -> float:
+        await asyncio.sleep(settle)
+        before = process_rss_bytes(server_pid)
+        for _ in range(sessions):
+            session = _Session(base)
+            try:
+                await session.open()
+                opened.append(session)
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+        await asyncio.sleep(settle)
+        after = process_rss_bytes(server_pid)
+        for session in opened:
+            try:
+                await session.close()
+            except Exception:
+                pass
+        return (after - before) / max(1, len(opened))
+
+    try:
+        per_session = asyncio.run(asyncio.wait_for(main(), timeout=limit))
+    except asyncio.TimeoutError:
+        return float("nan"), errors + [f"did not finish within {limit}s"]
+    return per_session, errors

@@ -105,11 +105,12 @@ def inline_script_hashes() -> tuple[str, ...]:
 def content_security_policy(frame_ancestors: list[str], script_hashes: tuple[str, ...] | None = None) -> str:
     """The smallest policy under which Streamlit's frontend (with its Graphviz renderer) runs without violations."""
     hashes = inline_script_hashes() if script_hashes is None else script_hashes
-    # Each source below was needed in Chromium (tests/test_deploy_nginx.py checks for violations); the
-    # rest fall back to default-src 'none'. 'wasm-unsafe-eval': with GRAPH_RENDERER=browser, st.graphviz_chart
-    # compiles Graphviz to WebAssembly in the page. 'unsafe-inline' styles: Streamlit's CSS-in-JS. The hash: the one inline
-    # script in Streamlit's index.html. data: fonts: a font Streamlit inlines. data: images: the graph, drawn
-    # as SVG on the server, is shown as a data: image (an <img> runs no script). connect-src 'self' covers the same-origin websocket in Chromium.
+    # Each source below was needed in Chromium (tests/test_deploy_nginx.py checks for violations); the rest
+    # fall back to default-src 'none'. 'wasm-unsafe-eval': with GRAPH_RENDERER=browser, st.graphviz_chart
+    # compiles Graphviz to WebAssembly in the page. 'unsafe-inline' styles: Streamlit's CSS-in-JS. The hash: the
+    # one inline script in Streamlit's index.html. data: fonts: a font Streamlit inlines. data: images: the
+    # graph, drawn as SVG on the server, is shown as a data: image (an <img> runs no script).
+    # connect-src 'self' covers the same-origin websocket in Chromium.
     directives = [
         "default-src 'none'",
         " ".join(["script-src 'self'", *(f"'{h}'" for h in hashes), "'wasm-unsafe-eval'"]),

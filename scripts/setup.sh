@@ -66,3 +66,9 @@ ensure_test_tools() {
   need_command nginx nginx
   ensure_requirements requirements-dev.txt
 }
+
+# Run directly (bash scripts/setup.sh), it installs what the app needs without starting it (for deployment).
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  ensure_runtime
+  log "ready: $VENV"
+fi

@@ -1,0 +1,158 @@
+"""App benchmarks: per-click server time in AppTest, the real server under load, scale-out, and the browser.
+
+Every figure for the explorer is paired with the same figure for ``benchmarks/baseline_app.py`` (one radio,
+one small static graph: Streamlit's own floor) measured in the same run, and given as a ratio to it.
+Servers are real ``streamlit run`` processes on loopback; the load generator (``benchmarks/load.py``) speaks
+Streamlit's websocket protocol; the browser is Debian's Chromium through Playwright.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from benchmarks.load import idle_session_memory, run_load, summary
+from tests.support.server import ROOT, StreamlitServer, start_streamlit
+
+__all__ = ["apptest_clicks", "server_figures", "scale_out", "browser_settle", "APP", "BASELINE"]
+
+APP = "app.py"
+BASELINE = "benchmarks/baseline_app.py"
+SITUATION = "age_group=child&cns_involvement=yes&cell_type=b_cell"
+COOKIE = "explorer_backend"  # the sticky-session cookie of deploy/nginx.conf.template
+
+
+@contextmanager
+def server(app: str, env: dict[str, str] | None = None) -> Iterator[StreamlitServer]:
+    with tempfile.TemporaryDirectory() as folder:
+        running = start_streamlit(Path(folder) / "server.log", app=app, env=env)
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+# ---- AppTest: the script alone, caching on and off ---------------------------------------------------------
+
+
+def apptest_clicks(app: str, caching: bool, clicks: int) -> list[float]:
+    """Seconds per click (one radio changed, the script rerun) in AppTest, without a server or browser."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pathways.render import dot_available, render_svg
+
+    at = AppTest.from_file(str(ROOT / app), default_timeout=120).run()
+    if app == BASELINE:
+        steps = [("choice", "First"), ("choice", "Second")]
+    else:
+        at = at.radio(key="age_group").set_value("child").run()
+        at = at.radio(key="cns_involvement").set_value("yes").run()
+        steps = [("cell_type", "b_cell"), ("cell_type", "t_cell"), ("cns_involvement", "no"),
+                 ("cell_type", "b_cell"), ("cns_involvement", "yes")]
+    out = []
+    for number in range(clicks + 2):
+        if not caching:
+            st.cache_resource.clear()
+            st.cache_data.clear()
+            render_svg.cache_clear()
+            dot_available.cache_clear()
+        key, value = steps[number % len(steps)]
+        start = time.perf_counter()
+        at = at.radio(key=key).set_value(value).run()
+        if number >= 2:  # two warm-up clicks
+            out.append(time.perf_counter() - start)
+        assert not at.exception, at.exception
+    return out
+
+
+# ---- a real server under load -----------------------------------------------------------------------------
+
+
+def server_figures(app: str, quick: bool) -> dict[str, object]:
+    """CPU per click, first load, latency under a burst and at a pace, and memory per idle session."""
+    figures: dict[str, object] = {}
+    with server(app) as running:
+        pid = [running.proc.pid]
+        run_load(running.url, pid, 3, 5)  # warm-up: caches filled, code paths loaded
+        rounds = [run_load(running.url, pid, 5, 10 if quick else 20) for _ in range(2 if quick else 3)]
+        figures["cpu_per_click_ms"] = statistics.median(r.cpu_per_click_ms for r in rounds)
+        figures["click_p50_ms"] = statistics.median(summary(r)["click_p50_ms"] for r in rounds)
+        figures["load_errors"] = sum(len(r.errors) for r in rounds)
+        firsts = [run_load(running.url, pid, 1, 0).first_load[0] for _ in range(5 if quick else 15)]
+        figures["first_load_ms"] = statistics.median(firsts) * 1e3
+        burst = run_load(running.url, pid, 50, 10, ramp=1.0)
+        figures["burst"] = summary(burst) | {"error_list": burst.errors[:3]}
+        paced = run_load(running.url, pid, 20, 5 if quick else 10, pace=2.0, ramp=2.0)
+        figures["paced"] = summary(paced) | {"error_list": paced.errors[:3]}
+        per_session, errors = idle_session_memory(running.url, running.proc.pid, 40 if quick else 100)
+        figures["idle_bytes_per_session"] = per_session
+        figures["idle_errors"] = errors[:3]
+    return figures
+
+
+def scale_out(quick: bool) -> dict[str, dict[str, float]]:
+    """Clicks per second through nginx (sticky sessions) in front of one and of two app processes."""
+    from tests.support.nginx import start_nginx
+
+    sessions, clicks = (20, 10) if quick else (40, 15)
+    out: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for count in (1, 2):
+            apps = [start_streamlit(Path(folder) / f"app{count}-{i}.log") for i in range(count)]
+            proxy = None
+            try:
+                proxy = start_nginx(Path(folder) / f"nginx{count}", [f"127.0.0.1:{a.port}" for a in apps])
+                pids = [a.proc.pid for a in apps]
+                run_load(proxy.url, pids, 2 * count, 5, cookie=COOKIE)  # warm every process
+                runs = [run_load(proxy.url, pids, sessions, clicks, cookie=COOKIE) for _ in range(2)]
+                best = max(runs, key=lambda r: r.clicks_per_second)
+                out[str(count)] = summary(best) | {"errors_all": sum(len(r.errors) for r in runs)}
+            finally:
+                if proxy is not None:
+                    proxy.stop()
+                for a in apps:
+                    a.stop()
+    return out
+
+
+# ---- the browser -------------------------------------------------------------------------------------------
+
+
+def browser_settle(quick: bool) -> dict[str, object]:
+    """Median click-to-settled (ms) of the baseline and the explorer with each graph renderer, one browser."""
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.browser import measure_settle
+    from pathways import load_pathway, resolve_pathway
+    from tests.support.browser import launch_chromium
+
+    pathway = load_pathway(resolve_pathway(None))
+    cell = {o.id: o.label for o in pathway.questions["cell_type"].options}
+    count = 8 if quick else 16
+    explorer_clicks = [("cell_type", cell["t_cell" if i % 2 == 0 else "b_cell"]) for i in range(count + 2)]
+    baseline_clicks = [("choice", "First" if i % 2 == 0 else "Second") for i in range(count + 2)]
+    runs = [
+        ("baseline", BASELINE, {}, baseline_clicks, ""),
+        ("baseline_follows", BASELINE, {"BASELINE_GRAPH": "follows"}, baseline_clicks, ""),
+        ("explorer_server_svg", APP, {"GRAPH_RENDERER": "server"}, explorer_clicks, "?" + SITUATION),
+        ("explorer_browser_graphviz", APP, {"GRAPH_RENDERER": "browser"}, explorer_clicks, "?" + SITUATION),
+    ]
+    out: dict[str, object] = {}
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        try:
+            for name, app, env, clicks, query in runs:
+                with server(app, env) as running:
+                    result = measure_settle(chromium, running.url + "/" + query, clicks)
+                out[name] = {"median_ms": result.median, "busy_ms": result.median_busy,
+                             "p95_ms": sorted(result.settled)[int(0.95 * (len(result.settled) - 1))]
+                             if result.settled else float("nan"),
+                             "errors": result.errors[:3]}
+        finally:
+            chromium.close()
+    return out
