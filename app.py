@@ -15,7 +15,7 @@ from pathways import Pathway, PathwayError, ValidationFailed, load_pathway, reso
 from pathways.evaluate import Result, citation, evaluate
 from pathways.export import about_lines, graph_footer, to_csv, to_markdown
 from pathways.model import Statement
-from pathways.render import FOCUS_THRESHOLD, dot_available, render_svg, to_dot
+from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg, to_dot
 
 PATHWAY_ENV = "PATHWAY_FILE"
 #: Who draws the graph: "server" (default) renders SVG once per answer set with Graphviz's dot and the page
@@ -91,6 +91,7 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
     return {
         "result": result,
         "dot": dot,
+        "drawable": len(_pathway.nodes) <= DRAW_LIMIT,  # small enough to draw whole (in the page, as SVG)
         "svg_uri": svg_data_uri(render_svg(dot)) if renderer == "server" else None,
         "download_dot": download_dot,
         "markdown": to_markdown(result, made),
@@ -394,11 +395,11 @@ def show_downloads(view: dict[str, Any]) -> None:
                         mime="text/markdown", key="download_markdown", on_click="ignore")
     row.download_button("Path and categories (CSV)", lambda: csv_text, file_name="pathway-summary.csv",
                         mime="text/csv", key="download_csv", on_click="ignore")
-    if dot_available():
+    if not dot_available():
+        row.caption("The SVG download needs Graphviz's dot program on the server.")
+    elif view["drawable"]:
         row.download_button("Graph (SVG)", lambda: render_svg(dot), file_name="pathway-graph.svg",
                             mime="image/svg+xml", key="download_svg", on_click="ignore")
-    else:
-        row.caption("The SVG download needs Graphviz's dot program on the server.")
     row.download_button("Graph (DOT)", lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
                         key="download_dot", on_click="ignore")
 
@@ -482,7 +483,10 @@ def interactive(pathway: Pathway, key: str) -> None:
     answers = answers_from_widgets(pathway)
     write_link(answers)
     with right:
-        if len(pathway.nodes) > FOCUS_THRESHOLD:
+        if len(pathway.nodes) > DRAW_LIMIT:
+            st.caption(f"This pathway has {len(pathway.nodes):,} nodes, too many to draw whole: the graph shows "
+                       "the neighbourhood of your path. The whole tree is in the DOT download below.")
+        elif len(pathway.nodes) > FOCUS_THRESHOLD:
             full = st.toggle("Show the full tree", key="full_tree",
                              help="Large pathways show the neighbourhood of your path by default.")
         view = view_for(pathway, key, answers, full)

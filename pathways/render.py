@@ -13,12 +13,16 @@ from .evaluate import Result
 from .load import Pathway
 from .model import OutcomeNode, QuestionNode
 
-__all__ = ["to_dot", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD", "RenderError"]
+__all__ = ["to_dot", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD", "DRAW_LIMIT",
+           "RenderError"]
 
 #: Output formats ``render`` can produce through the ``dot`` binary.
 RENDER_FORMATS = ("dot", "svg", "png")
 #: Trees with more nodes than this are drawn as the neighbourhood of the path unless ``full=True``.
 FOCUS_THRESHOLD = 60
+#: Largest tree drawn whole (in the page or as an SVG download): dot needs ~0.3 s for 1,000 nodes but over a
+#: minute for 10,000 (docs/performance.md). Larger trees are drawn around the path; their DOT is offered whole.
+DRAW_LIMIT = 1_500
 
 _FONT = "Helvetica"
 _ON = {"penwidth": "3", "color": "black", "fontcolor": "black", "fillcolor": "#dbe9f6"}

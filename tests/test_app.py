@@ -283,3 +283,38 @@ def test_outlook_question_selects_the_figure_that_applies():
     assert at.radio(key="time_since_treatment").value == "under_3_years"
     chart = at.get("vega_lite_chart")[0]
     assert "matches your answers" in str(chart.proto)
+
+
+def test_pathway_too_large_to_draw_whole_shows_the_path_neighbourhood_and_offers_its_dot(tmp_path, monkeypatch):
+    import yaml
+
+    from pathways.render import DRAW_LIMIT
+    from tests.support.generate import generated_pathway_data
+
+    big = tmp_path / "big.yaml"
+    big.write_text(yaml.safe_dump(generated_pathway_data(DRAW_LIMIT + 100)), encoding="utf-8")
+    monkeypatch.setenv("PATHWAY_FILE", str(big))
+    at = app()
+    assert not at.exception
+    assert not at.toggle, "no 'full tree' switch for a tree too large to draw"
+    assert "too many to draw whole" in page_text(at)
+    assert graph_svg(at).count('class="node') < 40, "the page draws the neighbourhood, not the whole tree"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Graph (DOT)" in labels and "Graph (SVG)" not in labels
+
+
+def test_medium_pathway_offers_the_full_tree_on_request(tmp_path, monkeypatch):
+    import yaml
+
+    from pathways.render import FOCUS_THRESHOLD
+    from tests.support.generate import generated_pathway_data
+
+    medium = tmp_path / "medium.yaml"
+    medium.write_text(yaml.safe_dump(generated_pathway_data(FOCUS_THRESHOLD * 2)), encoding="utf-8")
+    monkeypatch.setenv("PATHWAY_FILE", str(medium))
+    at = app()
+    focused = graph_svg(at).count('class="node')
+    at = at.toggle(key="full_tree").set_value(True).run()
+    assert not at.exception
+    assert graph_svg(at).count('class="node') > focused
+    assert "Graph (SVG)" in [b.proto.label for b in at.get("download_button")]
