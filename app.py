@@ -91,6 +91,7 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
     return {
         "result": result,
         "dot": dot,
+        "graph_alt": graph_alt(result),
         "drawable": len(_pathway.nodes) <= DRAW_LIMIT,  # small enough to draw whole (in the page, as SVG)
         "svg_uri": svg_data_uri(render_svg(dot)) if renderer == "server" else None,
         "download_dot": download_dot,
@@ -129,6 +130,17 @@ def graph_renderer() -> str:
     if wanted not in RENDERERS:
         raise ValueError(f"setting {RENDERER_ENV}={wanted!r} is not one of: {', '.join(RENDERERS)}")
     return wanted if dot_available() else "browser"
+
+
+def graph_alt(result: Result) -> str:
+    """What the graph shows, in words, for screen readers (the table below has the detail)."""
+    steps = [f"{step.question.short_label}: {step.option_label}" for step in result.path]
+    if result.outcome is not None:
+        steps.append(f"result: {result.outcome.title}")
+    elif result.next_question is not None:
+        steps.append(f"next question: {result.next_question.short_label}")
+    path = "; ".join(steps) if steps else "no answer yet"
+    return f"Decision tree with the path for your answers highlighted. Path: {path}"
 
 
 def svg_data_uri(svg: bytes) -> str:
@@ -277,7 +289,7 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
     if view["svg_uri"]:
-        st.image(view["svg_uri"], width="stretch")
+        st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"])
     else:
         st.graphviz_chart(view["dot"], width="stretch")
     st.caption("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches "
@@ -351,8 +363,11 @@ def figure_chart(result: Result) -> dict[str, Any] | None:
 
 
 def show_basis(view: dict[str, Any]) -> None:
-    with st.expander("Why am I seeing this? (the reasoning and its basis)", icon=":material/fact_check:"):
-        st.markdown(view["basis_md"])
+    # Built only while open (on_change="rerun"): a click elsewhere then redraws less (docs/performance.md).
+    with st.expander("Why am I seeing this? (the reasoning and its basis)", icon=":material/fact_check:",
+                     key="basis_panel", on_change="rerun") as panel:
+        if panel.open:
+            st.markdown(view["basis_md"])
 
 
 def basis_md(pathway: Pathway, result: Result) -> str:
@@ -381,8 +396,10 @@ def basis_md(pathway: Pathway, result: Result) -> str:
 
 
 def show_table(view: dict[str, Any]) -> None:
-    with st.expander("The path as a table (text alternative to the graph)", icon=":material/table_rows:"):
-        st.table(view["path_table"])
+    with st.expander("The path as a table (text alternative to the graph)", icon=":material/table_rows:",
+                     key="path_table", on_change="rerun") as panel:
+        if panel.open:
+            st.table(view["path_table"])
 
 
 def show_downloads(view: dict[str, Any]) -> None:

@@ -121,6 +121,12 @@ def test_each_answer_moves_the_highlighted_path(answers, path):
     assert chosen(at) == set(path)
 
 
+def test_graph_image_has_a_text_alternative_naming_the_path():
+    at = click(app(), age_group="adult", cns_involvement="no")
+    alt = at.get("image")[0].proto.imgs[0].alt
+    assert "Child or adult?: Adult" in alt and "next question: B-cell or T-cell?" in alt
+
+
 def test_browser_renderer_setting_sends_the_same_highlighted_path_as_dot(monkeypatch):
     monkeypatch.setenv("GRAPH_RENDERER", "browser")
     at = click(app(), age_group="child", cns_involvement="yes", cell_type="t_cell")
@@ -263,8 +269,16 @@ def test_every_download_carries_disclaimer_version_review_date_and_sources(downl
             assert needed in text, (needed, text[:300])
 
 
+def open_panel(at: AppTest, key: str) -> AppTest:
+    """Open an expander as a click on its label does (its content is built only while it is open)."""
+    at.session_state[key] = True
+    return at.run()
+
+
 def test_basis_panel_lists_inputs_decisions_and_sources():
     at = app(age_group="child", cns_involvement="no", cell_type="t_cell")
+    assert "Decisions taken" not in page_text(at)  # closed: not built
+    at = open_panel(at, "basis_panel")
     text = page_text(at)
     for needed in ("Inputs used", "Decisions taken", "relapsed-all-overview § treatment-children",
                    PATHWAY.content.metadata.population):
@@ -273,6 +287,8 @@ def test_basis_panel_lists_inputs_decisions_and_sources():
 
 def test_path_table_is_a_text_alternative_to_the_graph():
     at = app(age_group="adult", cns_involvement="yes", cell_type="b_cell")
+    assert not at.table  # closed: not built
+    at = open_panel(at, "path_table")
     table = at.table[0].value
     assert list(table["Answer"])[:3] == ["Adult", "Yes, the CNS is involved", "B-cell ALL"]
     assert "Radiation therapy" in list(table["Answer"])

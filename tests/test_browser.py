@@ -146,6 +146,22 @@ def test_deep_link_restores_the_answers_and_the_outcome(page, app_server):
     assert_clean(page, app_server.url)
 
 
+def test_basis_panel_and_table_open_on_click_and_follow_later_answers(page, app_server):
+    page.goto(f"{app_server.url}/?age_group=child&cns_involvement=no&cell_type=t_cell")
+    wait_for_app(page)
+    basis, table = page.locator(".st-key-basis_panel"), page.locator(".st-key-path_table")
+    expect(basis.get_by_text("Decisions taken")).to_have_count(0)  # closed panels are not built
+    basis.get_by_text("Why am I seeing this?").click()
+    expect(basis.get_by_text("Decisions taken")).to_be_visible()
+    table.get_by_text("The path as a table").click()
+    expect(table.locator("table")).to_contain_text("Child, CNS not involved, T-cell ALL")
+    answer(page, "cell_type", "b_cell")  # the open panels follow the new answer
+    expect(table.locator("table")).to_contain_text("Child, CNS not involved, B-cell ALL")
+    expect(table.locator("table")).not_to_contain_text("Child, CNS not involved, T-cell ALL")
+    expect(basis.get_by_text("Decisions taken")).to_be_visible()
+    assert_clean(page, app_server.url)
+
+
 def test_clicking_puts_the_answers_in_the_address_bar(page, app_server):
     page.goto(app_server.url)
     wait_for_app(page)
