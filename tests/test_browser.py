@@ -7,16 +7,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from pathways import load_pathway, resolve_pathway
 from pathways.cases import cases_path_for, load_cases
 from pathways.evaluate import evaluate
-from tests.support.browser import PageWatch, launch_chromium, wait_for_app
+from tests.support.browser import PageWatch, wait_for_app
 from tests.support.server import ROOT, free_port, start_streamlit
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api")  # installed by the test command; fails loudly below if not
-expect = sync_api.expect
 
 PATHWAY = load_pathway(resolve_pathway(None))
 DISCLAIMER = PATHWAY.content.metadata.disclaimer
@@ -31,14 +30,6 @@ def app_server(tmp_path_factory):
     server = start_streamlit(tmp_path_factory.mktemp("server") / "streamlit.log")
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

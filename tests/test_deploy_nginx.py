@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import websockets
-from playwright.sync_api import sync_playwright
 
 from deploy.render_nginx import (
     PINNED_INLINE_SCRIPT_HASHES,
@@ -22,7 +21,6 @@ from deploy.render_nginx import (
     render,
 )
 from pathways import load_pathway, resolve_pathway
-from tests.support.browser import launch_chromium
 from tests.support.nginx import NGINX, serve_host_page, start_nginx
 from tests.support.server import ROOT, free_port, start_streamlit
 
@@ -122,17 +120,6 @@ def stack(tmp_path_factory):
         allowed.stop()
         other.stop()
         app.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless (fails, never skips, when it is missing)."""
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.mark.nginx

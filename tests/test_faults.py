@@ -12,9 +12,8 @@ import urllib.request
 import uuid
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.support.browser import launch_chromium, wait_for_app
+from tests.support.browser import wait_for_app
 from tests.support.nginx import established_connections, start_nginx
 from tests.support.server import start_streamlit
 
@@ -102,16 +101,6 @@ def two_apps(tmp_path_factory):
             proxy.stop()
         second.stop()
         first.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_pinned(browser, proxy, cookie: str, query: str):
