@@ -196,6 +196,32 @@ def test_app_works_through_the_proxy_without_policy_violations(stack, browser):
 
 @pytest.mark.nginx
 @pytest.mark.browser
+def test_browser_graph_renderer_runs_under_the_proxy_policy(tmp_path, browser):
+    """GRAPH_RENDERER=browser lays the graph out with WebAssembly in the page: 'wasm-unsafe-eval' must suffice."""
+    app = start_streamlit(tmp_path / "app.log", env={"GRAPH_RENDERER": "browser"})
+    proxy = None
+    context = browser.new_context()
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(str(error)))
+    try:
+        proxy = start_nginx(tmp_path / "nginx", [f"127.0.0.1:{app.port}"])
+        page.goto(proxy.url + "/?age_group=child&cns_involvement=yes", timeout=WAIT_MS)
+        page.locator("[data-testid='stGraphVizChart'] svg .node").first.wait_for(timeout=WAIT_MS)
+        assert page.locator("[data-testid='stGraphVizChart'] svg text").filter(has_text="✔ CNS: yes").count() == 1
+        page.wait_for_timeout(500)
+    finally:
+        context.close()
+        if proxy is not None:
+            proxy.stop()
+        app.stop()
+    violations = [m for m in console if "Content Security Policy" in m or "Refused to" in m]
+    assert violations == []
+
+
+@pytest.mark.nginx
+@pytest.mark.browser
 def test_app_renders_in_an_iframe_on_the_allowed_origin(stack, browser):
     host = stack["allowed"]
     context = browser.new_context()
