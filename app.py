@@ -6,6 +6,7 @@ import base64
 import datetime
 import gc
 import os
+import re
 from typing import Any
 
 import pandas as pd
@@ -179,17 +180,29 @@ def _cite(statement: Statement) -> str:
     return "; ".join(parts)
 
 
-_MARKUP = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()<>#+-.!|~:$=&\"'"})
+#: Characters that are markup anywhere in a line, and ":" or "." touching the next character (emoji and
+#: directive codes such as :red[...], bare web addresses that would become links).
+_INLINE_MARKUP = re.compile(r"[\\`*_{}\[\]<>|~$&]|[:.](?=\S)")
+#: What starts a heading, list, quote or rule at the beginning of a line.
+_LINE_MARKUP = re.compile(r"^([ \t]*)(?:([-+#=])|(\d+)([.)]))", re.M)
 
 
 def plain(text: str) -> str:
-    """Escape text for Streamlit markdown, so nothing from a link or a file is read as markup."""
-    return text.translate(_MARKUP)
+    """Escape text for Streamlit markdown, so nothing from a link or a file is read as markup.
+
+    Only what markdown would read is escaped, so labels also read cleanly where Streamlit shows them raw
+    (for example a help button's accessible name): "(CNS)" and "B-cell" stay as they are.
+    """
+    text = _INLINE_MARKUP.sub(lambda m: "\\" + m.group(0), text)
+    return _LINE_MARKUP.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else
+                                                     m.group(3) + "\\" + m.group(4)), text)
 
 
 def quoted(text: str) -> str:
-    shown = text if len(text) <= NOTICE_MAX else text[:NOTICE_MAX] + "…"
-    return "“" + plain(shown) + "”"
+    """Text from a link, quoted as a code span: markdown, links and web addresses in it stay plain text."""
+    shown = " ".join((text if len(text) <= NOTICE_MAX else text[:NOTICE_MAX] + "…").split()) or " "
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", shown)), default=0) + 1)
+    return f"{fence} {shown} {fence}"
 
 
 def statement_md(statement: Statement, prefix: str = "") -> str:

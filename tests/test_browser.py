@@ -163,6 +163,23 @@ def test_clicking_puts_the_answers_in_the_address_bar(page, app_server):
     assert_clean(page, app_server.url)
 
 
+@pytest.mark.parametrize("text, element", [
+    ("**strong**", "strong"), ("_emphasis_", "em"), ("[a link](http://evil.example)", "a"),
+    ("www.evil.example", "a"), ("http://evil.example/x", "a"), ("`code`", "code:text-is('code')"),
+    ("- item", "li"),
+    ("1. item", "li"), ("# heading", "h1"), ("> quote", "blockquote"), (":red[red]", "span[class*='red']"),
+], ids=["strong", "em", "link", "bare-www", "bare-url", "code", "list", "ordered-list", "heading", "quote",
+        "directive"])
+def test_markup_in_an_unknown_link_value_is_shown_as_text(page, app_server, text, element):
+    from urllib.parse import urlencode
+
+    page.goto(f"{app_server.url}/?" + urlencode({"age_group": text}))  # an unknown answer, quoted back
+    wait_for_app(page)
+    alert = page.locator("[data-testid='stAlert']").filter(has_text="Some parts of the link were ignored")
+    expect(alert).to_contain_text(text)  # the reader sees exactly what the link held
+    assert alert.locator(f"[data-testid='stMarkdownContainer'] {element}").count() == 0
+
+
 def test_unknown_link_parts_show_a_notice_with_the_text_not_markup(page, app_server):
     page.goto(f"{app_server.url}/?age_group=%3Cb%3Ebold%3C%2Fb%3E&colour=red")
     wait_for_app(page)
