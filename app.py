@@ -289,8 +289,8 @@ def ask(pathway: Pathway, result: Result) -> None:
             help_text = f"{help_text}\n\nEditorial assumption: {question.help.editorial}"
         st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
                  help=plain(help_text) if help_text else None, horizontal=True, **kwargs)
-        if question.help is not None and question.help.editorial:
-            st.caption(plain(question.help.text))
+        if question.help is not None and question.help.editorial:  # shown, not only in the tooltip
+            st.caption(":orange-badge[:material/info: Editorial assumption] " + plain(question.help.text))
     st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
               key="reset", icon=":material/restart_alt:")
 

@@ -122,6 +122,14 @@ def test_each_answer_moves_the_highlighted_path(answers, path):
     assert chosen(at) == set(path)
 
 
+def test_editorial_assumption_in_a_question_is_badged_beside_it():
+    at = app()
+    age_help = PATHWAY.questions["age_group"].help
+    assert age_help.editorial, "the shipped age question rests on an editorial assumption"
+    captions = [c.value for c in at.caption if "Editorial assumption" in c.value]
+    assert len(captions) == 1 and "18" in captions[0]
+
+
 def test_graph_image_has_a_text_alternative_naming_the_path():
     at = click(app(), age_group="adult", cns_involvement="no")
     alt = at.get("image")[0].proto.imgs[0].alt
