@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Graphviz's dot renders the SVG download; the page's graph is drawn in the browser.
+# Graphviz's dot draws the graph, for the page (as an SVG image) and for the SVG download.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends graphviz \
  && rm -rf /var/lib/apt/lists/*
