@@ -66,8 +66,9 @@ def pathway_version() -> tuple[str, tuple[int, int] | None]:
     return path, (info.st_mtime_ns, info.st_size)
 
 
-def pathway_key() -> str:
-    return repr(pathway_version())
+def pathway_key(version: tuple[str, tuple[int, int] | None] | None = None) -> str:
+    """The cache key of a file version (by default, of the file being served now)."""
+    return repr(version or pathway_version())
 
 
 def current_pathway() -> tuple[Pathway, str]:
@@ -75,7 +76,7 @@ def current_pathway() -> tuple[Pathway, str]:
     path, stamp = pathway_version()
     if stamp is None:
         return load_pathway(path), ""  # raises ValidationFailed naming the file
-    return _load(path, stamp), repr((path, stamp))
+    return _load(path, stamp), pathway_key((path, stamp))
 
 
 # ---- per-answer work (cached) ------------------------------------------------------------------

@@ -116,8 +116,13 @@ def app_table(quick: bool) -> str:
         row(label, f"{fig['median_ms']:.0f} ms (main thread busy {fig['busy_ms']:.0f} ms)",
             f"{base_ms:.0f} ms (busy {settle['baseline']['busy_ms']:.0f} ms)", f"{ratio:.2f}x",
             "≤ 0.6x" if is_target else "", verdict(ratio <= 0.6) if is_target else "")
-    errors = {k: v for k, v in {**{f"server {n}": f[n]["error_list"] for f, n in ((ours, "burst"), (ours, "paced"))},
-                                **{f"browser {k}": v["errors"] for k, v in settle.items()}}.items() if v}
+    seen: dict[str, list[str]] = {}
+    for who, figures in (("explorer", ours), ("baseline", base)):
+        seen[f"{who} burst"] = figures["burst"]["error_list"]
+        seen[f"{who} paced"] = figures["paced"]["error_list"]
+        seen[f"{who} idle sessions"] = figures["idle_errors"]
+    seen.update({f"browser {name}": figures["errors"] for name, figures in settle.items()})
+    errors = {name: listed for name, listed in seen.items() if listed}
     note = f"\nErrors seen: {errors}\n" if errors else ""
     return head + "".join(rows) + note
 

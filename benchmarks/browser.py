@@ -21,8 +21,8 @@ QUIET_MS = 600  # the page counts as settled after this long without a change
 LIMIT_MS = 15_000  # a click that has not settled by then counts as an error
 
 _OBSERVER = """() => {
-  window.__bench = {changes: 0, last: performance.now(), click: 0, longTasks: []};
-  new MutationObserver(() => { window.__bench.changes++; window.__bench.last = performance.now(); })
+  window.__bench = {last: performance.now(), click: 0, longTasks: []};
+  new MutationObserver(() => { window.__bench.last = performance.now(); })
     .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   document.addEventListener('click', () => { window.__bench.click = performance.now(); }, true);
   try {
