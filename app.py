@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import gc
 import os
 import re
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+import serving
 from pathways import Pathway, PathwayError, ValidationFailed, load_pathway, resolve_pathway
 from pathways.evaluate import Result, citation, evaluate
 from pathways.export import about_lines, graph_footer, to_csv, to_markdown
@@ -44,15 +44,11 @@ def _load(path: str, stamp: tuple[int, int]) -> Pathway:
 
 
 @st.cache_resource(show_spinner=False)
-def _settle_heap() -> bool:
-    """Once per process: move the long-lived heap (modules, the loaded pathway) out of the collector's reach.
-
-    Streamlit runs a full garbage collection after every script run (``runner.postScriptGC``); without this
-    it re-scans streamlit, pandas and pydantic on every click, which was four fifths of a click's server CPU
-    (docs/performance.md). Objects made later, by sessions, are collected as before.
-    """
-    gc.collect()
-    gc.freeze()
+def _tune_process() -> bool:
+    """Once per process, after the first load: freeze the long-lived heap and let small messages leave at
+    once (serving.py; both were measured, docs/performance.md)."""
+    serving.settle_heap()
+    serving.send_without_delay()
     return True
 
 
@@ -477,7 +473,7 @@ def main() -> None:
         st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
         show_error_page(exc)
         return
-    _settle_heap()
+    _tune_process()
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     if "link_read" not in st.session_state:

@@ -18,16 +18,20 @@ from typing import Iterator
 from benchmarks.load import idle_session_memory, run_load, summary
 from tests.support.server import ROOT, StreamlitServer, start_streamlit
 
-__all__ = ["apptest_clicks", "server_figures", "scale_out", "browser_settle", "APP", "BASELINE"]
+__all__ = ["apptest_clicks", "server_figures", "single_click_latency", "scale_out", "browser_settle", "APP",
+           "BASELINE", "LIKE_FOR_LIKE"]
 
 APP = "app.py"
 BASELINE = "benchmarks/baseline_app.py"
 SITUATION = "age_group=child&cns_involvement=yes&cell_type=b_cell"
-COOKIE = "explorer_backend"  # the sticky-session cookie of deploy/nginx.conf.template
+COOKIE = "explorer_backend"
+#: The baseline with the explorer's one server-process setting (TCP_NODELAY, serving.py): like for like.
+LIKE_FOR_LIKE = {"BASELINE_NODELAY": "1"}  # the sticky-session cookie of deploy/nginx.conf.template
 
 
 @contextmanager
 def server(app: str, env: dict[str, str] | None = None) -> Iterator[StreamlitServer]:
+    """A ``streamlit run`` of ``app`` on loopback for the duration of the block."""
     with tempfile.TemporaryDirectory() as folder:
         running = start_streamlit(Path(folder) / "server.log", app=app, env=env)
         try:
@@ -95,6 +99,17 @@ def server_figures(app: str, quick: bool) -> dict[str, object]:
     return figures
 
 
+def single_click_latency(app: str, env: dict[str, str] | None, clicks: int) -> float:
+    """Median milliseconds from a click to the server's ``script_finished``, one session alone on the server."""
+    with server(app, env) as running:
+        pid = [running.proc.pid]
+        run_load(running.url, pid, 1, 5)  # warm-up
+        result = run_load(running.url, pid, 1, clicks)
+    if result.errors:
+        raise RuntimeError(f"{app}: {result.errors[:3]}")
+    return statistics.median(result.clicks) * 1e3
+
+
 def scale_out(quick: bool) -> dict[str, dict[str, float]]:
     """Clicks per second through nginx (sticky sessions) in front of one and of two app processes."""
     from tests.support.nginx import start_nginx
@@ -139,6 +154,7 @@ def browser_settle(quick: bool) -> dict[str, object]:
     runs = [
         ("baseline", BASELINE, {}, baseline_clicks, ""),
         ("baseline_follows", BASELINE, {"BASELINE_GRAPH": "follows"}, baseline_clicks, ""),
+        ("baseline_nodelay", BASELINE, LIKE_FOR_LIKE, baseline_clicks, ""),
         ("explorer_server_svg", APP, {"GRAPH_RENDERER": "server"}, explorer_clicks, "?" + SITUATION),
         ("explorer_browser_graphviz", APP, {"GRAPH_RENDERER": "browser"}, explorer_clicks, "?" + SITUATION),
     ]

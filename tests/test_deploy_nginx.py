@@ -296,6 +296,25 @@ def test_dockerfile_installs_graphviz_and_the_pinned_requirements_and_exposes_85
     assert ("EXPOSE", "8501") in dockerfile_instructions()
 
 
+def test_dockerfile_copies_every_local_module_the_app_imports():
+    """The image is built from COPY lines: a module of ours that app.py imports but the image lacks would
+    make the container fail on its first page."""
+    import ast
+
+    copied = {source.rstrip("/") for name, arg in dockerfile_instructions() if name == "COPY"
+              for source in arg.split()[:-1]}  # the last word is the destination
+    imported = set()
+    for node in ast.walk(ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            imported.add(node.module.split(".")[0])
+    ours = {name for name in imported if (ROOT / f"{name}.py").exists() or (ROOT / name / "__init__.py").exists()}
+    assert ours >= {"pathways", "serving"}
+    missing = {name for name in ours if f"{name}.py" not in copied and name not in copied}
+    assert not missing, f"Dockerfile does not COPY {sorted(missing)}"
+
+
 def healthcheck_command() -> list[str]:
     import json
 

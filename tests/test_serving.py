@@ -1,0 +1,121 @@
+"""The server process is tuned once: small messages leave at once (TCP_NODELAY) and the long-lived heap is
+frozen. The speed itself is measured by the benchmarks (docs/performance.md); here we check the settings."""
+
+from __future__ import annotations
+
+import gc
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import serving
+from benchmarks.load import run_load
+from tests.support.peek import nodelay, tcp_sockets_of
+from tests.support.server import start_streamlit
+
+
+def _listener(family: int = socket.AF_INET) -> socket.socket:
+    """A listening socket made as Streamlit makes its own: protocol number 0, so asyncio leaves Nagle on."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
+    sock.listen()
+    return sock
+
+
+def _has_ipv6() -> bool:
+    try:
+        _listener(socket.AF_INET6).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, pytest.param(socket.AF_INET6, marks=pytest.mark.skipif(
+    not _has_ipv6(), reason="no IPv6 loopback on this machine"))])
+def test_listening_socket_and_later_connections_send_without_delay(family):
+    with _listener(family) as listener:
+        assert listener.proto == 0 and not nodelay(listener)  # as Streamlit leaves it
+        assert serving.send_without_delay([listener.fileno()]) == 1
+        assert nodelay(listener)
+        with socket.create_connection(listener.getsockname()[:2]) as client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert nodelay(accepted), "a connection accepted later inherits the setting"
+            assert listener.fileno() != -1  # our copy was closed, the original is still open
+
+
+def test_connected_sockets_are_set_too():
+    with _listener() as listener, socket.create_connection(listener.getsockname()) as client:
+        accepted, _ = listener.accept()
+        with accepted:
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+            assert serving.send_without_delay([client.fileno()]) == 1
+            assert nodelay(client)
+            client.sendall(b"still open")
+            assert accepted.recv(16) == b"still open"
+
+
+def test_other_descriptors_are_left_alone_and_open():
+    read_end, write_end = os.pipe()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    unix_a, unix_b = socket.socketpair()
+    with tempfile.TemporaryFile() as file, udp, unix_a, unix_b:
+        fds = [read_end, write_end, file.fileno(), udp.fileno(), unix_a.fileno(), 10_000]
+        try:
+            assert serving.send_without_delay(fds) == 0
+            os.write(write_end, b"x")
+            assert os.read(read_end, 1) == b"x"
+            file.write(b"y")
+            unix_a.sendall(b"z")
+            assert unix_b.recv(1) == b"z"
+        finally:
+            os.close(read_end)
+            os.close(write_end)
+
+
+def test_default_scans_every_open_descriptor_of_the_process():
+    with _listener() as listener:
+        assert serving.send_without_delay() >= 1
+        assert nodelay(listener)
+
+
+def test_settle_heap_freezes_what_exists_now():
+    before = gc.get_freeze_count()
+    try:
+        serving.settle_heap()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+
+
+def test_the_running_app_sends_without_delay_after_its_first_page(tmp_path: Path):
+    """End to end: Streamlit alone leaves Nagle on; once a page has loaded, the app has switched it off for the
+    listening socket and for every connection accepted after that."""
+    server = start_streamlit(tmp_path / "server.log")
+    try:
+        with tcp_sockets_of(server.proc.pid) as sockets:
+            listeners = [s for s in sockets if s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)]
+            assert listeners and not any(nodelay(s) for s in listeners), "Streamlit's own default changed"
+        result = run_load(server.url, [server.proc.pid], 1, 1)
+        assert not result.errors, result.errors
+        with socket.create_connection(("127.0.0.1", server.port)) as later:
+            later.sendall(b"GET /_stcore/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # kept alive after
+            assert later.recv(64).startswith(b"HTTP/1.1 200")  # the answer: the server has accepted it
+            mine = later.getsockname()
+            with tcp_sockets_of(server.proc.pid) as sockets:
+                listeners = [s for s in sockets if s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)]
+                accepted = [s for s in sockets if _peer(s) == mine]
+                assert listeners and all(nodelay(s) for s in listeners)
+                assert accepted and all(nodelay(s) for s in accepted)
+    finally:
+        server.stop()
+
+
+def _peer(sock: socket.socket):
+    try:
+        return sock.getpeername()
+    except OSError:
+        return None
