@@ -40,7 +40,7 @@ def test_listening_socket_and_later_connections_send_without_delay(family):
         assert listener.proto == 0 and not nodelay(listener)  # as Streamlit leaves it
         assert serving.send_without_delay([listener.fileno()]) == 1
         assert nodelay(listener)
-        with socket.create_connection(listener.getsockname()[:2]) as client:
+        with socket.create_connection(listener.getsockname()[:2]):
             accepted, _ = listener.accept()
             with accepted:
                 assert nodelay(accepted), "a connection accepted later inherits the setting"
@@ -119,3 +119,32 @@ def _peer(sock: socket.socket):
         return sock.getpeername()
     except OSError:
         return None
+
+
+def test_streamlit_reads_the_setting_that_stops_its_collection_after_every_run():
+    """A misspelt key in .streamlit/config.toml would be ignored: ask Streamlit what it actually reads."""
+    import subprocess
+    import sys
+
+    from tests.support.server import ROOT
+
+    code = "from streamlit import config; print(config.get_option('runner.postScriptGC'))"
+    shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "False"
+
+
+def test_engine_and_tuning_load_without_streamlit():
+    """pathways/ and serving.py are plain Python: the CLI, the benchmarks and other front ends use them alone."""
+    import subprocess
+    import sys
+
+    from tests.support.server import ROOT
+
+    modules = ["serving"] + [f"pathways.{p.stem}" for p in (ROOT / "pathways").glob("*.py")
+                             if p.stem != "__main__"]
+    code = (f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout
