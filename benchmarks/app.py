@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from benchmarks.load import idle_session_memory, run_load, summary
+from benchmarks.load import idle_session_memory, process_cpu_seconds, run_load, summary
 from tests.support.server import ROOT, StreamlitServer, start_streamlit
 
 __all__ = ["apptest_clicks", "server_figures", "single_click_latency", "scale_out", "browser_settle", "APP",
-           "BASELINE", "AS_SHIPPED", "cpu_per_click"]
+           "BASELINE", "AS_SHIPPED", "cpu_and_first_load"]
 
 APP = "app.py"
 BASELINE = "benchmarks/baseline_app.py"
@@ -100,13 +100,16 @@ def server_figures(app: str, quick: bool) -> dict[str, object]:
     return figures
 
 
-def cpu_per_click(app: str, env: dict[str, str] | None, args: list[str] | None, quick: bool) -> float:
-    """Server CPU milliseconds per click, 5 sessions (the same load as the first row of server_figures)."""
+def cpu_and_first_load(app: str, env: dict[str, str] | None, args: list[str] | None,
+                       quick: bool) -> dict[str, float]:
+    """Server CPU per click and first load (ms), measured as the first two rows of server_figures are."""
     with server(app, env, args) as running:
         pid = [running.proc.pid]
         run_load(running.url, pid, 3, 5)
         rounds = [run_load(running.url, pid, 5, 10 if quick else 20) for _ in range(2 if quick else 3)]
-    return statistics.median(r.cpu_per_click_ms for r in rounds)
+        firsts = [run_load(running.url, pid, 1, 0).first_load[0] for _ in range(5 if quick else 15)]
+    return {"cpu_per_click_ms": statistics.median(r.cpu_per_click_ms for r in rounds),
+            "first_load_ms": statistics.median(firsts) * 1e3}
 
 
 def single_click_latency(app: str, env: dict[str, str] | None, args: list[str] | None, clicks: int) -> float:
@@ -140,10 +143,15 @@ def scale_out(quick: bool) -> dict[str, object]:
                 stacks[count] = (apps, proxy)
                 run_load(proxy.url, [a.proc.pid for a in apps], 2 * count, 5, cookie=COOKIE)  # warm every process
             runs: dict[int, list] = {1: [], 2: []}
+            proxy_ms: dict[int, list[float]] = {1: [], 2: []}
             for _ in range(rounds):
                 for count in (1, 2):
                     apps, proxy = stacks[count]
-                    runs[count].append(run_load(proxy.url, [a.proc.pid for a in apps], sessions, clicks, cookie=COOKIE))
+                    before = _tree_cpu_seconds(proxy.proc.pid)
+                    result = run_load(proxy.url, [a.proc.pid for a in apps], sessions, clicks, cookie=COOKIE)
+                    served = max(1, len(result.clicks) + len(result.first_load))
+                    proxy_ms[count].append((_tree_cpu_seconds(proxy.proc.pid) - before) / served * 1e3)
+                    runs[count].append(result)
         finally:
             for apps, proxy in stacks.values():
                 if proxy is not None:
@@ -154,10 +162,17 @@ def scale_out(quick: bool) -> dict[str, object]:
     for count in (1, 2):
         middle = sorted(runs[count], key=lambda r: r.clicks_per_second)[len(runs[count]) // 2]
         out[str(count)] = summary(middle) | {"errors_all": sum(len(r.errors) for r in runs[count]),
-                                             "clicks_per_s_all": [r.clicks_per_second for r in runs[count]]}
+                                             "clicks_per_s_all": [r.clicks_per_second for r in runs[count]],
+                                             "proxy_cpu_per_click_ms": statistics.median(proxy_ms[count])}
     out["ratio"] = statistics.median(ratios)
     out["ratios"] = ratios
     return out
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its direct children (nginx: the master and its workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return process_cpu_seconds(pid) + sum(process_cpu_seconds(int(child)) for child in children)
 
 
 # ---- the browser -------------------------------------------------------------------------------------------
