@@ -1,11 +1,14 @@
-"""The server process is tuned once: small messages leave at once (TCP_NODELAY) and the long-lived heap is
-frozen. The speed itself is measured by the benchmarks (docs/performance.md); here we check the settings."""
+"""The server process is tuned: small messages leave at once (TCP_NODELAY), the long-lived heap is frozen and
+Streamlit does not collect garbage after every run. The speed itself is measured by the benchmarks
+(docs/performance.md); here we check that the settings are in force."""
 
 from __future__ import annotations
 
 import gc
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import pytest
 import serving
 from benchmarks.load import run_load
 from tests.support.peek import nodelay, tcp_sockets_of
-from tests.support.server import start_streamlit
+from tests.support.server import ROOT, start_streamlit
 
 
 def _listener(family: int = socket.AF_INET) -> socket.socket:
@@ -123,11 +126,6 @@ def _peer(sock: socket.socket):
 
 def test_streamlit_reads_the_setting_that_stops_its_collection_after_every_run():
     """A misspelt key in .streamlit/config.toml would be ignored: ask Streamlit what it actually reads."""
-    import subprocess
-    import sys
-
-    from tests.support.server import ROOT
-
     code = "from streamlit import config; print(config.get_option('runner.postScriptGC'))"
     shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0, shown.stderr
@@ -136,11 +134,6 @@ def test_streamlit_reads_the_setting_that_stops_its_collection_after_every_run()
 
 def test_engine_and_tuning_load_without_streamlit():
     """pathways/ and serving.py are plain Python: the CLI, the benchmarks and other front ends use them alone."""
-    import subprocess
-    import sys
-
-    from tests.support.server import ROOT
-
     modules = ["serving"] + [f"pathways.{p.stem}" for p in (ROOT / "pathways").glob("*.py")
                              if p.stem != "__main__"]
     code = (f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
