@@ -138,10 +138,12 @@ def app_table(quick: bool) -> str:
             verdict(ratio <= 0.6))
     seen: dict[str, list[str]] = {}
     for who, figures in (("explorer", ours), ("baseline", base)):
+        seen[f"{who} CPU rounds"] = figures["load_error_list"]
         seen[f"{who} burst"] = figures["burst"]["error_list"]
         seen[f"{who} paced"] = figures["paced"]["error_list"]
         seen[f"{who} idle sessions"] = figures["idle_errors"]
     seen.update({f"browser {name}": figures["errors"] for name, figures in settle.items()})
+    seen["baseline as shipped, CPU rounds"] = shipped["load_error_list"]
     errors = {name: listed for name, listed in seen.items() if listed}
     note = f"\nErrors seen: {errors}\n" if errors else ""
     return head + "".join(rows) + note

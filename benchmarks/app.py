@@ -13,7 +13,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from benchmarks.load import idle_session_memory, process_cpu_seconds, run_load, summary
 from tests.support.server import ROOT, StreamlitServer, start_streamlit
@@ -80,16 +80,9 @@ def apptest_clicks(app: str, caching: bool, clicks: int) -> list[float]:
 
 def server_figures(app: str, quick: bool) -> dict[str, object]:
     """CPU per click, first load, latency under a burst and at a pace, and memory per idle session."""
-    figures: dict[str, object] = {}
     with server(app) as running:
         pid = [running.proc.pid]
-        run_load(running.url, pid, 3, 5)  # warm-up: caches filled, code paths loaded
-        rounds = [run_load(running.url, pid, 5, 10 if quick else 20) for _ in range(2 if quick else 3)]
-        figures["cpu_per_click_ms"] = statistics.median(r.cpu_per_click_ms for r in rounds)
-        figures["click_p50_ms"] = statistics.median(summary(r)["click_p50_ms"] for r in rounds)
-        figures["load_errors"] = sum(len(r.errors) for r in rounds)
-        firsts = [run_load(running.url, pid, 1, 0).first_load[0] for _ in range(5 if quick else 15)]
-        figures["first_load_ms"] = statistics.median(firsts) * 1e3
+        figures: dict[str, object] = dict(_cpu_and_first_load(running, quick))
         burst = run_load(running.url, pid, 50, 10, ramp=1.0)
         figures["burst"] = summary(burst) | {"error_list": burst.errors[:3]}
         paced = run_load(running.url, pid, 20, 5 if quick else 10, pace=2.0, ramp=2.0)
@@ -101,14 +94,21 @@ def server_figures(app: str, quick: bool) -> dict[str, object]:
 
 
 def cpu_and_first_load(app: str, env: dict[str, str] | None, args: list[str] | None,
-                       quick: bool) -> dict[str, float]:
-    """Server CPU per click and first load (ms), measured as the first two rows of server_figures are."""
+                       quick: bool) -> dict[str, Any]:
+    """Server CPU per click and first load (ms) of ``app`` alone, measured as in server_figures."""
     with server(app, env, args) as running:
-        pid = [running.proc.pid]
-        run_load(running.url, pid, 3, 5)
-        rounds = [run_load(running.url, pid, 5, 10 if quick else 20) for _ in range(2 if quick else 3)]
-        firsts = [run_load(running.url, pid, 1, 0).first_load[0] for _ in range(5 if quick else 15)]
+        return _cpu_and_first_load(running, quick)
+
+
+def _cpu_and_first_load(running: StreamlitServer, quick: bool) -> dict[str, Any]:
+    """CPU per click (5 sessions, median of rounds), click p50 and first load (sequential loads), in ms."""
+    pid = [running.proc.pid]
+    run_load(running.url, pid, 3, 5)  # warm-up: caches filled, code paths loaded
+    rounds = [run_load(running.url, pid, 5, 10 if quick else 20) for _ in range(2 if quick else 3)]
+    firsts = [run_load(running.url, pid, 1, 0).first_load[0] for _ in range(5 if quick else 15)]
     return {"cpu_per_click_ms": statistics.median(r.cpu_per_click_ms for r in rounds),
+            "click_p50_ms": statistics.median(summary(r)["click_p50_ms"] for r in rounds),
+            "load_error_list": [e for r in rounds for e in r.errors][:3],
             "first_load_ms": statistics.median(firsts) * 1e3}
 
 
