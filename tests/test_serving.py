@@ -85,6 +85,14 @@ def test_default_scans_every_open_descriptor_of_the_process():
         assert nodelay(listener)
 
 
+def test_without_a_descriptor_list_nothing_is_touched(monkeypatch, tmp_path):
+    """Where /proc/self/fd does not exist (not Linux) the tuning does nothing rather than fail the page."""
+    monkeypatch.setattr(serving, "OPEN_FDS", str(tmp_path / "absent"))
+    with _listener() as listener:
+        assert serving.send_without_delay() == 0
+        assert not nodelay(listener)
+
+
 def test_settle_heap_freezes_what_exists_now():
     before = gc.get_freeze_count()
     try:
