@@ -47,8 +47,7 @@ def _load(path: str, stamp: tuple[int, int]) -> Pathway:
 def _tune_process() -> bool:
     """Once per process, after the first load: freeze the long-lived heap and let small messages leave at
     once (serving.py; both were measured, docs/performance.md)."""
-    serving.settle_heap()
-    serving.send_without_delay()
+    serving.tune_process()
     return True
 
 

@@ -7,18 +7,24 @@ import gc
 import os
 import socket
 
-__all__ = ["settle_heap", "send_without_delay"]
+__all__ = ["tune_process", "settle_heap", "send_without_delay"]
 
 #: Where Linux lists a process's open file descriptors; elsewhere there is nothing to scan and nothing is done.
 OPEN_FDS = "/proc/self/fd"
 
 
+def tune_process() -> None:
+    """Everything below, once per process after the first load (app.py; the benchmark baseline alike)."""
+    settle_heap()
+    send_without_delay()
+
+
 def settle_heap() -> None:
     """Move the long-lived heap (modules, the loaded pathway) out of the garbage collector's reach.
 
-    Streamlit runs a full collection after every script run (``runner.postScriptGC``); without this it
-    re-scans streamlit, pandas and pydantic on every click, which was four fifths of a click's server CPU.
-    Objects made later, by sessions, are collected as before.
+    A full collection otherwise re-scans streamlit, pandas and pydantic each time: with Streamlit's collection
+    after every run (now off in .streamlit/config.toml) that was four fifths of a click's server CPU; Python's
+    own, rarer full collections still benefit. Objects made later, by sessions, are collected as before.
     """
     gc.collect()
     gc.freeze()

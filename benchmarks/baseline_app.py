@@ -16,15 +16,8 @@ import streamlit as st
 import serving
 
 
-@st.cache_resource
-def _tune_process() -> bool:
-    serving.settle_heap()
-    serving.send_without_delay()
-    return True
-
-
 if os.environ.get("BASELINE_AS_SHIPPED") != "1":
-    _tune_process()
+    st.cache_resource(serving.tune_process)()  # once per process, as in app.py
 
 choice = st.radio("Pick one", ["First", "Second"], index=None, key="choice")
 if os.environ.get("BASELINE_GRAPH") == "follows" and choice:
