@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 import serving
@@ -26,6 +27,8 @@ RENDERER_ENV = "GRAPH_RENDERER"
 RENDERERS = ("server", "browser")
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
 STREAMLIT_PARAMS = ("embed", "embed_options")
+#: Name of the outlook chart's dataset in its Vega-Lite spec.
+FIGURES_DATASET = "figures"
 #: Longest piece of a link quoted back in a notice.
 NOTICE_MAX = 60
 GENERIC_DISCLAIMER = (
@@ -51,9 +54,16 @@ def _tune_process() -> bool:
     return True
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def served_path(ref: str | None) -> str:
+    """The file a setting names, looked up once per process (a lookup lists the content folder); a failed
+    lookup raises and is not remembered."""
+    return str(resolve_pathway(ref))
+
+
 def pathway_version() -> tuple[str, tuple[int, int] | None]:
     """Which file is to be served and its version (mtime, size): a stat, no read, catches edits to the file."""
-    path = str(resolve_pathway(os.environ.get(PATHWAY_ENV) or None))
+    path = served_path(os.environ.get(PATHWAY_ENV) or None)
     try:
         info = os.stat(path)
     except OSError:
@@ -297,12 +307,11 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 
 def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
-    if view["svg_uri"]:
-        st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"])
+    if view["svg_uri"]:  # one element: the image with its caption
+        st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"], caption=GRAPH_KEY)
     else:
         st.graphviz_chart(view["dot"], width="stretch")
-    st.caption("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches "
-               "not taken; ▶ NEXT marks the next question. The path is also listed as a table below.")
+        st.caption(GRAPH_KEY)
 
 
 def card_md(treatment: Any) -> str:
@@ -318,8 +327,7 @@ def show_outcome(pathway: Pathway, result: Result, view: dict[str, Any], static:
                 icon=":material/help:")
         return
     outcome = result.outcome
-    st.subheader(plain(outcome.title))
-    show_statement(outcome.summary)
+    st.markdown(f"### {plain(outcome.title)}\n\n{statement_md(outcome.summary)}")
     for group in pathway.content.category_groups:
         cards = [t for t in result.treatments if t.group == group.id]
         if not cards:
@@ -361,7 +369,8 @@ def figure_chart(result: Result) -> dict[str, Any] | None:
     color = {"field": "Applies", "type": "nominal", "title": None, "legend": {"orient": "bottom"},
              "scale": {"domain": list(match.values()), "range": ["#1f4e79", "#b8c4d0", "#5b7fa3"]}}
     return {
-        "data": {"values": rows},
+        "data": {"name": FIGURES_DATASET},
+        "datasets": {FIGURES_DATASET: arrow_bytes(rows)},  # encoded once per answer set, not on every click
         "layer": [
             {"mark": {"type": "bar", "height": 18},
              "encoding": {"x": x, "y": y, "color": color, "tooltip": [{"field": "Figure"}, {"field": "Applies"}]}},
@@ -369,6 +378,16 @@ def figure_chart(result: Result) -> dict[str, Any] | None:
              "encoding": {"x": x, "y": y, "text": {"field": "Display"}}},
         ],
     }
+
+
+def arrow_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """Rows as Arrow IPC bytes, the form Streamlit sends chart data in; given as bytes, a chart's dataset is
+    passed through as it is instead of being converted on every rerun (docs/performance.md, fix 10)."""
+    table = pa.Table.from_pylist(rows)
+    sink = pa.BufferOutputStream()
+    with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def show_basis(view: dict[str, Any]) -> None:
@@ -442,6 +461,8 @@ def show_about(static: dict[str, Any]) -> None:
     st.markdown(static["about"])
 
 
+GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
+             "taken; ▶ NEXT marks the next question. The path is also listed as a table below.")
 CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no information is shown.** "
                    "Ask the team that maintains the content to fix the problems below.")
 SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
@@ -502,9 +523,8 @@ def interactive(pathway: Pathway, key: str) -> None:
     full = False
     left, right = st.columns([1, 2], gap="medium")
     with left:
-        st.markdown("### Questions")
-        st.caption("Answer from the top; the next question appears once it matters. "
-                   "The graph and the cards below show what the source documents for your answers.")
+        st.markdown("### Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
+                    "The graph and the cards below show what the source documents for your answers.]]")
         ask(pathway, result)
     answers = answers_from_widgets(pathway)
     write_link(answers)
