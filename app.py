@@ -431,9 +431,16 @@ def show_table(view: dict[str, Any]) -> None:
 
 
 def show_downloads(view: dict[str, Any]) -> None:
-    """Download buttons whose data is made only when clicked (nothing is rendered or stored per rerun)."""
-    st.markdown("### Downloads\n\n:small[:gray[Each download carries the disclaimer, the content version, its "
-                "last-reviewed date, the sources and the date it was made.]]")
+    """Download buttons, built only while their panel is open; the data is made only when a button is clicked."""
+    with st.expander("Downloads: this summary (Markdown, CSV) and the graph (SVG, DOT)", icon=":material/download:",
+                     key="downloads_panel", on_change="rerun") as panel:
+        if panel.open:
+            _download_buttons(view)
+
+
+def _download_buttons(view: dict[str, Any]) -> None:
+    st.markdown(":small[:gray[Each download carries the disclaimer, the content version, its last-reviewed date, "
+                "the sources and the date it was made.]]")
     row = st.container(horizontal=True)
     markdown, csv_text, dot = view["markdown"], view["csv"], view["download_dot"]
     row.download_button("Summary (Markdown)", lambda: markdown, file_name="pathway-summary.md",

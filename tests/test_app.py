@@ -268,6 +268,8 @@ def test_content_edited_into_an_invalid_state_is_not_served_as_valid(tmp_path, m
 )
 def test_every_download_carries_disclaimer_version_review_date_and_sources(downloads, answers):
     at = app(**answers)
+    assert not at.get("download_button") and not downloads  # the panel is closed: nothing built
+    at = open_panel(at, "downloads_panel")
     assert {b.key for b in at.get("download_button")} == {
         "download_markdown", "download_csv", "download_svg", "download_dot"}
     meta = PATHWAY.content.metadata
@@ -278,6 +280,15 @@ def test_every_download_carries_disclaimer_version_review_date_and_sources(downl
         for needed in ("Educational information only", meta.version, meta.last_reviewed.isoformat(),
                        PATHWAY.content.sources[0].title):
             assert needed in text, (needed, text[:300])
+
+
+def test_open_downloads_panel_follows_later_answers(downloads):
+    at = open_panel(app(age_group="child", cns_involvement="no", cell_type="t_cell"), "downloads_panel")
+    downloads.clear()
+    at = at.radio(key="cell_type").set_value("b_cell").run()
+    (summary,) = [d.decode() for d in downloads if d.startswith(b"#")]
+    assert "**B-cell ALL**" in summary and "**T-cell ALL**" not in summary  # the answer given now, not before
+    assert "Documented treatment categories: Child, CNS not involved, B-cell ALL" in summary
 
 
 def open_panel(at: AppTest, key: str) -> AppTest:
@@ -329,7 +340,7 @@ def test_pathway_too_large_to_draw_whole_shows_the_path_neighbourhood_and_offers
     assert not at.toggle, "no 'full tree' switch for a tree too large to draw"
     assert "too many to draw whole" in page_text(at)
     assert graph_svg(at).count('class="node') < 40, "the page draws the neighbourhood, not the whole tree"
-    labels = [b.proto.label for b in at.get("download_button")]
+    labels = [b.proto.label for b in open_panel(at, "downloads_panel").get("download_button")]
     assert "Graph (DOT)" in labels and "Graph (SVG)" not in labels
 
 
@@ -347,4 +358,4 @@ def test_medium_pathway_offers_the_full_tree_on_request(tmp_path, monkeypatch):
     at = at.toggle(key="full_tree").set_value(True).run()
     assert not at.exception
     assert graph_svg(at).count('class="node') > focused
-    assert "Graph (SVG)" in [b.proto.label for b in at.get("download_button")]
+    assert "Graph (SVG)" in [b.proto.label for b in open_panel(at, "downloads_panel").get("download_button")]

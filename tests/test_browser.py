@@ -230,6 +230,8 @@ def test_app_renders_inside_an_iframe_of_another_origin_with_embed(page, app_ser
 def test_downloads_arrive_with_the_disclaimer(page, app_server, button, needle):
     page.goto(f"{app_server.url}/?age_group=child&cns_involvement=no&cell_type=b_cell")
     wait_for_app(page)
+    expect(page.get_by_role("button", name=button)).to_have_count(0)  # the closed panel is not built
+    page.locator(".st-key-downloads_panel").get_by_text("Downloads:").click()
     with page.expect_download(timeout=TIMEOUT) as download:
         page.get_by_role("button", name=button).click()
     data = Path(download.value.path()).read_text(encoding="utf-8")

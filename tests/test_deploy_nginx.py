@@ -184,6 +184,7 @@ def test_app_works_through_the_proxy_without_policy_violations(stack, browser):
         page.wait_for_function("""() => { const img = document.querySelector("[data-testid='stImage'] img");
                                       return img && img.complete && img.naturalWidth > 0; }""", timeout=WAIT_MS)
         page.get_by_text("Glossary").first.click(timeout=WAIT_MS)
+        page.get_by_text("Downloads:").first.click(timeout=WAIT_MS)
         with page.expect_download(timeout=WAIT_MS) as download:  # a media URL served by the same app process
             page.get_by_text("Summary (Markdown)").click(timeout=WAIT_MS)
         assert DISCLAIMER_START in Path(download.value.path()).read_text(encoding="utf-8")
