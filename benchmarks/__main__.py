@@ -108,7 +108,8 @@ def app_table(quick: bool) -> str:
     print("scale-out done", file=sys.stderr, flush=True)
     one, two = scaled["1"], scaled["2"]
     gain = scaled["ratio"]
-    row("through nginx: clicks per second, 1 process / 2 processes (sticky sessions; median round)",
+    row(f"through nginx: clicks per second, 1 process / 2 processes (sticky sessions; {scaled['sessions']} "
+        f"sessions clicking for {scaled['seconds']:g} s; median round)",
         f"{one['clicks_per_s']:.1f} / {two['clicks_per_s']:.1f}/s", "", f"{gain:.2f}x", "≥ 1.7x",
         verdict(gain >= 1.7))
     row("through nginx: the ratio in each round (1 and 2 processes measured in alternation)",

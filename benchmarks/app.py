@@ -24,7 +24,8 @@ __all__ = ["apptest_clicks", "server_figures", "single_click_latency", "scale_ou
 APP = "app.py"
 BASELINE = "benchmarks/baseline_app.py"
 SITUATION = "age_group=child&cns_involvement=yes&cell_type=b_cell"
-COOKIE = "explorer_backend"  # the sticky-session cookie of deploy/nginx.conf.template
+COOKIE = "explorer_backend"
+MAX_CLICKS = 100_000  # upper bound on the clicks of one session in a timed run (never reached: a bounded loop)  # the sticky-session cookie of deploy/nginx.conf.template
 #: The baseline as Streamlit ships it, for context: without the process tuning of serving.py and with
 #: Streamlit's collection after every run (which .streamlit/config.toml switches off for both apps).
 AS_SHIPPED = ({"BASELINE_AS_SHIPPED": "1"}, ["--runner.postScriptGC", "true"])
@@ -126,12 +127,15 @@ def single_click_latency(app: str, env: dict[str, str] | None, args: list[str] |
 def scale_out(quick: bool) -> dict[str, object]:
     """Clicks per second through nginx (sticky sessions) in front of one and of two app processes.
 
+    Sessions click without pause for a fixed time rather than a fixed number of clicks: sticky hashing seldom
+    splits the sessions evenly, and with a fixed count the process with fewer sessions would finish early and
+    sit idle while the other finishes, which measures the split, not what the processes serve.
     Both set-ups run side by side and are measured in alternation (one, two, one, two, ...), so a slow spell of
     the machine hits both; the figure is the median over rounds of the ratio within each round.
     """
     from tests.support.nginx import start_nginx
 
-    sessions, clicks, rounds = (20, 10, 2) if quick else (40, 15, 4)
+    sessions, seconds, rounds = (20, 5.0, 2) if quick else (40, 10.0, 4)
     out: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as folder:
         stacks: dict[int, tuple[list[StreamlitServer], object]] = {}
@@ -148,7 +152,8 @@ def scale_out(quick: bool) -> dict[str, object]:
                 for count in (1, 2):
                     apps, proxy = stacks[count]
                     before = _tree_cpu_seconds(proxy.proc.pid)
-                    result = run_load(proxy.url, [a.proc.pid for a in apps], sessions, clicks, cookie=COOKIE)
+                    result = run_load(proxy.url, [a.proc.pid for a in apps], sessions, MAX_CLICKS, cookie=COOKIE,
+                                      duration=seconds)
                     served = max(1, len(result.clicks) + len(result.first_load))
                     proxy_ms[count].append((_tree_cpu_seconds(proxy.proc.pid) - before) / served * 1e3)
                     runs[count].append(result)
@@ -164,6 +169,7 @@ def scale_out(quick: bool) -> dict[str, object]:
         out[str(count)] = summary(middle) | {"errors_all": sum(len(r.errors) for r in runs[count]),
                                              "clicks_per_s_all": [r.clicks_per_second for r in runs[count]],
                                              "proxy_cpu_per_click_ms": statistics.median(proxy_ms[count])}
+    out["sessions"], out["seconds"] = sessions, seconds
     out["ratio"] = statistics.median(ratios)
     out["ratios"] = ratios
     return out

@@ -10,6 +10,7 @@ every loop is bounded in count and time.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import statistics
 import time
@@ -96,9 +97,13 @@ class _Session:
             msg.rerun_script.widget_states.widgets.append(state)
         await self.ws.send(msg.SerializeToString())
         seen: list[tuple[str, list[str], str]] = []
-        deadline = time.monotonic() + STEP_TIMEOUT
+        async with asyncio.timeout(STEP_TIMEOUT):  # one deadline for the whole step, not a timer per message
+            await self._until_finished(seen)
+
+    async def _until_finished(self, seen: list[tuple[str, list[str], str]]) -> None:
+        """Read the server's messages until the run's ``script_finished``."""
         while True:
-            raw = await asyncio.wait_for(self.ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
+            raw = await self.ws.recv()
             fwd = ForwardMsg()
             fwd.ParseFromString(raw)
             kind = fwd.WhichOneof("type")
@@ -170,12 +175,14 @@ class LoadResult:
 
 
 async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: SessionStats, query: str,
-                       cookie: str) -> None:
+                       cookie: str, until: float = math.inf) -> None:
     rng = random.Random(seed)
     session = _Session(base, query, f"{cookie}=session{seed}-{rng.getrandbits(32):08x}" if cookie else "")
     try:
         stats.first_load.append(await session.open())
         for _ in range(clicks):
+            if time.perf_counter() >= until:
+                break
             if pace:
                 await asyncio.sleep(pace * (0.5 + rng.random()))
             stats.clicks.append(await session.click(rng))
@@ -189,23 +196,27 @@ async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: Se
 
 
 def run_load(base: str, server_pids: list[int], sessions: int, clicks: int, pace: float = 0.0,
-             query: str = "", ramp: float = 0.0, limit: float = 600.0, cookie: str = "") -> LoadResult:
+             query: str = "", ramp: float = 0.0, limit: float = 600.0, cookie: str = "",
+             duration: float = 0.0) -> LoadResult:
     """Run ``sessions`` concurrent sessions of ``clicks`` clicks each (``pace`` seconds apart on average).
 
     ``cookie``: the name of a cookie given a different value per session (a proxy's sticky-session key).
+    ``duration``: if set, sessions stop starting new clicks after that many seconds (``clicks`` is then an upper
+    bound), so every session is busy for the whole run: the way to measure how many clicks a set-up serves.
     """
     _check_loopback(base)
     stats = [SessionStats() for _ in range(sessions)]
+    t0 = time.perf_counter()
+    until = t0 + duration if duration else math.inf
 
     async def main() -> None:
         async def start(i: int) -> None:
             await asyncio.sleep(ramp * i / max(1, sessions))
-            await _one_session(base, clicks, pace, i, stats[i], query, cookie)
+            await _one_session(base, clicks, pace, i, stats[i], query, cookie, until)
         await asyncio.wait_for(asyncio.gather(*(start(i) for i in range(sessions))), timeout=limit)
 
     cpu0 = sum(process_cpu_seconds(p) for p in server_pids)
     client0 = time.process_time()
-    t0 = time.perf_counter()
     errors: list[str] = []
     try:
         asyncio.run(main())
