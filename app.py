@@ -1,226 +1,25 @@
-"""Streamlit front end of the pathway explorer: presentation only; every clinical word comes from pathways/."""
+"""Streamlit front end of the pathway explorer: the page's layout. What it shows is built in views.py (cached
+once per process); every clinical word comes from pathways/."""
 
 from __future__ import annotations
 
-import base64
-import datetime
-import os
-import re
 from typing import Any
 
-import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
-import serving
-from pathways import Pathway, PathwayError, ValidationFailed, load_pathway, resolve_pathway
-from pathways.evaluate import Result, citation, evaluate
-from pathways.export import about_lines, graph_footer, to_csv, to_markdown
+from pathways import Pathway, PathwayError, ValidationFailed
+from pathways.evaluate import Result, evaluate
 from pathways.model import Statement
-from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg, to_dot
+from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
+from views import (current_pathway, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
+                   tune_process_once, view_for)
 
-PATHWAY_ENV = "PATHWAY_FILE"
-#: Who draws the graph: "server" (default) renders SVG once per answer set with Graphviz's dot and the page
-#: shows it as an image; "browser" sends DOT to st.graphviz_chart, which lays it out in the browser on every
-#: click (several times slower to settle: docs/performance.md). Without dot on the server, "browser" is used.
-RENDERER_ENV = "GRAPH_RENDERER"
-RENDERERS = ("server", "browser")
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
 STREAMLIT_PARAMS = ("embed", "embed_options")
-#: Name of the outlook chart's dataset in its Vega-Lite spec.
-FIGURES_DATASET = "figures"
-#: Longest piece of a link quoted back in a notice.
-NOTICE_MAX = 60
 GENERIC_DISCLAIMER = (
     "This is an educational aid, not medical advice. It does not replace the care team. "
     "Nothing is shown while its content is invalid."
 )
-
-
-# ---- loading (once per process and file version) ---------------------------------------------
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _load(path: str, stamp: tuple[int, int]) -> Pathway:
-    """Load and validate once per file version; a failure is not cached, so it is re-checked next time."""
-    return load_pathway(path)
-
-
-@st.cache_resource(show_spinner=False)
-def _tune_process() -> bool:
-    """Once per process, after the first load: freeze the long-lived heap and let small messages leave at
-    once (serving.py; both were measured, docs/performance.md)."""
-    serving.tune_process()
-    return True
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def served_path(ref: str | None) -> str:
-    """The file a setting names, looked up once per process (a lookup lists the content folder); a failed
-    lookup raises and is not remembered."""
-    return str(resolve_pathway(ref))
-
-
-def pathway_version() -> tuple[str, tuple[int, int] | None]:
-    """Which file is to be served and its version (mtime, size): a stat, no read, catches edits to the file."""
-    path = served_path(os.environ.get(PATHWAY_ENV) or None)
-    try:
-        info = os.stat(path)
-    except OSError:
-        return path, None
-    return path, (info.st_mtime_ns, info.st_size)
-
-
-def pathway_key(version: tuple[str, tuple[int, int] | None] | None = None) -> str:
-    """The cache key of a file version (by default, of the file being served now)."""
-    return repr(version or pathway_version())
-
-
-def current_pathway() -> tuple[Pathway, str]:
-    """The pathway to show and its cache key; raises ValidationFailed when the file is invalid."""
-    path, stamp = pathway_version()
-    if stamp is None:
-        return load_pathway(path), ""  # raises ValidationFailed naming the file
-    return _load(path, stamp), pathway_key((path, stamp))
-
-
-# ---- per-answer work (cached) ------------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], full: bool,
-          renderer: str) -> dict[str, Any]:
-    """Everything derived from one set of answers: the result, the graph and the downloads."""
-    result = evaluate(_pathway, dict(answers))
-    made = datetime.date.fromisoformat(key.rsplit("@", 1)[1])
-    download_dot = to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made))
-    dot = to_dot(_pathway, result, full=full)
-    return {
-        "result": result,
-        "dot": dot,
-        "graph_alt": graph_alt(result),
-        "drawable": len(_pathway.nodes) <= DRAW_LIMIT,  # small enough to draw whole (in the page, as SVG)
-        "svg_uri": svg_data_uri(render_svg(dot)) if renderer == "server" else None,
-        "download_dot": download_dot,
-        "markdown": to_markdown(result, made),
-        "csv": to_csv(result, made),
-        "path_table": _path_table(result),
-        "chart": figure_chart(result),
-        "outlook_md": outlook_md(_pathway, result),
-        "basis_md": basis_md(_pathway, result),
-        "cards": {t.id: card_md(t) for t in result.treatments},
-    }
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _static(_pathway: Pathway, key: str) -> dict[str, Any]:
-    """Markdown that depends only on the pathway (reference sections, the about block, group intros)."""
-    sections = []
-    for section in _pathway.content.reference:
-        parts = [statement_md(section.intro)] if section.intro is not None else []
-        parts += [statement_md(item, prefix=f"**{plain(item.term)}:** " if item.term else "") for item in section.items]
-        sections.append((plain(section.title), "\n\n".join(parts)))
-    lines = [f"**{label}:** {plain(value)}" for label, value in about_lines(_pathway) if label != "Made on"]
-    groups = {g.id: (f"#### {plain(g.label)}" + (f"\n\n{statement_md(g.intro)}" if g.intro else ""))
-              for g in _pathway.content.category_groups}
-    return {"reference": sections, "about": "#### About this explorer\n\n" + "  \n".join(lines), "groups": groups}
-
-
-def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> dict[str, Any]:
-    made = datetime.date.today().isoformat()
-    return _view(pathway, f"{key}@{made}", tuple(sorted(answers.items())), full, graph_renderer())
-
-
-def graph_renderer() -> str:
-    """The renderer the settings ask for ("server" unless dot is missing); raises ValueError on an unknown one."""
-    wanted = os.environ.get(RENDERER_ENV) or "server"
-    if wanted not in RENDERERS:
-        raise ValueError(f"setting {RENDERER_ENV}={wanted!r} is not one of: {', '.join(RENDERERS)}")
-    return wanted if dot_available() else "browser"
-
-
-def graph_alt(result: Result) -> str:
-    """What the graph shows, in words, for screen readers (the table below has the detail)."""
-    steps = [f"{step.question.short_label}: {step.option_label}" for step in result.path]
-    if result.outcome is not None:
-        steps.append(f"result: {result.outcome.title}")
-    elif result.next_question is not None:
-        steps.append(f"next question: {result.next_question.short_label}")
-    path = "; ".join(steps) if steps else "no answer yet"
-    return f"Decision tree with the path for your answers highlighted. Path: {path}"
-
-
-def svg_data_uri(svg: bytes) -> str:
-    """An SVG as a data: URI for an <img>: the browser shows it as a picture and runs nothing in it."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-
-
-def _path_table(result: Result) -> pd.DataFrame:
-    rows = [
-        {
-            "Step": i,
-            "Question": step.question.prompt,
-            "Answer": step.option_label,
-            "Why it matters": step.why.text,
-            "Basis": _cite(step.why),
-        }
-        for i, step in enumerate(result.path, 1)
-    ]
-    if result.outcome is not None:
-        for t in result.treatments:
-            rows.append({"Step": "Result", "Question": result.outcome.title, "Answer": t.label,
-                         "Why it matters": t.explanation.text, "Basis": _cite(t.explanation)})
-    elif result.next_question is not None:
-        rows.append({"Step": "Next", "Question": result.next_question.prompt, "Answer": "(not answered yet)",
-                     "Why it matters": result.next_question.why.text, "Basis": _cite(result.next_question.why)})
-    return pd.DataFrame(rows, columns=["Step", "Question", "Answer", "Why it matters", "Basis"]).astype(str)
-
-
-# ---- text helpers -------------------------------------------------------------------------------
-
-
-def _cite(statement: Statement) -> str:
-    parts = [citation(b) for b in statement.basis]
-    if statement.editorial:
-        parts.append("editorial assumption")
-    return "; ".join(parts)
-
-
-#: Characters that are markup anywhere in a line, and ":" or "." touching the next character (emoji and
-#: directive codes such as :red[...], bare web addresses that would become links).
-_INLINE_MARKUP = re.compile(r"[\\`*_{}\[\]<>|~$&]|[:.](?=\S)")
-#: What starts a heading, list, quote or rule at the beginning of a line.
-_LINE_MARKUP = re.compile(r"^([ \t]*)(?:([-+#=])|(\d+)([.)]))", re.M)
-
-
-def plain(text: str) -> str:
-    """Escape text for Streamlit markdown, so nothing from a link or a file is read as markup.
-
-    Only what markdown would read is escaped, so labels also read cleanly where Streamlit shows them raw
-    (for example a help button's accessible name): "(CNS)" and "B-cell" stay as they are.
-    """
-    text = _INLINE_MARKUP.sub(lambda m: "\\" + m.group(0), text)
-    return _LINE_MARKUP.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else
-                                                     m.group(3) + "\\" + m.group(4)), text)
-
-
-def quoted(text: str) -> str:
-    """Text from a link, quoted as a code span: markdown, links and web addresses in it stay plain text."""
-    shown = " ".join((text if len(text) <= NOTICE_MAX else text[:NOTICE_MAX] + "…").split()) or " "
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", shown)), default=0) + 1)
-    return f"{fence} {shown} {fence}"
-
-
-def statement_md(statement: Statement, prefix: str = "") -> str:
-    """A statement as markdown: its text, an editorial-assumption badge with the reason, and its basis."""
-    lines = [prefix + plain(statement.text)]
-    if statement.editorial:
-        lines.append(":orange-badge[:material/info: Editorial assumption] "
-                     f":small[:gray[{plain(statement.editorial)}]]")
-    basis = "; ".join(citation(b) for b in statement.basis)
-    if basis:
-        lines.append(f":small[:gray[Basis: {plain(basis)}]]")
-    return "  \n".join(lines)
 
 
 def show_statement(statement: Statement, prefix: str = "") -> None:
@@ -314,11 +113,6 @@ def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
         st.caption(GRAPH_KEY)
 
 
-def card_md(treatment: Any) -> str:
-    return (f"**{plain(treatment.label)}**  \n{plain(treatment.description.text)}\n\n"
-            + statement_md(treatment.explanation, prefix="*Why it appears here:* "))
-
-
 def show_outcome(pathway: Pathway, result: Result, view: dict[str, Any], static: dict[str, Any]) -> None:
     if not result.complete or result.outcome is None:
         nxt = result.next_question
@@ -342,52 +136,10 @@ def show_outcome(pathway: Pathway, result: Result, view: dict[str, Any], static:
             show_statement(note, prefix="**Note:** ")
 
 
-def outlook_md(pathway: Pathway, result: Result) -> str:
-    parts = ["### Outlook", statement_md(pathway.content.outlook.depends_on)]
-    parts += [statement_md(note.statement, prefix=f"**{plain(note.title)}:** ") for note in result.notes]
-    if not result.notes:
-        parts.append(":small[:gray[Outlook notes that apply appear as you answer.]]")
-    return "\n\n".join(parts)
-
-
 def show_outlook(view: dict[str, Any]) -> None:
     st.markdown(view["outlook_md"])
     if view["chart"] is not None:
         st.vega_lite_chart(view["chart"], width="stretch")
-
-
-def figure_chart(result: Result) -> dict[str, Any] | None:
-    """A Vega-Lite spec: bars on a 0–100% scale, each labelled exactly as the source gives the figure."""
-    match = {True: "matches your answers", False: "other situation", None: "shown for reference"}
-    rows = [{"Figure": f.figure.label, "Percent": f.figure.value, "Display": f.figure.display,
-             "Applies": match[f.applies]} for note in result.notes for f in note.figures]
-    if len(rows) < 2:  # a single figure reads better as text than as one bar
-        return None
-    y = {"field": "Figure", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 420}}
-    x = {"field": "Percent", "type": "quantitative", "title": "Percent (as the source gives it)",
-         "scale": {"domain": [0, 100]}}
-    color = {"field": "Applies", "type": "nominal", "title": None, "legend": {"orient": "bottom"},
-             "scale": {"domain": list(match.values()), "range": ["#1f4e79", "#b8c4d0", "#5b7fa3"]}}
-    return {
-        "data": {"name": FIGURES_DATASET},
-        "datasets": {FIGURES_DATASET: arrow_bytes(rows)},  # encoded once per answer set, not on every click
-        "layer": [
-            {"mark": {"type": "bar", "height": 18},
-             "encoding": {"x": x, "y": y, "color": color, "tooltip": [{"field": "Figure"}, {"field": "Applies"}]}},
-            {"mark": {"type": "text", "align": "left", "dx": 4},
-             "encoding": {"x": x, "y": y, "text": {"field": "Display"}}},
-        ],
-    }
-
-
-def arrow_bytes(rows: list[dict[str, Any]]) -> bytes:
-    """Rows as Arrow IPC bytes, the form Streamlit sends chart data in; given as bytes, a chart's dataset is
-    passed through as it is instead of being converted on every rerun (docs/performance.md, fix 10)."""
-    table = pa.Table.from_pylist(rows)
-    sink = pa.BufferOutputStream()
-    with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
 
 
 def show_basis(view: dict[str, Any]) -> None:
@@ -396,31 +148,6 @@ def show_basis(view: dict[str, Any]) -> None:
                      key="basis_panel", on_change="rerun") as panel:
         if panel.open:
             st.markdown(view["basis_md"])
-
-
-def basis_md(pathway: Pathway, result: Result) -> str:
-    """The inputs, each decision with why it matters, the basis of each result, and the intended use."""
-    meta = pathway.content.metadata
-    parts = ["**Inputs used**"]
-    inputs = []
-    for qid, value in result.answers.items():
-        question = pathway.questions[qid]
-        label = next(o.label for o in question.options if o.id == value)
-        used = " (not used: not on the path yet)" if qid in result.unused_answers else ""
-        inputs.append(f"- {plain(question.prompt)} → **{plain(label)}**{used}")
-    parts.append("\n".join(inputs) or "No answers yet.")
-    parts.append("**Decisions taken**")
-    for i, step in enumerate(result.path, 1):
-        parts.append(statement_md(step.why, prefix=f"{i}\\. At “{plain(step.question.short_label)}” the answer "
-                                                   f"“{plain(step.option_label)}” leads on. Why it matters: "))
-    if result.outcome is not None:
-        parts.append(f"**Result: {plain(result.outcome.title)}**, each category with its source and section:")
-        parts.append("\n".join(f"- {plain(t.label)}: {plain(_cite(t.explanation))}" for t in result.treatments))
-    parts.append("**Intended use and population**")
-    parts.append(f"{plain(meta.intended_use)}  \n*Audience:* {plain(meta.audience)}  \n"
-                 f"*Population:* {plain(meta.population)}  \n*Editorial assumptions:* {plain(meta.editorial_policy)}")
-    parts += [f"*Source* `{plain(s.id)}`: {plain(s.title)}. {plain(s.description)}" for s in pathway.content.sources]
-    return "\n\n".join(parts)
 
 
 def show_table(view: dict[str, Any]) -> None:
@@ -500,7 +227,7 @@ def main() -> None:
         st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
         show_error_page(exc)
         return
-    _tune_process()
+    tune_process_once()
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     if "link_read" not in st.session_state:
@@ -515,7 +242,7 @@ def main() -> None:
         st.warning("Some parts of the link were ignored: " + "; ".join(notices) + ".", icon=":material/link_off:")
 
     interactive(pathway, key)
-    static = _static(pathway, key)
+    static = static_view(pathway, key)
     show_reference(static)
     show_about(static)
 
@@ -545,7 +272,7 @@ def interactive(pathway: Pathway, key: str) -> None:
         view = view_for(pathway, key, answers, full)
         show_graph(pathway, view)
     result = view["result"]
-    show_outcome(pathway, result, view, _static(pathway, key))
+    show_outcome(pathway, result, view, static_view(pathway, key))
     show_outlook(view)
     show_basis(view)
     show_table(view)

@@ -6,7 +6,7 @@ import re
 
 __all__ = ["code_spans", "outside_code_spans"]
 
-#: A code span as app.quoted() writes it: a fence of backticks, a space, the text, a space, the same fence.
+#: A code span as views.quoted() writes it: a fence of backticks, a space, the text, a space, the same fence.
 _SPAN = re.compile(r"(?<!`)(`+) (.*?) \1(?!`)", re.S)
 
 
