@@ -24,8 +24,8 @@ __all__ = ["apptest_clicks", "server_figures", "single_click_latency", "scale_ou
 APP = "app.py"
 BASELINE = "benchmarks/baseline_app.py"
 SITUATION = "age_group=child&cns_involvement=yes&cell_type=b_cell"
-COOKIE = "explorer_backend"
-MAX_CLICKS = 100_000  # upper bound on the clicks of one session in a timed run (never reached: a bounded loop)  # the sticky-session cookie of deploy/nginx.conf.template
+COOKIE = "explorer_backend"  # the sticky-session cookie of deploy/nginx.conf.template
+MAX_CLICKS = 100_000  # upper bound on the clicks of one session in a timed run (never reached: a bounded loop)
 #: The baseline as Streamlit ships it, for context: without the process tuning of serving.py and with
 #: Streamlit's collection after every run (which .streamlit/config.toml switches off for both apps).
 AS_SHIPPED = ({"BASELINE_AS_SHIPPED": "1"}, ["--runner.postScriptGC", "true"])
