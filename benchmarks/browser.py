@@ -5,7 +5,10 @@ attributes) and a capture-phase ``click`` listener records the click. After each
 has been quiet for ``QUIET_MS`` (and Streamlit's running indicator is gone); "settled" is the time of the last
 change minus the time of the click. The graph redraw is included, whichever renderer draws it. Main-thread
 "long tasks" (over 50 ms, from the Long Tasks API) in the same window are summed, as the part of that time in
-which the page could not answer the user. Only loopback pages are opened; every wait is bounded.
+which the page could not answer the user. "Script" is the page's main-thread JavaScript time per click
+(Chromium's own ``ScriptDuration`` counter, read through the DevTools protocol before the click and once the
+page has settled), which shows how much of the wait is the browser's own work. Only loopback pages are opened;
+every wait is bounded.
 """
 
 from __future__ import annotations
@@ -46,10 +49,12 @@ _READING = """() => {
 
 @dataclass
 class SettleResult:
-    """Milliseconds per click: until the page stopped changing, and main-thread long tasks in that time."""
+    """Milliseconds per click: until the page stopped changing, main-thread long tasks in that time, and the
+    page's JavaScript time."""
 
     settled: list[float] = field(default_factory=list)
     busy: list[float] = field(default_factory=list)
+    script: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -59,6 +64,10 @@ class SettleResult:
     @property
     def median_busy(self) -> float:
         return statistics.median(self.busy) if self.busy else float("nan")
+
+    @property
+    def median_script(self) -> float:
+        return statistics.median(self.script) if self.script else float("nan")
 
 
 def measure_settle(browser: Any, url: str, clicks: list[tuple[str, str]], warmup: int = 2) -> SettleResult:
@@ -72,6 +81,8 @@ def measure_settle(browser: Any, url: str, clicks: list[tuple[str, str]], warmup
     result = SettleResult()
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    devtools = context.new_cdp_session(page)
+    devtools.send("Performance.enable")
     try:
         page.goto(url, timeout=60_000)
         page.locator("[data-testid='stRadio']").first.wait_for(state="visible", timeout=60_000)
@@ -80,15 +91,24 @@ def measure_settle(browser: Any, url: str, clicks: list[tuple[str, str]], warmup
         page.evaluate(_OBSERVER)
         for number, (group, label) in enumerate(clicks):
             try:
+                script_before = _script_seconds(devtools)
                 page.locator(f".st-key-{group}").get_by_text(label, exact=True).click(timeout=LIMIT_MS)
                 page.wait_for_function(_SETTLED, arg=[QUIET_MS], timeout=LIMIT_MS, polling=50)
                 reading = page.evaluate(_READING)
+                script = (_script_seconds(devtools) - script_before) * 1000
             except Exception as exc:  # counted, reported: a benchmark reports errors, it does not stop
                 result.errors.append(f"click {number} ({group}={label}): {type(exc).__name__}: {str(exc)[:120]}")
                 continue
             if number >= warmup:
                 result.settled.append(reading["settled"])
                 result.busy.append(reading["busy"])
+                result.script.append(script)
     finally:
         context.close()
     return result
+
+
+def _script_seconds(devtools: Any) -> float:
+    """Chromium's running total of the page's main-thread JavaScript time, in seconds."""
+    metrics = devtools.send("Performance.getMetrics")["metrics"]
+    return next(m["value"] for m in metrics if m["name"] == "ScriptDuration")
