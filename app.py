@@ -11,8 +11,8 @@ from pathways import Pathway, PathwayError, ValidationFailed
 from pathways.evaluate import Result, evaluate
 from pathways.model import Statement
 from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
-from views import (current_pathway, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
-                   tune_process_once, view_for)
+from serving import tune_process_once
+from views import current_pathway, graph_renderer, pathway_key, plain, quoted, statement_md, static_view, view_for
 
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
 STREAMLIT_PARAMS = ("embed", "embed_options")

@@ -6,15 +6,33 @@ from __future__ import annotations
 import gc
 import os
 import socket
+import threading
 
-__all__ = ["tune_process", "settle_heap", "send_without_delay"]
+__all__ = ["tune_process_once", "tune_process", "settle_heap", "send_without_delay"]
 
 #: Where Linux lists a process's open file descriptors; elsewhere there is nothing to scan and nothing is done.
 OPEN_FDS = "/proc/self/fd"
 
 
+_tuned = False
+_tuning = threading.Lock()
+
+
+def tune_process_once() -> None:
+    """``tune_process()`` on the first call in this process (after the first load); later calls return at once.
+
+    A plain flag rather than ``st.cache_resource``: Streamlit executes the page script on every run, and
+    decorating a function there reads its source each time (docs/performance.md, fix 12).
+    """
+    global _tuned
+    with _tuning:
+        if not _tuned:
+            tune_process()
+            _tuned = True
+
+
 def tune_process() -> None:
-    """Everything below, once per process after the first load (app.py; the benchmark baseline alike)."""
+    """Everything below (app.py and the benchmark baseline call it through ``tune_process_once``)."""
     settle_heap()
     send_without_delay()
 

@@ -18,7 +18,6 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-import serving
 from pathways import Pathway, load_pathway, resolve_pathway
 from pathways.evaluate import Result, citation, evaluate
 from pathways.export import about_lines, graph_footer, to_csv, to_markdown
@@ -46,14 +45,6 @@ NOTICE_MAX = 60
 def load_cached(path: str, stamp: tuple[int, int]) -> Pathway:
     """Load and validate once per file version; a failure is not cached, so it is re-checked next time."""
     return load_pathway(path)
-
-
-@st.cache_resource(show_spinner=False)
-def tune_process_once() -> bool:
-    """Once per process, after the first load: freeze the long-lived heap and let small messages leave at
-    once (serving.py; both were measured, docs/performance.md)."""
-    serving.tune_process()
-    return True
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

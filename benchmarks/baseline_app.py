@@ -17,7 +17,7 @@ import serving
 
 
 if os.environ.get("BASELINE_AS_SHIPPED") != "1":
-    st.cache_resource(serving.tune_process)()  # once per process, as in app.py
+    serving.tune_process_once()  # as app.py does
 
 choice = st.radio("Pick one", ["First", "Second"], index=None, key="choice")
 if os.environ.get("BASELINE_GRAPH") == "follows" and choice:

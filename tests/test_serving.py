@@ -102,6 +102,15 @@ def test_settle_heap_freezes_what_exists_now():
         gc.unfreeze()
 
 
+def test_tuning_runs_once_per_process_however_many_runs_ask(monkeypatch):
+    calls = []
+    monkeypatch.setattr(serving, "_tuned", False)
+    monkeypatch.setattr(serving, "tune_process", lambda: calls.append(1))
+    for _ in range(3):
+        serving.tune_process_once()
+    assert calls == [1]
+
+
 def test_the_running_app_sends_without_delay_after_its_first_page(tmp_path: Path):
     """End to end: Streamlit alone leaves Nagle on; once a page has loaded, the app has switched it off for the
     listening socket and for every connection accepted after that."""
