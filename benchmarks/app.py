@@ -211,7 +211,8 @@ def browser_settle(quick: bool) -> dict[str, object]:
             for name, app, env, args, clicks, query in runs:
                 with server(app, env, args) as running:
                     result = measure_settle(chromium, running.url + "/" + query, clicks)
-                out[name] = {"median_ms": result.median, "busy_ms": result.median_busy, "script_ms": result.median_script,
+                out[name] = {"median_ms": result.median, "busy_ms": result.median_busy,
+                             "script_ms": result.median_script,
                              "p95_ms": sorted(result.settled)[int(0.95 * (len(result.settled) - 1))]
                              if result.settled else float("nan"),
                              "errors": result.errors[:3]}
