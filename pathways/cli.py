@@ -1,4 +1,5 @@
-"""The command line: ``python -m pathways validate | evaluate | render``; the only place errors become text."""
+"""The command line: ``python -m pathways validate | evaluate | render | table``; the only place errors become
+text."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .evaluate import evaluate
 from .export import to_markdown
 from .load import available_pathways, load_pathway, resolve_pathway
 from .render import RENDER_FORMATS, render, to_dot
+from .table import TABLE_FORMATS, decision_table, render_table
 
 __all__ = ["main"]
 
@@ -87,6 +89,17 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_table(args: argparse.Namespace) -> int:
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    text = render_table(decision_table(pathway), args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output} ({len(text.encode()):,} bytes)")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pathways", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--output", "-o", required=True, metavar="FILE")
             cmd.add_argument("--full", action="store_true", help="draw every node even for a large tree")
             cmd.set_defaults(run=_cmd_render)
+    table = sub.add_parser("table", help="every complete situation x every category (the reviewer's view)")
+    table.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
+                       help="a shipped pathway id or a pathway file (default: relapsed-all)")
+    table.add_argument("--format", "-f", choices=TABLE_FORMATS, default="md")
+    table.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    table.set_defaults(run=_cmd_table)
     return parser
 
 

@@ -140,7 +140,8 @@ def _treatments(pathway: Pathway, outcome: OutcomeNode) -> tuple[TreatmentResult
     for treatment in outcome.treatments:
         category = pathway.categories[treatment.category]
         results.append(
-            TreatmentResult(category.id, category.label, category.group, category.description, treatment.explanation)
+            TreatmentResult(category.id, treatment.label or category.label, category.group, category.description,
+                            treatment.explanation)
         )
     return tuple(results)
 

@@ -16,6 +16,7 @@ __all__ = [
     "Category",
     "QuestionNode",
     "Treatment",
+    "OutcomeNote",
     "OutcomeNode",
     "Node",
     "Tree",
@@ -123,10 +124,21 @@ class QuestionNode(_Model):
 
 
 class Treatment(_Model):
-    """A category documented for an outcome, and why it appears there."""
+    """A category documented for an outcome, and why it appears there.
+
+    ``label`` is this situation's wording of the category where the source words it differently here
+    (for instance low-dose radiation therapy for adults); without it the category's own label is used.
+    """
 
     category: Id
+    label: Label | None = None
     explanation: Statement
+
+
+class OutcomeNote(Statement):
+    """A note on an outcome; ``about`` names the categories whose absence here the note explains."""
+
+    about: list[Id] = []
 
 
 class OutcomeNode(_Model):
@@ -138,7 +150,7 @@ class OutcomeNode(_Model):
     short_title: Label
     summary: Statement
     treatments: list[Treatment]
-    notes: list[Statement] = []
+    notes: list[OutcomeNote] = []
 
 
 Node = Annotated[Union[QuestionNode, OutcomeNode], Field(discriminator="kind")]

@@ -198,6 +198,24 @@ class _Checker:
                     "declare the category under 'categories:' (ids come from the fixed vocabulary)",
                     node=node.id,
                 )
+        shown = {t.category for t in node.treatments}
+        for ni, note in enumerate(node.notes):
+            for ai, category in enumerate(note.about):
+                if category not in categories:
+                    allowed = [x for x in CATEGORY_IDS if x in categories]
+                    self.report(
+                        loc + ("notes", ni, "about", ai),
+                        f"note is about an unknown category: '{category}' (must be one of {allowed})",
+                        "'about' names declared categories whose absence the note explains",
+                        node=node.id,
+                    )
+                elif category in shown:
+                    self.report(
+                        loc + ("notes", ni, "about", ai),
+                        f"note explains why '{category}' is not shown, but this outcome lists it",
+                        "remove it from 'about', or from the outcome's treatments",
+                        node=node.id,
+                    )
         counts = Counter(t.category for t in node.treatments)
         for category, count in counts.items():
             if count > 1:
