@@ -59,7 +59,8 @@ class Situation:
 
 
 def _paths(pathway: Pathway) -> list[tuple[tuple[str, str], ...]]:
-    """Answer tuples of every root-to-outcome path, depth first in the order of each question's options."""
+    """Answer tuples of every root-to-outcome path that some answer set takes, depth first in the order of each
+    question's options. A question asked twice on a path has one answer, so a path that would need two is none."""
     found: list[tuple[tuple[str, str], ...]] = []
     stack: list[tuple[str, tuple[tuple[str, str], ...]]] = [(pathway.content.tree.root, ())]
     while stack:
@@ -71,6 +72,10 @@ def _paths(pathway: Pathway) -> list[tuple[tuple[str, str], ...]]:
                 raise SituationLimit(pathway)
             continue
         assert isinstance(node, QuestionNode)
+        given = dict(answers).get(node.question)
+        if given is not None:  # asked again further down: one answer per question, so only its branch
+            stack.append((node.branches[given], answers))
+            continue
         options = [o.id for o in pathway.questions[node.question].options if o.id in node.branches]
         for option in reversed(options):
             stack.append((node.branches[option], answers + ((node.question, option),)))

@@ -131,3 +131,15 @@ def test_cli_table_on_invalid_content_prints_file_line_errors_and_exits_1():
     out = subprocess.run([sys.executable, "-m", "pathways", "table", "--pathway", str(broken)], capture_output=True,
                          text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 1 and "dangling_branch.yaml:" in out.stderr and out.stdout == ""
+
+
+def test_a_generated_tree_that_asks_a_question_twice_gives_only_situations_some_answers_reach():
+    from tests.support.generate import generated_pathway_data
+    import yaml
+
+    pathway = load_pathway_text(yaml.safe_dump(generated_pathway_data(61), sort_keys=False), "generated.yaml")
+    situations = complete_situations(pathway)
+    options = [[(q.id, o.id) for o in q.options] for q in pathway.tree_questions()]
+    reached = {evaluate(pathway, dict(c)).outcome.id for c in itertools.product(*options)}
+    assert sorted(s.outcome.id for s in situations) == sorted(reached)
+    assert all(len(dict(s.answers)) == len(s.answers) for s in situations)
