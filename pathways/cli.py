@@ -1,9 +1,10 @@
-"""The command line: ``python -m pathways validate | evaluate | render | table``; the only place errors become
-text."""
+"""The command line: ``python -m pathways validate | evaluate | render | table | schema | ...``; the only
+place errors become text."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -16,6 +17,8 @@ from .export import to_markdown
 from .load import available_pathways, load_pathway, resolve_pathway
 from .render import RENDER_FORMATS, render, to_dot
 from .table import TABLE_FORMATS, decision_table, render_table
+from .validate import review_findings
+from .yamlsafe import YamlProblem, parse_yaml
 
 __all__ = ["main"]
 
@@ -51,9 +54,30 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for error in case_errors:
                 print(error.format(), file=sys.stdout)
             failed = failed or bool(case_errors)
-            if not case_errors:
+            findings = _review_findings(pathway, file, args.today)
+            for finding in findings:
+                print(finding.format(), file=sys.stdout)
+            warned = any(f.message.startswith("warning:") for f in findings)
+            failed = failed or (args.strict and warned)
+            if not case_errors and not (args.strict and warned):
                 print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _review_findings(pathway, file: str, today: datetime.date) -> list:
+    """Review-cycle warnings and notices, with the lines of the fields they concern."""
+    try:
+        raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
+        raw = None
+    return review_findings(pathway.content, file, today, raw)
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _case_errors(pathway, file: str) -> list:
@@ -100,11 +124,28 @@ def _cmd_table(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import schema_text
+
+    text = schema_text()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output} ({len(text.encode()):,} bytes)")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pathways", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="check pathway files (default: every shipped pathway)")
     validate.add_argument("files", nargs="*", metavar="FILE")
+    validate.add_argument("--strict", action="store_true",
+                          help="fail (exit 1) on review warnings too: overdue or missing review date, approval "
+                               "pending, no change-log entry for this version")
+    validate.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
+                          help="the day to check review dates against (default: today)")
     validate.set_defaults(run=_cmd_validate)
     for name, helptext in (("evaluate", "show what the pathway documents for some answers"),
                            ("render", "draw the tree, the path for the answers highlighted")):
@@ -126,6 +167,11 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--format", "-f", choices=TABLE_FORMATS, default="md")
     table.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE instead of stdout")
     table.set_defaults(run=_cmd_table)
+    schema = sub.add_parser("schema", help="write the JSON Schema of the content format (for editors)")
+    schema.add_argument("--output", "-o", default="-", metavar="FILE",
+                        help="where to write it (default: standard output); the committed copy is "
+                             "pathways/content/schema.json")
+    schema.set_defaults(run=_cmd_schema)
     return parser
 
 

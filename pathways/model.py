@@ -26,6 +26,7 @@ __all__ = [
     "ReferenceItem",
     "ReferenceSection",
     "Source",
+    "Change",
     "Metadata",
     "PathwayContent",
 ]
@@ -212,13 +213,25 @@ class Source(_Model):
     sections: Annotated[list[Id], Field(min_length=1)]
 
 
+class Change(_Model):
+    """One entry of the change log: what a version changed, in words (the situations it affects are computed)."""
+
+    version: Label
+    date: datetime.date
+    summary: Text
+
+
 class Metadata(_Model):
-    """Who the pathway is for, its version, review date and disclaimer."""
+    """Who the pathway is for, its version, review and approval dates, change log and disclaimer."""
 
     id: Id
     title: Label
     version: Label
     last_reviewed: datetime.date
+    next_review_due: datetime.date | None = None
+    approved_on: datetime.date | None = None
+    approved_by: Label | None = None
+    changes: list[Change] = []
     intended_use: Text
     audience: Text
     population: Text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -10,13 +12,64 @@ from typing import Any, Iterator
 from pydantic import BaseModel
 
 from .errors import ContentError, dotted
+from .lifecycle import REVIEW_LEAD_MONTHS, review_status
 from .model import Basis, OutcomeNode, PathwayContent, QuestionNode, Statement
 from .vocabulary import CATEGORY_IDS, REFERENCE_SECTION_IDS
 from .yamlsafe import line_of
 
-__all__ = ["check_rules"]
+__all__ = ["check_rules", "review_findings", "role_problem", "APPROVER_ROLE_WORDS", "WARNING", "NOTICE"]
 
 Loc = tuple
+
+#: Words that make ``approved_by`` read as a role (a job, a post or a body), never a person's name.
+APPROVER_ROLE_WORDS = frozenset({
+    "lead", "consultant", "clinician", "director", "officer", "chair", "committee", "board", "group", "panel",
+    "team", "head", "manager", "nurse", "pharmacist", "specialist", "reviewer", "editor", "physician",
+    "haematologist", "hematologist", "oncologist", "paediatrician", "pediatrician", "practitioner", "registrar",
+    "council", "governance", "owner", "coordinator",
+})
+#: Titles and post-nominal letters that only go with a person's name.
+PERSONAL_TITLES = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "miss", "mx", "sir", "dame"})
+POST_NOMINALS = frozenset({"MD", "PhD", "MBBS", "MBChB", "BMBS", "FRCP", "FRCPath", "FRCPCH", "MRCP", "MRCPCH",
+                           "FRCR", "FACP", "RN", "DO"})
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+#: A run of two or more capitalised words ("Jane Smith", "Chief Medical Officer").
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z'\-]+(?:[ \t]+[A-Z][a-z'\-]+)+\b")
+#: Levels of a review finding: a warning fails ``validate --strict``; a notice never fails.
+WARNING, NOTICE = "warning", "notice"
+
+
+def role_problem(text: str) -> str | None:
+    """Why ``text`` does not read as a role (None when it does): the rule documented for ``approved_by``.
+
+    >>> role_problem("Clinical lead, paediatric and adult haematology") is None
+    True
+    >>> role_problem("Dr Jane Smith")
+    "a personal title ('Dr')"
+    >>> role_problem("Jane Smith, clinical lead")
+    "capitalised words that read as a name ('Jane Smith')"
+    >>> role_problem("Chief Medical Officer") is None
+    True
+    """
+    words = _WORD.findall(text)
+    if "@" in text:
+        return "an e-mail address"
+    for word in words:
+        if word.lower() in PERSONAL_TITLES and word[0].isupper():
+            return f"a personal title ({word!r})"
+        if word in POST_NOMINALS:
+            return f"post-nominal letters ({word!r})"
+    for run in _CAPITALISED_RUN.findall(text):  # a capitalised title must end in its role word
+        if _singular(run.split()[-1]) not in APPROVER_ROLE_WORDS:
+            return f"capitalised words that read as a name ({run!r})"
+    if not any(_singular(w) in APPROVER_ROLE_WORDS for w in words):
+        return "no word that names a role"
+    return None
+
+
+def _singular(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if word.endswith("s") and word[:-1] in APPROVER_ROLE_WORDS else word
 
 
 @dataclass
@@ -56,12 +109,12 @@ class _Checker:
         for qi, q in enumerate(c.questions):
             self._duplicates(("questions", qi, "options"), f"option of question '{q.id}'", [o.id for o in q.options])
 
-    def _duplicates(self, base: Loc, what: str, ids: list[str]) -> None:
+    def _duplicates(self, base: Loc, what: str, ids: list[str], key: str = "id") -> None:
         seen: set[str] = set()
         for index, ident in enumerate(ids):
             if ident in seen:
                 self.report(
-                    base + (index, "id"),
+                    base + (index, key),
                     f"duplicate {what} id '{ident}'",
                     "ids must be unique; rename one of them",
                     node=ident if what == "node" else None,
@@ -287,6 +340,45 @@ class _Checker:
                     node=ident,
                 )
 
+    # ---- lifecycle: review dates, approval, change log --------------------------------------
+    def review_dates_ordered(self) -> None:
+        meta = self.content.metadata
+        if meta.next_review_due is not None and meta.next_review_due <= meta.last_reviewed:
+            self.report(
+                ("metadata", "next_review_due"),
+                f"next_review_due {meta.next_review_due.isoformat()} is not after last_reviewed "
+                f"{meta.last_reviewed.isoformat()}",
+                "set the date the next clinical review is due, after the last review",
+            )
+        if meta.approved_on is not None and meta.approved_by is None:
+            self.report(
+                ("metadata", "approved_on"),
+                "approved_on is set but approved_by is not",
+                "name the role that approved this version in 'approved_by' (a role, never a person's name)",
+            )
+
+    def approver_is_a_role(self) -> None:
+        approver = self.content.metadata.approved_by
+        problem = role_problem(approver) if approver is not None else None
+        if problem:
+            self.report(
+                ("metadata", "approved_by"),
+                f"approved_by must name a role, not a person: {approver!r} has {problem}",
+                "write the role in sentence case, e.g. 'Clinical lead, paediatric haematology' "
+                f"(role words: {sorted(APPROVER_ROLE_WORDS)})",
+            )
+
+    def change_log_consistent(self) -> None:
+        meta = self.content.metadata
+        self._duplicates(("metadata", "changes"), "change-log version",
+                         [c.version for c in meta.changes], key="version")
+        if meta.changes and meta.version not in [c.version for c in meta.changes]:
+            self.report(
+                ("metadata", "changes"),
+                f"the change log has no entry for this version '{meta.version}'",
+                f"add '- {{version: \"{meta.version}\", date: YYYY-MM-DD, summary: <what changed>}}' under changes",
+            )
+
     def run(self) -> list[ContentError]:
         for rule in (
             self.unique_ids,
@@ -297,6 +389,9 @@ class _Checker:
             self.nodes_resolve,
             self.conditions_resolve,
             self.tree_is_sound,
+            self.review_dates_ordered,
+            self.approver_is_a_role,
+            self.change_log_consistent,
         ):
             rule()
         return self.errors
@@ -339,3 +434,45 @@ def _node_of(content: PathwayContent, loc: Loc) -> str | None:
 def check_rules(content: PathwayContent, raw: Any, file: str) -> list[ContentError]:
     """Every rule violation in ``content``; an empty list means the pathway is sound."""
     return _Checker(content, raw, file).run()
+
+
+def review_findings(content: PathwayContent, file: str, today: datetime.date, raw: Any = None) -> list[ContentError]:
+    """Where the content stands in its review cycle on ``today``: warnings (review overdue, no review date,
+    approval pending, no change-log entry for this version) and a notice inside the review lead time.
+
+    Each is a ContentError whose message starts with its level (``warning:`` or ``notice:``); ``raw`` (the
+    parsed file) gives the lines. Content stays valid: these never stop the app showing it.
+    """
+    meta = content.metadata
+    status = review_status(meta, today)
+    found: list[ContentError] = []
+
+    def add(level: str, field_name: str, message: str, hint: str) -> None:
+        loc = ("metadata", field_name)  # a field the file lacks: the line of 'metadata:'
+        line = line_of(raw, loc) if raw is not None else None
+        if line is None and raw is not None:
+            line = line_of(raw, ("metadata",))
+        found.append(ContentError(file, line, f"{level}: {message}", hint=hint))
+
+    if meta.next_review_due is None:
+        add(WARNING, "next_review_due", "no review date: metadata.next_review_due is not set",
+            "set the date the next clinical review is due (e.g. a year after last_reviewed)")
+    elif status.overdue:
+        add(WARNING, "next_review_due",
+            f"review overdue: next_review_due {meta.next_review_due.isoformat()} was "
+            f"{status.days_overdue} day(s) before {today.isoformat()}",
+            "review the content with the clinical lead, then set last_reviewed and a new next_review_due")
+    elif status.due_soon:
+        add(NOTICE, "next_review_due",
+            f"review due soon: next_review_due {meta.next_review_due.isoformat()}; the review starts on "
+            f"{status.review_starts.isoformat() if status.review_starts else '?'} "
+            f"({REVIEW_LEAD_MONTHS} months before)",
+            "plan the review now (python -m pathways review makes the pack for the reviewer)")
+    if meta.approved_on is None:
+        who = f" by {meta.approved_by}" if meta.approved_by else ""
+        add(WARNING, "approved_on", f"approval pending: approved_on is empty, version {meta.version} has not been signed off{who}",
+            "after sign-off, set approved_on (and approved_by, the role that signed)")
+    if not meta.changes:
+        add(WARNING, "changes", f"no change-log entry for version {meta.version} (metadata.changes is empty)",
+            "add under changes: '- {version: ..., date: ..., summary: ...}'")
+    return found

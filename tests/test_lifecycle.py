@@ -1,0 +1,135 @@
+"""Review dates, approval and the change log: what `validate` reports on a given day, and the approver rule."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pathways import load_pathway, resolve_pathway
+from pathways.lifecycle import current_change, months_before, review_status
+from pathways.validate import role_problem
+
+ROOT = Path(__file__).parents[1]
+SHIPPED_FILE = resolve_pathway(None)
+SHIPPED = SHIPPED_FILE.read_text(encoding="utf-8")
+META = load_pathway(SHIPPED_FILE).content.metadata
+
+
+def validate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pathways", "validate", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+
+
+def line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def signed_copy(tmp_path: Path, due: str = "2027-11-24") -> Path:
+    """The shipped file, signed off (approved_on set) and with ``due`` as its next review date."""
+    text = SHIPPED.replace("  approved_on: null\n", "  approved_on: 2026-11-25\n", 1)
+    text = re.sub(r"(?m)^  next_review_due: .*$", f"  next_review_due: {due}", text, count=1)
+    assert text != SHIPPED
+    path = tmp_path / "signed.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ROLES = {
+    "shipped-placeholder": ("Clinical lead, paediatric and adult haematology (placeholder until sign-off)", None),
+    "title-case-role": ("Chief Medical Officer", None),
+    "committee": ("Drug and Therapeutics Committee", None),
+    "sentence-case": ("Consultant haematologist", None),
+    "doctor-title": ("Dr X", "personal title"),
+    "professor": ("Prof. A. Jones, clinical lead", "personal title"),
+    "plain-name": ("Jane Smith", "read as a name"),
+    "name-after-role": ("Clinical Lead John Doe", "read as a name"),
+    "post-nominals": ("Smith MD, consultant", "post-nominal"),
+    "email": ("j.smith@example.org", "e-mail"),
+    "no-role-word": ("Bob", "no word that names a role"),
+}
+
+
+@pytest.mark.parametrize("text, problem", ROLES.values(), ids=ROLES.keys())
+def test_approver_must_read_as_a_role_not_a_person(text, problem):
+    found = role_problem(text)
+    if problem is None:
+        assert found is None, found
+    else:
+        assert found is not None and problem in found, found
+
+
+DAYS = {
+    "long-before": ("2026-12-01", False, False),
+    "day-lead-time-starts": ("2027-05-24", False, True),
+    "due-day-itself": ("2027-11-24", False, True),
+    "day-after": ("2027-11-25", True, False),
+}
+
+
+@pytest.mark.parametrize("today, overdue, due_soon", DAYS.values(), ids=DAYS.keys())
+def test_review_status_of_the_shipped_content_on_a_given_day(today, overdue, due_soon):
+    status = review_status(META, datetime.date.fromisoformat(today))
+    assert (status.overdue, status.due_soon) == (overdue, due_soon)
+
+
+def test_months_before_clamps_to_the_end_of_a_shorter_month():
+    assert months_before(datetime.date(2027, 8, 31), 6) == datetime.date(2027, 2, 28)
+    assert months_before(datetime.date(2028, 1, 15), 6) == datetime.date(2027, 7, 15)
+
+
+def test_shipped_content_records_review_due_pending_approval_and_this_versions_change():
+    assert META.next_review_due is not None and META.next_review_due > META.last_reviewed
+    assert META.approved_on is None, "nobody has signed the content off: approval must read as pending"
+    assert META.approved_by and role_problem(META.approved_by) is None
+    change = current_change(META)
+    assert change is not None and change.summary
+
+
+def test_validate_warns_with_file_and_line_when_the_review_is_overdue_and_still_exits_0(tmp_path):
+    path = signed_copy(tmp_path, due="2027-06-30")
+    text = path.read_text()
+    result = validate(str(path), "--today", "2027-12-01")
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = line_of(text, "  next_review_due:")
+    assert re.search(rf"^{re.escape(str(path))}:{line}: warning: review overdue: next_review_due 2027-06-30 "
+                     r"was 154 day\(s\) before 2027-12-01 Hint: ", result.stdout, re.M), result.stdout
+    assert f"{path}: ok" in result.stdout
+
+
+def test_validate_strict_fails_when_the_review_is_overdue(tmp_path):
+    path = signed_copy(tmp_path, due="2027-06-30")
+    result = validate(str(path), "--today", "2027-12-01", "--strict")
+    assert result.returncode == 1
+    assert "warning: review overdue" in result.stdout and f"{path}: ok" not in result.stdout
+
+
+def test_validate_strict_passes_signed_content_whose_review_is_not_due(tmp_path):
+    path = signed_copy(tmp_path)
+    result = validate(str(path), "--today", "2026-12-01", "--strict")
+    assert result.returncode == 0, result.stdout
+    assert "warning" not in result.stdout and "notice" not in result.stdout
+
+
+def test_a_review_due_within_six_months_is_a_notice_that_strict_does_not_fail(tmp_path):
+    path = signed_copy(tmp_path)
+    result = validate(str(path), "--today", "2027-06-01", "--strict")
+    assert result.returncode == 0, result.stdout
+    assert "notice: review due soon: next_review_due 2027-11-24; the review starts on 2027-05-24" in result.stdout
+
+
+def test_validate_says_approval_is_pending_for_the_shipped_content_and_strict_fails_it():
+    loose = validate("--today", "2026-12-01")
+    assert loose.returncode == 0
+    line = line_of(SHIPPED, "  approved_on:")
+    assert f"{SHIPPED_FILE}:{line}: warning: approval pending" in loose.stdout, loose.stdout
+    assert validate("--today", "2026-12-01", "--strict").returncode == 1
+
+
+def test_validate_rejects_a_malformed_today():
+    result = validate("--today", "next week")
+    assert result.returncode == 2 and "expected a date YYYY-MM-DD" in result.stderr
