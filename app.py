@@ -3,12 +3,14 @@ once per process); every clinical word comes from pathways/."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import streamlit as st
 
 from pathways import Pathway, PathwayError, ValidationFailed
 from pathways.evaluate import Result, evaluate
+from pathways.lifecycle import approval_text, review_status
 from pathways.model import Statement
 from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from serving import tune_process_once
@@ -72,9 +74,17 @@ def reset(question_ids: list[str]) -> None:
 def show_disclaimer(pathway: Pathway) -> None:
     meta = pathway.content.metadata
     st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
+    status = review_status(meta, datetime.date.today())
+    if status.overdue and meta.next_review_due is not None:  # beside the disclaimer; the content is still shown
+        st.warning(f"**Review overdue.** This content was due for review on {meta.next_review_due.isoformat()} "
+                   f"({status.days_overdue} days ago); it was last reviewed on {meta.last_reviewed.isoformat()}. "
+                   "It is still shown, but it may be out of date: check what you rely on with the care team.",
+                   icon=":material/event_busy:")
+    due = f", next review due {meta.next_review_due.isoformat()}" if meta.next_review_due else ""
     st.caption(
         f"Intended use: {plain(meta.intended_use)}  \n"
-        f"Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}. "
+        f"Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}{due}. "
+        f"Approval: {plain(approval_text(meta))}. "
         f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}."
     )
 

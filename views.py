@@ -21,6 +21,7 @@ import streamlit as st
 from pathways import Pathway, load_pathway, resolve_pathway
 from pathways.evaluate import Result, citation, evaluate
 from pathways.export import about_lines, graph_footer, to_csv, to_markdown
+from pathways.lifecycle import current_change
 from pathways.model import Statement
 from pathways.render import DRAW_LIMIT, dot_available, render_svg, to_dot
 
@@ -113,10 +114,27 @@ def static_view(_pathway: Pathway, key: str) -> dict[str, Any]:
         parts = [statement_md(section.intro)] if section.intro is not None else []
         parts += [statement_md(item, prefix=f"**{plain(item.term)}:** " if item.term else "") for item in section.items]
         sections.append((plain(section.title), "\n\n".join(parts)))
-    lines = [f"**{label}:** {plain(value)}" for label, value in about_lines(_pathway) if label != "Made on"]
+    meta = _pathway.content.metadata
+    due = {"Next review due": meta.next_review_due.isoformat() if meta.next_review_due else "not set"}  # the day's
+    lines = [f"**{label}:** {plain(due.get(label, value))}"  # overdue warning is the disclaimer's, never cached
+             for label, value in about_lines(_pathway) if label not in ("Made on", "Changes in this version")]
+    lines += change_log_md(_pathway)
     groups = {g.id: (f"#### {plain(g.label)}" + (f"\n\n{statement_md(g.intro)}" if g.intro else ""))
               for g in _pathway.content.category_groups}
     return {"reference": sections, "about": "#### About this explorer\n\n" + "  \n".join(lines), "groups": groups}
+
+
+def change_log_md(pathway: Pathway) -> list[str]:
+    """What changed in this version, then the earlier versions' entries (from the content's change log)."""
+    meta = pathway.content.metadata
+    current = current_change(meta)
+    lines = [f"**What changed in this version ({plain(meta.version)}"
+             + (f", {current.date.isoformat()}):** {plain(current.summary)}" if current else "):** not recorded")]
+    earlier = [c for c in meta.changes if c is not current]
+    if earlier:
+        lines.append("**Earlier versions:** " + "; ".join(f"{plain(c.version)} ({c.date.isoformat()}): "
+                                                          f"{plain(c.summary)}" for c in earlier))
+    return lines
 
 
 def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> dict[str, Any]:

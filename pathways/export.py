@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from .evaluate import Result, citation
+from .lifecycle import approval_text, current_change, review_due_text
 from .load import Pathway
 from .model import Basis, Statement
 
@@ -45,6 +46,10 @@ def disclaimer_block(pathway: Pathway) -> dict[str, Any]:
         "editorial_policy": meta.editorial_policy,
         "pathway_version": meta.version,
         "last_reviewed": meta.last_reviewed.isoformat(),
+        "next_review_due": meta.next_review_due.isoformat() if meta.next_review_due else None,
+        "approved_on": meta.approved_on.isoformat() if meta.approved_on else None,
+        "approved_by": meta.approved_by,
+        "approval": approval_text(meta),
         "sources": [{"id": s.id, "title": s.title, "description": s.description} for s in pathway.content.sources],
     }
 
@@ -134,6 +139,9 @@ def about_lines(pathway: Pathway, made: datetime.date | None = None) -> list[tup
         ("Pathway", f"{meta.title} ({meta.id})"),
         ("Content version", meta.version),
         ("Last reviewed", meta.last_reviewed.isoformat()),
+        ("Next review due", review_due_text(meta, made)),
+        ("Approval", approval_text(meta)),
+        ("Changes in this version", change.summary if (change := current_change(meta)) else "not recorded"),
         ("Sources", sources),
         ("Editorial policy", meta.editorial_policy),
         ("Made on", made.isoformat()),

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from .model import Change, Metadata
 
-__all__ = ["REVIEW_LEAD_MONTHS", "ReviewStatus", "review_status", "months_before", "current_change"]
+__all__ = ["REVIEW_LEAD_MONTHS", "ReviewStatus", "review_status", "months_before", "current_change", "approval_text",
+           "review_due_text"]
 
 #: A review starts this many months before it is due (NHS trust document policies: six months before expiry);
 #: inside that window ``validate`` prints a notice (never an error) so the review is planned in time.
@@ -68,3 +69,21 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
 def current_change(metadata: Metadata) -> Change | None:
     """The change-log entry of the pathway's own version, if there is one."""
     return next((c for c in metadata.changes if c.version == metadata.version), None)
+
+
+def approval_text(metadata: Metadata) -> str:
+    """Approval in words, truthful when nobody has signed: "pending: not yet signed off (sign-off by: ...)"."""
+    if metadata.approved_on is None:
+        who = f"; to be signed off by: {metadata.approved_by}" if metadata.approved_by else ""
+        return f"pending: version {metadata.version} has not been signed off yet{who}"
+    return f"approved on {metadata.approved_on.isoformat()} by {metadata.approved_by}"
+
+
+def review_due_text(metadata: Metadata, today: datetime.date) -> str:
+    """The next review date in words, saying so when it has passed on ``today``."""
+    if metadata.next_review_due is None:
+        return "not set"
+    status = review_status(metadata, today)
+    if status.overdue:
+        return f"{metadata.next_review_due.isoformat()} (overdue on {today.isoformat()})"
+    return metadata.next_review_due.isoformat()
