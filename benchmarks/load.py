@@ -54,6 +54,9 @@ class SessionStats:
     first_load: list[float] = field(default_factory=list)
     clicks: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: (start, end) of each click on the ``time.perf_counter`` clock; a click's end is the moment the session
+    #: decides whether to start the next one
+    spans: list[tuple[float, float]] = field(default_factory=list)
 
 
 class _Session:
@@ -158,6 +161,8 @@ class LoadResult:
     wall: float
     server_cpu: float
     client_cpu: float = 0.0  # CPU seconds the load generator itself used (it shares the machine)
+    per_session: list[SessionStats] = field(default_factory=list)
+    deadline: float = math.inf  # when sessions stopped starting clicks (``time.perf_counter`` clock)
 
     @property
     def clicks_per_second(self) -> float:
@@ -180,12 +185,16 @@ async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: Se
     session = _Session(base, query, f"{cookie}=session{seed}-{rng.getrandbits(32):08x}" if cookie else "")
     try:
         stats.first_load.append(await session.open())
+        now = time.perf_counter()
         for _ in range(clicks):
-            if time.perf_counter() >= until:
-                break
             if pace:
                 await asyncio.sleep(pace * (0.5 + rng.random()))
+                now = time.perf_counter()
+            if now >= until:
+                break
             stats.clicks.append(await session.click(rng))
+            stats.spans.append((now, end := time.perf_counter()))
+            now = end
     except Exception as exc:  # counted, reported, never raised: a load test reports errors
         stats.errors.append(f"{type(exc).__name__}: {exc}")
     finally:
@@ -227,7 +236,7 @@ def run_load(base: str, server_pids: list[int], sessions: int, clicks: int, pace
     return LoadResult(
         sessions, clicks,
         [x for s in stats for x in s.first_load], [x for s in stats for x in s.clicks],
-        errors + [e for s in stats for e in s.errors], wall, cpu, time.process_time() - client0,
+        errors + [e for s in stats for e in s.errors], wall, cpu, time.process_time() - client0, stats, until,
     )
 
 
