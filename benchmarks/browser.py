@@ -70,10 +70,12 @@ class SettleResult:
         return statistics.median(self.script) if self.script else float("nan")
 
 
-def measure_settle(browser: Any, url: str, clicks: list[tuple[str, str]], warmup: int = 2) -> SettleResult:
+def measure_settle(browser: Any, url: str, clicks: list[tuple[str, str]], warmup: int = 2,
+                   limit_ms: float = LIMIT_MS) -> SettleResult:
     """Open ``url``, then click each ``(radio group key, option label)`` in turn and time until settled.
 
-    The first ``warmup`` clicks are made but not counted (the renderer's first use loads its code).
+    The first ``warmup`` clicks are made but not counted (the renderer's first use loads its code). A click not
+    settled within ``limit_ms`` is an error.
     """
     host = urlsplit(url).hostname or ""
     if not (host == "localhost" or host.startswith("127.")):
@@ -92,8 +94,8 @@ def measure_settle(browser: Any, url: str, clicks: list[tuple[str, str]], warmup
         for number, (group, label) in enumerate(clicks):
             try:
                 script_before = _script_seconds(devtools)
-                page.locator(f".st-key-{group}").get_by_text(label, exact=True).click(timeout=LIMIT_MS)
-                page.wait_for_function(_SETTLED, arg=[QUIET_MS], timeout=LIMIT_MS, polling=50)
+                page.locator(f".st-key-{group}").get_by_text(label, exact=True).click(timeout=limit_ms)
+                page.wait_for_function(_SETTLED, arg=[QUIET_MS], timeout=limit_ms, polling=50)
                 reading = page.evaluate(_READING)
                 script = (_script_seconds(devtools) - script_before) * 1000
             except Exception as exc:  # counted, reported: a benchmark reports errors, it does not stop
