@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from pathways import load_pathway, resolve_pathway
 from pathways.cases import cases_path_for, load_cases
 from pathways.evaluate import evaluate
-from tests.support.browser import PageWatch, wait_for_app
+from tests.support.browser import PageWatch, wait_for_app, wait_for_run
 from tests.support.server import ROOT, free_port, start_streamlit
 
 pytestmark = pytest.mark.browser
@@ -22,6 +22,7 @@ DISCLAIMER = PATHWAY.content.metadata.disclaimer
 CASES = [c for c in load_cases(cases_path_for(resolve_pathway(None)))[0].cases if c.complete]
 ARTIFACTS = ROOT / "artifacts"
 TIMEOUT = 60_000
+expect.set_options(timeout=TIMEOUT)  # expect() has its own 5 s default, which a busy machine overruns
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,14 @@ def graph_ticks(page_or_frame) -> set[str]:
     return set(page_or_frame.evaluate(GRAPH_TICKS_JS))
 
 
+def wait_for_ticks(page, ticks: set[str]) -> None:
+    """Wait until the graph image shows exactly ``ticks`` (it is redrawn, then decoded, after each answer)."""
+    page.wait_for_function("""ticks => {
+        const texts = (""" + GRAPH_TICKS_JS + """)();
+        return ticks.every(t => texts.includes(t)) && texts.length === ticks.length;
+    }""", arg=sorted(ticks))
+
+
 def shown_categories(page_or_frame) -> set[str]:
     return {cid for cid in PATHWAY.categories if page_or_frame.locator(f".st-key-card_{cid}").count()}
 
@@ -109,13 +118,11 @@ def test_clicking_through_a_situation_highlights_its_path_and_shows_its_categori
         answer(page, question.id, case.answers[question.id])
         answered[question.id] = case.answers[question.id]
         expect(page.locator("[data-testid='stImage'] img")).to_be_visible()
-        page.wait_for_function("""ticks => {
-            const texts = (""" + GRAPH_TICKS_JS + """)();
-            return ticks.every(t => texts.includes(t)) && texts.length === ticks.length;
-        }""", arg=sorted(expected_ticks(answered)))
+        wait_for_ticks(page, expected_ticks(answered))
         assert_disclaimer(page)
     assert graph_ticks(page) == expected_ticks(case.answers)
     expect(page.locator(f".st-key-card_{case.must_include[0]}")).to_be_visible()
+    wait_for_run(page)  # every card of this run is drawn
     assert shown_categories(page) == set(case.must_include)
     for category in case.must_exclude:
         assert page.locator(f".st-key-card_{category}").count() == 0
@@ -130,9 +137,12 @@ def test_deep_link_restores_the_answers_and_the_outcome(page, app_server):
                         ("cell_type", "T-cell ALL")):
         expect(page.locator(f".st-key-{qid}").get_by_role("radio", name=option)).to_be_checked()
     expect(page.locator(".st-key-card_radiation_therapy")).to_be_visible()
+    wait_for_run(page)
     assert shown_categories(page) == {"combination_chemotherapy", "stem_cell_transplant", "targeted_therapy",
                                       "radiation_therapy"}
-    assert graph_ticks(page) == expected_ticks({"age_group": "adult", "cns_involvement": "no", "cell_type": "t_cell"})
+    expected = expected_ticks({"age_group": "adult", "cns_involvement": "no", "cell_type": "t_cell"})
+    wait_for_ticks(page, expected)  # the image is decoded after the page has drawn it
+    assert graph_ticks(page) == expected
     assert_disclaimer(page)
     assert_clean(page, app_server.url)
 
@@ -215,6 +225,7 @@ def test_app_renders_inside_an_iframe_of_another_origin_with_embed(page, app_ser
         page.goto(f"http://127.0.0.1:{host.server_port}/")
         frame = page.frame_locator("iframe")
         expect(frame.locator(".st-key-card_car_t_cell_therapy")).to_be_visible(timeout=TIMEOUT)
+        wait_for_run(frame)
         assert_disclaimer(frame)
         assert shown_categories(frame) == {"combination_chemotherapy", "targeted_therapy", "stem_cell_transplant",
                                            "car_t_cell_therapy"}

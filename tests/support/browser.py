@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "launch_chromium", "PageWatch", "wait_for_app"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "launch_chromium", "PageWatch", "wait_for_app", "wait_for_run"]
 
 CHROMIUM = "/usr/bin/chromium"
 #: Headless, no sandbox (root), and nothing that phones home: this machine (and a clinic intranet) has no internet.
@@ -49,3 +49,13 @@ def wait_for_app(page_or_frame: Any, timeout: float = 60_000) -> None:
     """Wait until the app has drawn its questions and finished running."""
     page_or_frame.locator("[data-testid='stRadio']").first.wait_for(state="visible", timeout=timeout)
     page_or_frame.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=timeout)
+
+
+def wait_for_run(page_or_frame: Any, timeout: float = 60_000) -> None:
+    """Wait until the app's script run has finished and its last element is drawn (Streamlit marks its root).
+
+    Call it once something of the awaited run is on the page (or after the first load): then no earlier run's
+    "not running" can be mistaken for it.
+    """
+    page_or_frame.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=timeout)
