@@ -6,6 +6,7 @@ import asyncio
 import re
 import shutil
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -257,13 +258,20 @@ def test_app_refuses_to_render_in_an_iframe_on_another_origin(stack, browser):
         with page.expect_console_message(lambda m: "frame-ancestors" in m.text, timeout=WAIT_MS):
             page.goto(other.url, timeout=WAIT_MS)
         framed = page.locator("#explorer").content_frame
-        page.wait_for_timeout(2000)  # give a wrongly framed app time to show itself
+        deadline = time.monotonic() + 60  # until Chromium shows its blocked-frame page (a hang guard, not a pace)
+        while not blocked_frame(page) and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
         assert framed.get_by_text(DISCLAIMER_START).count() == 0
         assert framed.locator('[data-testid="stApp"]').count() == 0
-        assert page.frames[1].url.startswith("chrome-error://")  # Chromium's blocked-frame page, not the app
+        assert blocked_frame(page)  # Chromium's blocked-frame page, not the app
     finally:
         context.close()
     assert any("violates" in m and f"frame-ancestors {stack['allowed'].origin}" in m for m in console), console
+
+
+def blocked_frame(page) -> bool:
+    """The page's iframe shows Chromium's error page: the frame-ancestors policy refused to let the app load."""
+    return len(page.frames) > 1 and page.frames[1].url.startswith("chrome-error://")
 
 
 # ---- container and service files -------------------------------------------------------------------

@@ -33,7 +33,8 @@ def backend_for(proxy, cookie: str) -> int:
     request = urllib.request.Request(proxy.url + "/_stcore/health", headers={"Cookie": f"{COOKIE}={cookie}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
-    for _ in range(50):  # the log line is written as the response completes; bounded wait for it
+    deadline = time.monotonic() + 30  # the log line is written as the response completes; bounded wait for it
+    while time.monotonic() < deadline:
         lines = proxy.access_log().strip().splitlines()
         if lines and "/_stcore/health" in lines[-1]:
             return int(re.search(r"upstream=127\.0\.0\.1:(\d+)", lines[-1]).group(1))
@@ -75,6 +76,14 @@ class Load:
                 except OSError as exc:
                     self.results.append((time.monotonic(), type(exc).__name__))
             time.sleep(0.02)
+
+    def wait_for_results(self, count: int, after: float = 0.0, timeout: float = 60) -> None:
+        """Wait until ``count`` requests have finished after the moment ``after`` (bounded; fails if it stopped)."""
+        deadline = time.monotonic() + timeout
+        while sum(1 for moment, _ in self.results if moment > after) < count:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise AssertionError(f"the load made fewer than {count} requests after {after}: {self.results[-5:]}")
+            time.sleep(0.05)
 
     def __enter__(self) -> "Load":
         self.thread.start()
@@ -130,7 +139,7 @@ def test_killing_one_app_process_mid_click_leaves_the_other_serving_and_its_sess
         sockets_before = established_connections(survivor.port)
 
         with Load(proxy.url) as load:
-            time.sleep(1)
+            load.wait_for_results(3)  # the load is under way
             radio(on_victim, 2, "T-cell ALL")  # a click on its way to the process ...
             os.kill(victim.proc.pid, signal.SIGKILL)  # ... that dies now
             killed_at = time.monotonic()
@@ -148,7 +157,7 @@ def test_killing_one_app_process_mid_click_leaves_the_other_serving_and_its_sess
             fresh.get_by_text("Child, CNS not involved, B-cell ALL").first.wait_for(timeout=WAIT_MS)
             radio(fresh, 3, "Less than 3 years")
             fresh.wait_for_url(re.compile(r"time_since_treatment=under_3_years"), timeout=WAIT_MS)
-            time.sleep(1)
+            load.wait_for_results(6, after=killed_at)  # plain requests went on after the kill
 
         after = [status for moment, status in load.results if moment > killed_at]
         print(f"plain requests after the kill: {len(after)}, statuses {sorted(set(map(str, after)))}")
