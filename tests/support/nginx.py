@@ -61,7 +61,7 @@ class NginxServer:
 
 
 def start_nginx(directory: Path, upstreams: list[str], frame_ancestors: list[str] | None = None,
-                port: int | None = None, timeout: float = 30.0) -> NginxServer:
+                port: int | None = None, timeout: float = 60.0) -> NginxServer:
     """Render the deploy/ configuration for ``upstreams`` and run nginx on a free loopback port."""
     if not Path(NGINX).exists() and shutil.which("nginx") is None:
         raise RuntimeError(f"nginx is not installed ({NGINX} missing); scripts/test.sh installs it (apt: nginx)")
@@ -154,7 +154,7 @@ class HostPage:
 def serve_host_page(target: str, port: int | None = None) -> HostPage:
     """Serve ``<iframe id="explorer" src=target>`` at ``/`` from a free loopback port (a thread, not a process)."""
     host = HostPage(target, port)
-    wait_http(host.url, timeout=10)
+    wait_http(host.url, timeout=60)
     return host
 
 

@@ -24,15 +24,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
-    """Poll ``url`` until it answers 200; fail early if ``proc`` exits."""
+def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen | None = None) -> None:
+    """Poll ``url`` until it answers 200; fail early if ``proc`` exits. ``timeout`` is a hang guard: generous,
+    since a server starts slowly on a busy machine."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"server exited with code {proc.returncode} before {url} answered")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=10) as response:
                 if response.status == 200:
                     return
         except OSError as exc:
@@ -74,7 +75,7 @@ def start_streamlit(
     env: dict[str, str] | None = None,
     extra_args: list[str] | None = None,
     cwd: Path = ROOT,
-    timeout: float = 60.0,
+    timeout: float = 120.0,
 ) -> StreamlitServer:
     """Start ``streamlit run app`` on 127.0.0.1 and wait for ``/_stcore/health``."""
     port = port or free_port()
