@@ -124,6 +124,28 @@ def _cmd_table(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    """Exit 0 when nothing a reader sees changed, 1 when something did, 2 when a side cannot be read or is invalid."""
+    from .diff import diff_refs, render_diff
+
+    try:
+        diff = diff_refs(args.old, args.new)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(error.format(), file=sys.stderr)
+        return EXIT_USAGE
+    _write(render_diff(diff, args.format), args.output)
+    return EXIT_INVALID if diff.clinical else EXIT_OK
+
+
+def _write(text: str, output: str | None) -> None:
+    if output and output != "-":
+        Path(output).write_text(text, encoding="utf-8")
+        print(f"wrote {output} ({len(text.encode()):,} bytes)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .schema import schema_text
 
@@ -167,6 +189,14 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--format", "-f", choices=TABLE_FORMATS, default="md")
     table.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE instead of stdout")
     table.set_defaults(run=_cmd_table)
+    diff = sub.add_parser("diff", help="what changed between two versions, situation by situation (exit 0 nothing "
+                                       "clinical, 1 something, 2 bad input)")
+    diff.add_argument("old", metavar="OLD", help="a pathway file, a shipped id, git:REV (the shipped file at REV) "
+                                                 "or git:REV:path")
+    diff.add_argument("new", metavar="NEW", help="the same forms as OLD")
+    diff.add_argument("--format", "-f", choices=("md", "json"), default="md")
+    diff.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    diff.set_defaults(run=_cmd_diff)
     schema = sub.add_parser("schema", help="write the JSON Schema of the content format (for editors)")
     schema.add_argument("--output", "-o", default="-", metavar="FILE",
                         help="where to write it (default: standard output); the committed copy is "

@@ -1,0 +1,646 @@
+"""The clinical diff of two versions of a pathway: per situation, what is shown and how it is worded; then the
+metadata, questions and options and the other shared parts. Computed from the two files, never typed."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+from .errors import PathwayError, ValidationFailed
+from .evaluate import TreatmentResult, citation
+from .load import Pathway, load_pathway_bytes, resolve_pathway
+from .model import Figure, PathwayContent, Statement
+from .table import DecisionTable, OutlookLine, Row, decision_table
+
+__all__ = ["SHOWN", "WORDING", "RECORD", "KINDS", "Difference", "SituationDiff", "SectionDiff", "PathwayDiff",
+           "DiffInputError", "GIT_PREFIX", "load_side", "diff_pathways", "diff_refs", "to_markdown", "to_dict",
+           "render_diff", "DIFF_FORMATS"]
+
+#: Kinds of difference. SHOWN: what a reader is shown changes (a category, a statement or note appears or goes,
+#: a basis, an editorial flag, a figure, a condition, an option). WORDING: the same things, worded differently.
+#: RECORD: the content's own bookkeeping (version, review and approval dates, change log), not clinical.
+SHOWN, WORDING, RECORD = "shown", "wording", "record"
+KINDS = (SHOWN, WORDING, RECORD)
+DIFF_FORMATS = ("md", "json")
+GIT_PREFIX = "git:"
+#: Metadata fields that record the content's life rather than say anything to a reader.
+RECORD_FIELDS = ("version", "last_reviewed", "next_review_due", "approved_on", "approved_by", "changes")
+#: Two unmatched statements this similar (0..1, difflib's ratio) are one statement reworded.
+SIMILAR = 0.5
+
+T = TypeVar("T")
+
+
+class DiffInputError(PathwayError):
+    """A side of the diff could not be read (no such file, not a git repository, unknown revision)."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One change: its kind, where it is (in words), what changed, and the old and new values as text."""
+
+    kind: str
+    where: str
+    what: str
+    old: str | None = None
+    new: str | None = None
+
+
+@dataclass(frozen=True)
+class SituationDiff:
+    """One complete situation (matched by its answers) and what changed in it."""
+
+    key: str
+    label: str
+    query: str
+    status: str  # "changed", "unchanged", "added" (only in NEW) or "removed" (only in OLD)
+    categories_added: tuple[str, ...] = ()
+    categories_removed: tuple[str, ...] = ()
+    differences: tuple[Difference, ...] = ()
+
+    @property
+    def clinical(self) -> bool:
+        return self.status in ("added", "removed") or any(d.kind != RECORD for d in self.differences)
+
+
+@dataclass(frozen=True)
+class SectionDiff:
+    """Changes to a part shared by every situation (metadata, questions and options, categories, ...)."""
+
+    title: str
+    differences: tuple[Difference, ...]
+
+
+@dataclass(frozen=True)
+class PathwayDiff:
+    """Everything that differs between two versions of a pathway."""
+
+    old: Pathway
+    new: Pathway
+    old_name: str
+    new_name: str
+    situations: tuple[SituationDiff, ...]
+    sections: tuple[SectionDiff, ...]
+
+    def all_differences(self) -> list[Difference]:
+        found = [d for s in self.situations for d in s.differences]
+        return found + [d for s in self.sections for d in s.differences]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for d in self.all_differences() if d.kind == kind)
+
+    @property
+    def changed_situations(self) -> tuple[SituationDiff, ...]:
+        return tuple(s for s in self.situations if s.status != "unchanged")
+
+    @property
+    def clinical(self) -> bool:
+        """True when anything a reader sees changed (RECORD changes alone are not clinical)."""
+        return any(s.clinical for s in self.situations) or any(
+            d.kind != RECORD for s in self.sections for d in s.differences)
+
+
+# ---- reading the two sides ------------------------------------------------------------------------------------
+
+
+def load_side(ref: str, repo: Path | None = None) -> tuple[Pathway, str]:
+    """A pathway and its display name from a file, a shipped id, ``git:REV`` (the shipped default pathway as it
+    was at REV) or ``git:REV:path``. Raises ValidationFailed (file:line messages) or DiffInputError."""
+    if ref.startswith(GIT_PREFIX):
+        return _load_git(ref[len(GIT_PREFIX):], repo)
+    path = resolve_pathway(ref)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise DiffInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return load_pathway_bytes(data, str(path)), str(path)
+
+
+def _load_git(spec: str, repo: Path | None) -> tuple[Pathway, str]:
+    rev, _, rel = spec.partition(":")
+    if not rev:
+        raise DiffInputError(f"{GIT_PREFIX}{spec}: name a revision, e.g. git:HEAD or git:HEAD~1:path/to/file.yaml")
+    top = _git(["rev-parse", "--show-toplevel"], repo or Path(__file__).parent).strip()
+    if not rel:
+        rel = Path(resolve_pathway(None)).resolve().relative_to(Path(top).resolve()).as_posix()
+    name = f"{GIT_PREFIX}{rev}:{rel}"
+    blob = _git(["show", f"{rev}:{rel}"], Path(top), binary=True, what=name)
+    return load_pathway_bytes(blob, name), name
+
+
+def _git(args: list[str], cwd: Path, binary: bool = False, what: str = "git") -> Any:
+    try:
+        run = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DiffInputError(f"cannot run git for {what}: {exc}") from None
+    if run.returncode != 0:
+        message = run.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DiffInputError(f"{what}: {message[-1] if message else 'git failed'}")
+    return run.stdout if binary else run.stdout.decode("utf-8", "replace")
+
+
+def diff_refs(old: str, new: str, repo: Path | None = None) -> PathwayDiff:
+    """Load both sides (every problem of both reported together) and compare them."""
+    sides: list[tuple[Pathway, str]] = []
+    errors = []
+    for ref in (old, new):
+        try:
+            sides.append(load_side(ref, repo))
+        except ValidationFailed as exc:
+            errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    (old_pathway, old_name), (new_pathway, new_name) = sides
+    return diff_pathways(old_pathway, new_pathway, old_name, new_name)
+
+
+# ---- comparing --------------------------------------------------------------------------------------------------
+
+
+def diff_pathways(old: Pathway, new: Pathway, old_name: str | None = None, new_name: str | None = None) -> PathwayDiff:
+    """Compare two validated pathways situation by situation, then their shared parts."""
+    return PathwayDiff(old, new, old_name or old.file, new_name or new.file,
+                       _situations(decision_table(old), decision_table(new)), _sections(old.content, new.content))
+
+
+def _situations(old: DecisionTable, new: DecisionTable) -> tuple[SituationDiff, ...]:
+    old_rows = {frozenset(r.situation.answers): r for r in old.rows}
+    new_keys = {frozenset(r.situation.answers) for r in new.rows}
+    found = []
+    for row in new.rows:
+        before = old_rows.get(frozenset(row.situation.answers))
+        if before is None:
+            found.append(_whole(row, new, "added"))
+        else:
+            found.append(_situation(before, row, old, new))
+    for key, row in old_rows.items():
+        if key not in new_keys:
+            found.append(_whole(row, old, "removed"))
+    return tuple(found)
+
+
+def _whole(row: Row, table: DecisionTable, status: str) -> SituationDiff:
+    shown = tuple(t.label for t in row.situation.result.treatments)
+    return SituationDiff(row.situation.key, row.situation.label, row.situation.query, status,
+                         categories_added=shown if status == "added" else (),
+                         categories_removed=shown if status == "removed" else ())
+
+
+def _situation(old: Row, new: Row, old_table: DecisionTable, new_table: DecisionTable) -> SituationDiff:
+    out: list[Difference] = []
+    before = {t.id: t for t in old.situation.result.treatments}
+    after = {t.id: t for t in new.situation.result.treatments}
+    added = [after[c] for c in after if c not in before]
+    removed = [before[c] for c in before if c not in after]
+    for t in added:
+        out.append(Difference(SHOWN, t.label, "category added", None, _said(t.explanation)))
+    for t in removed:
+        out.append(Difference(SHOWN, t.label, "category removed", _said(t.explanation), None))
+    for cid in (c for c in after if c in before):
+        out += _treatment(before[cid], after[cid])
+    old_cells = {c.category_id: c for c in old.cells}
+    labels = {c.id: c.label for c in new_table.categories} | {c.id: c.label for c in old_table.categories}
+    for cell in new.cells:  # a category withheld in both, with or without an editorial note explaining it
+        was = old_cells.get(cell.category_id)
+        if was is not None and not was.shown and not cell.shown and (was.editorial is None) != (cell.editorial is None):
+            out.append(Difference(SHOWN, labels[cell.category_id], "not shown; editorial mark " +
+                                  ("added" if cell.editorial else "removed"), was.mark, cell.mark))
+    o, n = old.situation.outcome, new.situation.outcome
+    out += _text(WORDING, "Outcome title", o.title, n.title)
+    out += _statement("Outcome summary", o.summary, n.summary)
+    for a, b in _pair(list(old.notes), list(new.notes), lambda s: s.text):
+        where = f"Note “{_clip((b or a).text)}”"  # type: ignore[union-attr]
+        out += _statement(where, a, b)
+        before_about, after_about = list(getattr(a, "about", []) or []), list(getattr(b, "about", []) or [])
+        if a is not None and b is not None and before_about != after_about:
+            out.append(Difference(SHOWN, where, "categories whose absence it explains changed",
+                                  ", ".join(before_about) or "none", ", ".join(after_about) or "none"))
+    out += _outlook(old.outlook, new.outlook)
+    situation = new.situation
+    return SituationDiff(situation.key, situation.label, situation.query, "changed" if out else "unchanged",
+                         tuple(t.label for t in added), tuple(t.label for t in removed), tuple(out))
+
+
+def _treatment(old: TreatmentResult, new: TreatmentResult) -> list[Difference]:
+    out = _text(WORDING, new.label, old.label, new.label, what="label reworded")
+    return out + _statement(f"{new.label}: why it appears here", old.explanation, new.explanation)
+
+
+def _outlook(old: Sequence[OutlookLine], new: Sequence[OutlookLine]) -> list[Difference]:
+    out: list[Difference] = []
+    before = {line.note.id: line for line in old}
+    after = {line.note.id: line for line in new}
+    for nid, line in after.items():
+        if nid not in before:
+            out.append(Difference(SHOWN, f"Outlook: {line.note.title}", "outlook note now shown", None,
+                                  _said(line.note)))
+    for nid, line in before.items():
+        if nid not in after:
+            out.append(Difference(SHOWN, f"Outlook: {line.note.title}", "outlook note no longer shown",
+                                  _said(line.note), None))
+    for nid in (n for n in after if n in before):
+        a, b = before[nid], after[nid]
+        where = f"Outlook: {b.note.title}"
+        out += _text(WORDING, where, a.note.title, b.note.title, what="title reworded")
+        if a.when != b.when:
+            out.append(Difference(SHOWN, where, "condition changed", a.when or "always", b.when or "always"))
+        out += _statement(where, a.note, b.note)
+        out += _figures(where, a.note.figures, b.note.figures)
+    return out
+
+
+def _figures(where: str, old: Sequence[Figure], new: Sequence[Figure]) -> list[Difference]:
+    out: list[Difference] = []
+    for a, b in _pair(list(old), list(new), lambda f: f.label):
+        if a is None and b is not None:
+            out.append(Difference(SHOWN, where, "figure added", None, f"{b.label}: {b.display}"))
+        elif b is None and a is not None:
+            out.append(Difference(SHOWN, where, "figure removed", f"{a.label}: {a.display}", None))
+        elif a is not None and b is not None:
+            if a.value != b.value or _norm(a.display) != _norm(b.display):
+                out.append(Difference(SHOWN, f"{where}, figure “{b.label}”", "figure changed",
+                                      f"{a.display} ({a.value})", f"{b.display} ({b.value})"))
+            if a.applies_when != b.applies_when:
+                out.append(Difference(SHOWN, f"{where}, figure “{b.label}”", "figure's condition changed",
+                                      _conditions(a.applies_when), _conditions(b.applies_when)))
+            out += _text(WORDING, f"{where}, figure", a.label, b.label, what="figure label reworded")
+    return out
+
+
+def _sections(old: PathwayContent, new: PathwayContent) -> tuple[SectionDiff, ...]:
+    parts = [
+        ("Metadata", _metadata(old, new)),
+        ("Questions and options", _questions(old, new)),
+        ("Categories", _categories(old, new)),
+        ("Category groups", _groups(old, new)),
+        ("Outlook", _statement("What the outlook depends on", old.outlook.depends_on, new.outlook.depends_on)),
+        ("Reference sections", _reference(old, new)),
+        ("Sources", _sources(old, new)),
+    ]
+    return tuple(SectionDiff(title, tuple(found)) for title, found in parts)
+
+
+def _metadata(old: PathwayContent, new: PathwayContent) -> list[Difference]:
+    out: list[Difference] = []
+    a, b = old.metadata, new.metadata
+    for name in type(b).model_fields:
+        before, after = getattr(a, name), getattr(b, name)
+        if name == "changes":
+            old_versions = {c.version: c for c in before}
+            for change in after:
+                if change.version not in old_versions:
+                    out.append(Difference(RECORD, "Change log", "entry added", None,
+                                          f"{change.version} ({change.date.isoformat()}): {change.summary}"))
+                elif old_versions[change.version] != change:
+                    out.append(Difference(RECORD, "Change log", f"entry {change.version} edited",
+                                          old_versions[change.version].summary, change.summary))
+            continue
+        kind = RECORD if name in RECORD_FIELDS else (SHOWN if name == "id" else WORDING)
+        what = "set" if before is None else ("cleared" if after is None else
+                                             "reworded" if kind == WORDING else "changed")
+        out += _text(kind, f"metadata.{name}", _plain(before), _plain(after), what=what)
+    return out
+
+
+def _questions(old: PathwayContent, new: PathwayContent) -> list[Difference]:
+    out: list[Difference] = []
+    for a, b in _by_id(old.questions, new.questions):
+        if b is None or a is None:
+            q = a or b
+            assert q is not None
+            out.append(Difference(SHOWN, f"Question “{q.prompt}” ({q.id})", "question added" if a is None
+                                  else "question removed", None if a is None else q.prompt, q.prompt if a is None
+                                  else None))
+            continue
+        where = f"Question {b.id}"
+        if a.role != b.role:
+            out.append(Difference(SHOWN, where, "role changed", a.role, b.role))
+        out += _text(WORDING, where, a.prompt, b.prompt, what="prompt reworded")
+        out += _text(WORDING, where, a.short_label, b.short_label, what="short label reworded")
+        out += _statement(f"{where}: help", a.help, b.help)
+        out += _statement(f"{where}: why it matters", a.why, b.why)
+        for x, y in _by_id(a.options, b.options):
+            if x is None or y is None:
+                o = x or y
+                assert o is not None
+                out.append(Difference(SHOWN, f"{where}, option {o.id}", "option added" if x is None
+                                      else "option removed", None if x is None else o.label,
+                                      o.label if x is None else None))
+                continue
+            owhere = f"{where}, option {y.id}"
+            out += _text(WORDING, owhere, x.label, y.label, what="label reworded")
+            out += _text(WORDING, owhere, x.short_label, y.short_label, what="short label reworded")
+            out += _statement(f"{owhere}: help", x.help, y.help)
+        if [o.id for o in a.options if o.id in {p.id for p in b.options}] != \
+                [o.id for o in b.options if o.id in {p.id for p in a.options}]:
+            out.append(Difference(WORDING, where, "options reordered", ", ".join(o.id for o in a.options),
+                                  ", ".join(o.id for o in b.options)))
+    return out
+
+
+def _categories(old: PathwayContent, new: PathwayContent) -> list[Difference]:
+    out: list[Difference] = []
+    for a, b in _by_id(old.categories, new.categories):
+        if a is None or b is None:
+            c = a or b
+            assert c is not None
+            out.append(Difference(SHOWN, f"Category {c.id}", "declared" if a is None else "no longer declared",
+                                  None if a is None else c.label, c.label if a is None else None))
+            continue
+        where = f"Category {b.id}"
+        out += _text(WORDING, where, a.label, b.label, what="label reworded")
+        if a.group != b.group:
+            out.append(Difference(SHOWN, where, "group changed", a.group, b.group))
+        out += _statement(f"{where}: what it is", a.description, b.description)
+    return out
+
+
+def _groups(old: PathwayContent, new: PathwayContent) -> list[Difference]:
+    out: list[Difference] = []
+    for a, b in _by_id(old.category_groups, new.category_groups):
+        if a is None or b is None:
+            g = a or b
+            assert g is not None
+            out.append(Difference(SHOWN, f"Group {g.id}", "added" if a is None else "removed",
+                                  None if a is None else g.label, g.label if a is None else None))
+            continue
+        out += _text(WORDING, f"Group {b.id}", a.label, b.label, what="heading reworded")
+        out += _statement(f"Group {b.id}: introduction", a.intro, b.intro)
+    return out
+
+
+def _reference(old: PathwayContent, new: PathwayContent) -> list[Difference]:
+    out: list[Difference] = []
+    for a, b in _by_id(old.reference, new.reference):
+        if a is None or b is None:
+            r = a or b
+            assert r is not None
+            out.append(Difference(SHOWN, f"Reference {r.id}", "section added" if a is None else "section removed",
+                                  None if a is None else r.title, r.title if a is None else None))
+            continue
+        where = f"Reference: {b.title}"
+        out += _text(WORDING, where, a.title, b.title, what="title reworded")
+        out += _statement(f"{where}: introduction", a.intro, b.intro)
+        for x, y in _pair(list(a.items), list(b.items), lambda i: i.term or i.text):
+            term = (y or x).term if (y or x) is not None else None  # type: ignore[union-attr]
+            iwhere = f"{where}: {term}" if term else f"{where}: item"
+            if x is not None and y is not None:
+                out += _text(WORDING, iwhere, x.term, y.term, what="term reworded")
+            out += _statement(iwhere, x, y)
+    return out
+
+
+def _sources(old: PathwayContent, new: PathwayContent) -> list[Difference]:
+    out: list[Difference] = []
+    for a, b in _by_id(old.sources, new.sources):
+        if a is None or b is None:
+            s = a or b
+            assert s is not None
+            out.append(Difference(SHOWN, f"Source {s.id}", "added" if a is None else "removed",
+                                  None if a is None else s.title, s.title if a is None else None))
+            continue
+        out += _text(WORDING, f"Source {b.id}", a.title, b.title, what="title changed")
+        out += _text(WORDING, f"Source {b.id}", a.description, b.description, what="description changed")
+        gone = [s for s in a.sections if s not in b.sections]
+        added = [s for s in b.sections if s not in a.sections]
+        if added:
+            out.append(Difference(WORDING, f"Source {b.id}", "section names for citing added", None, ", ".join(added)))
+        if gone:
+            out.append(Difference(WORDING, f"Source {b.id}", "section names for citing removed", ", ".join(gone), None))
+    return out
+
+
+# ---- statement-level helpers ----------------------------------------------------------------------------------
+
+
+def _statement(where: str, old: Statement | None, new: Statement | None) -> list[Difference]:
+    """Text reworded (WORDING); added or removed, basis changed, editorial flag set or cleared (SHOWN)."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        assert new is not None
+        return [Difference(SHOWN, where, "statement added", None, _said(new))]
+    if new is None:
+        return [Difference(SHOWN, where, "statement removed", _said(old), None)]
+    out = _text(WORDING, where, old.text, new.text, what="reworded")
+    if _bases(old) != _bases(new):
+        out.append(Difference(SHOWN, where, "basis changed", _cite(old), _cite(new)))
+    if old.is_editorial != new.is_editorial:
+        out.append(Difference(SHOWN, where, "now an editorial assumption" if new.is_editorial
+                              else "no longer an editorial assumption", old.editorial, new.editorial))
+    elif old.editorial and new.editorial:
+        out += _text(WORDING, where, old.editorial, new.editorial, what="editorial reason reworded")
+    return out
+
+
+def _text(kind: str, where: str, old: str | None, new: str | None, what: str = "reworded") -> list[Difference]:
+    if _norm(old) == _norm(new):
+        return []
+    return [Difference(kind, where, what, old, new)]
+
+
+def _norm(text: str | None) -> str | None:
+    return " ".join(text.split()) if isinstance(text, str) else text
+
+
+def _plain(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _bases(statement: Statement) -> list[tuple[str, str, str | None]]:
+    return [(b.source, b.section, b.reported_by) for b in statement.basis]
+
+
+def _cite(statement: Statement) -> str:
+    return "; ".join(citation(b) for b in statement.basis) or "no basis"
+
+
+def _said(statement: Statement) -> str:
+    flag = f" [editorial assumption: {statement.editorial}]" if statement.editorial else ""
+    return f"{_norm(statement.text)} (Basis: {_cite(statement)}){flag}"
+
+
+def _clip(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _conditions(conditions: dict[str, list[str]]) -> str:
+    return "; ".join(f"{k} in {', '.join(v)}" for k, v in conditions.items()) or "always"
+
+
+def _by_id(old: Iterable[T], new: Iterable[T]) -> list[tuple[T | None, T | None]]:
+    """Pairs matched by ``id``: new order first, then what only OLD has."""
+    before = {getattr(x, "id"): x for x in old}
+    after = {getattr(x, "id"): x for x in new}
+    pairs: list[tuple[T | None, T | None]] = [(before.get(k), v) for k, v in after.items()]
+    return pairs + [(v, None) for k, v in before.items() if k not in after]
+
+
+def _pair(old: list[T], new: list[T], key: Callable[[T], str]) -> list[tuple[T | None, T | None]]:
+    """Pairs of items without ids: equal keys first, then the most similar remaining (ratio >= SIMILAR)."""
+    left = list(range(len(old)))
+    matched: dict[int, int] = {}
+    for j, item in enumerate(new):
+        for i in left:
+            if _norm(key(old[i])) == _norm(key(item)):
+                matched[j] = i
+                left.remove(i)
+                break
+    for j, item in enumerate(new):
+        if j in matched or not left:
+            continue
+        ratios = [(difflib.SequenceMatcher(None, _norm(key(old[i])) or "", _norm(key(item)) or "").ratio(), i)
+                  for i in left]
+        ratio, best = max(ratios)
+        if ratio >= SIMILAR:
+            matched[j] = best
+            left.remove(best)
+    pairs: list[tuple[T | None, T | None]] = [(old[matched[j]] if j in matched else None, item)
+                                                for j, item in enumerate(new)]
+    return pairs + [(old[i], None) for i in left]
+
+
+# ---- formats ----------------------------------------------------------------------------------------------------
+
+
+def _md(text: str | None) -> str:
+    return "—" if text is None else " ".join(text.split()).replace("|", "\\|")
+
+
+def word_diff(old: str, new: str) -> str:
+    """The change inside a reworded text, in Markdown: ~~removed~~ and **added** words, the rest as is."""
+    a, b = old.split(), new.split()
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(" ".join(a[i1:i2]))
+            continue
+        if i2 > i1:
+            out.append("~~" + " ".join(a[i1:i2]) + "~~")
+        if j2 > j1:
+            out.append("**" + " ".join(b[j1:j2]) + "**")
+    return " ".join(out).replace("|", "\\|")
+
+
+def difference_md(d: Difference) -> str:
+    """One difference as a Markdown list item."""
+    if d.old is not None and d.new is not None and d.kind == WORDING and d.what.endswith("reworded"):
+        return f"- {_md(d.where)}: {d.what}: {word_diff(d.old, d.new)}"
+    if d.old is None:
+        return f"- {_md(d.where)}: {d.what}: {_md(d.new)}"
+    if d.new is None:
+        return f"- {_md(d.where)}: {d.what} (was: {_md(d.old)})"
+    return f"- {_md(d.where)}: {d.what}: {_md(d.old)} → {_md(d.new)}"
+
+
+def summary_line(diff: PathwayDiff) -> str:
+    changed = diff.changed_situations
+    verdict = ("Clinical content changed: the new version needs review." if diff.clinical else
+               "Nothing a reader sees changed (at most the version, dates, approval or change log).")
+    return (f"{verdict} {len(changed)} of {len(diff.situations)} situations differ; "
+            f"{diff.count(SHOWN)} changes of what is shown, {diff.count(WORDING)} wording-only changes, "
+            f"{diff.count(RECORD)} changes to the content's record.")
+
+
+def situation_md(diff: PathwayDiff, level: int = 2) -> list[str]:
+    """The per-situation part of the diff, headings at ``level``."""
+    h = "#" * level
+    lines: list[str] = []
+    for s in diff.changed_situations:
+        lines += [f"{h} {_md(s.label)} ({s.status})", "", f"Answers: `{s.query}`", ""]
+        if s.status in ("added", "removed"):
+            shown = s.categories_added or s.categories_removed
+            lines += [f"- Situation {s.status}; categories shown {'now' if s.status == 'added' else 'before'}: "
+                      + ", ".join(shown), ""]
+            continue
+        if s.categories_added:
+            lines.append("**Categories added:** " + ", ".join(s.categories_added) + "  ")
+        if s.categories_removed:
+            lines.append("**Categories removed:** " + ", ".join(s.categories_removed) + "  ")
+        if s.categories_added or s.categories_removed:
+            lines.append("")
+        shown = [d for d in s.differences if d.kind == SHOWN]
+        wording = [d for d in s.differences if d.kind == WORDING]
+        if shown:
+            lines += ["What is shown:", ""] + [difference_md(d) for d in shown] + [""]
+        if wording:
+            lines += ["Wording only:", ""] + [difference_md(d) for d in wording] + [""]
+    same = [s for s in diff.situations if s.status == "unchanged"]
+    if same:
+        lines += [f"Unchanged ({len(same)}): " + "; ".join(_md(s.label) for s in same) + ".", ""]
+    return lines
+
+
+def sections_md(diff: PathwayDiff, level: int = 2) -> list[str]:
+    h = "#" * level
+    lines: list[str] = []
+    for section in diff.sections:
+        if not section.differences:
+            continue
+        lines += [f"{h} {section.title}", ""]
+        for kind, title in ((SHOWN, "What is shown"), (WORDING, "Wording only"), (RECORD, "Record")):
+            items = [d for d in section.differences if d.kind == kind]
+            if items:
+                lines += [f"{title}:", ""] + [difference_md(d) for d in items] + [""]
+    quiet = [s.title for s in diff.sections if not s.differences]
+    if quiet:
+        lines += ["Unchanged: " + ", ".join(quiet) + ".", ""]
+    return lines
+
+
+def to_markdown(diff: PathwayDiff) -> str:
+    """The diff for a reviewer: summary, each changed situation (what is shown, then wording), the shared parts."""
+    a, b = diff.old.content.metadata, diff.new.content.metadata
+    lines = [f"# Clinical diff: {a.title}", "", f"> **{b.disclaimer}**", "",
+             f"- Old: `{diff.old_name}`, version {a.version}, last reviewed {a.last_reviewed.isoformat()}",
+             f"- New: `{diff.new_name}`, version {b.version}, last reviewed {b.last_reviewed.isoformat()}", "",
+             summary_line(diff), "",
+             "Situations are matched by their answers. *What is shown* lists categories, statements, notes and "
+             "figures that appear or go, and changed bases, editorial flags, figures and conditions; *wording "
+             "only* lists the same things reworded (changed words ~~struck~~ and **bold**).", "",
+             "## Situations", ""]
+    lines += situation_md(diff, level=3)
+    lines += sections_md(diff, level=2)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _difference_dict(d: Difference) -> dict[str, Any]:
+    return {"kind": d.kind, "where": d.where, "what": d.what, "old": d.old, "new": d.new}
+
+
+def to_dict(diff: PathwayDiff) -> dict[str, Any]:
+    """A JSON-ready form of the diff."""
+    def side(p: Pathway, name: str) -> dict[str, Any]:
+        m = p.content.metadata
+        return {"name": name, "id": m.id, "version": m.version, "last_reviewed": m.last_reviewed.isoformat()}
+
+    return {
+        "old": side(diff.old, diff.old_name),
+        "new": side(diff.new, diff.new_name),
+        "clinical": diff.clinical,
+        "counts": {kind: diff.count(kind) for kind in KINDS},
+        "situations": [
+            {"key": s.key, "label": s.label, "answers": s.query, "status": s.status,
+             "categories_added": list(s.categories_added), "categories_removed": list(s.categories_removed),
+             "differences": [_difference_dict(d) for d in s.differences]}
+            for s in diff.situations
+        ],
+        "sections": [{"title": s.title, "differences": [_difference_dict(d) for d in s.differences]}
+                     for s in diff.sections],
+        "disclaimer": diff.new.content.metadata.disclaimer,
+    }
+
+
+def render_diff(diff: PathwayDiff, fmt: str) -> str:
+    if fmt == "md":
+        return to_markdown(diff)
+    if fmt == "json":
+        return json.dumps(to_dict(diff), indent=2, ensure_ascii=False) + "\n"
+    raise ValueError(f"unknown diff format: {fmt!r} (must be one of {list(DIFF_FORMATS)})")
