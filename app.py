@@ -14,7 +14,8 @@ from pathways.lifecycle import approval_text, review_status
 from pathways.model import Statement
 from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from serving import tune_process_once
-from views import current_pathway, graph_renderer, pathway_key, plain, quoted, statement_md, static_view, view_for
+from views import (current_pathway, fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
+                   view_for)
 
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
 STREAMLIT_PARAMS = ("embed", "embed_options")
@@ -167,15 +168,15 @@ def show_table(view: dict[str, Any]) -> None:
             st.table(view["path_table"])
 
 
-def show_downloads(view: dict[str, Any]) -> None:
+def show_downloads(view: dict[str, Any], pathway: Pathway, key: str) -> None:
     """Download buttons, built only while their panel is open; the data is made only when a button is clicked."""
-    with st.expander("Downloads: this summary (Markdown, CSV) and the graph (SVG, DOT)", icon=":material/download:",
-                     key="downloads_panel", on_change="rerun") as panel:
+    with st.expander("Downloads: this summary (Markdown, CSV), the graph (SVG, DOT) and the pathway (FHIR)",
+                     icon=":material/download:", key="downloads_panel", on_change="rerun") as panel:
         if panel.open:
-            _download_buttons(view)
+            _download_buttons(view, pathway, key)
 
 
-def _download_buttons(view: dict[str, Any]) -> None:
+def _download_buttons(view: dict[str, Any], pathway: Pathway, key: str) -> None:
     st.markdown(":small[:gray[Each download carries the disclaimer, the content version, its last-reviewed date, "
                 "the sources and the date it was made.]]")
     row = st.container(horizontal=True)
@@ -191,6 +192,10 @@ def _download_buttons(view: dict[str, Any]) -> None:
                             mime="image/svg+xml", key="download_svg", on_click="ignore")
     row.download_button("Graph (DOT)", lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
                         key="download_dot", on_click="ignore")
+    row.download_button("FHIR Bundle (JSON)", lambda: fhir_bundle(pathway, key), file_name=f"{pathway.id}-fhir.json",
+                        mime="application/fhir+json", key="download_fhir", on_click="ignore",
+                        help="The whole pathway (every situation, not only your answers) for FHIR tools: "
+                             "docs/interoperability.md")
 
 
 def show_reference(static: dict[str, Any]) -> None:
@@ -286,7 +291,7 @@ def interactive(pathway: Pathway, key: str) -> None:
     show_outlook(view)
     show_basis(view)
     show_table(view)
-    show_downloads(view)
+    show_downloads(view, pathway, key)
 
 
 try:

@@ -21,6 +21,7 @@ import streamlit as st
 from pathways import Pathway, load_pathway, resolve_pathway
 from pathways.evaluate import Result, citation, evaluate
 from pathways.export import about_lines, graph_footer, to_csv, to_markdown
+from pathways.fhir import to_json as fhir_json
 from pathways.lifecycle import current_change
 from pathways.model import Statement
 from pathways.render import DRAW_LIMIT, dot_available, render_svg, to_dot
@@ -135,6 +136,17 @@ def change_log_md(pathway: Pathway) -> list[str]:
         lines.append("**Earlier versions:** " + "; ".join(f"{plain(c.version)} ({c.date.isoformat()}): "
                                                           f"{plain(c.summary)}" for c in earlier))
     return lines
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _fhir_bundle(_pathway: Pathway, key: str, made: str) -> str:
+    return fhir_json(_pathway, made=datetime.date.fromisoformat(made))
+
+
+def fhir_bundle(pathway: Pathway, key: str) -> str:
+    """The whole pathway as a FHIR R4B Bundle (JSON), the same for every answer set: built on the first click on
+    its download, then kept for the process, the file version and the day (its narrative says when it was made)."""
+    return _fhir_bundle(pathway, key, datetime.date.today().isoformat())
 
 
 def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> dict[str, Any]:

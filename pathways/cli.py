@@ -1,5 +1,5 @@
-"""The command line: ``python -m pathways validate | evaluate | render | table | schema | ...``; the only
-place errors become text."""
+"""The command line: ``python -m pathways validate | evaluate | render | table | schema | export | ...``;
+the only place errors become text."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from .cases import cases_path_for, run_cases
 from .errors import AnswerError, PathwayError, ValidationFailed
 from .evaluate import evaluate
 from .export import to_markdown
+from .fhir import DEFAULT_CANONICAL_BASE, CanonicalBaseError, FhirExportError
+from .fhir import to_json as fhir_json
 from .load import available_pathways, load_pathway, resolve_pathway
 from .render import RENDER_FORMATS, render, to_dot
 from .table import TABLE_FORMATS, decision_table, render_table
@@ -23,6 +25,8 @@ from .yamlsafe import YamlProblem, parse_yaml
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+#: ``export --format``: what each format writes for a whole pathway (room for more).
+EXPORTERS = {"fhir": fhir_json}
 
 
 def _parse_answers(pairs: Sequence[str]) -> dict[str, str]:
@@ -158,6 +162,18 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    # built whole (and checked) before anything is written
+    data = EXPORTERS[args.format](pathway, args.base, datetime.date.today()).encode("utf-8")
+    output = Path(args.output)
+    partial = output.with_name(output.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(output)
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pathways", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +218,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="where to write it (default: standard output); the committed copy is "
                              "pathways/content/schema.json")
     schema.set_defaults(run=_cmd_schema)
+    export = sub.add_parser("export", help="the whole pathway in an interchange format (fhir: a FHIR R4B Bundle)")
+    export.add_argument("--format", "-f", choices=tuple(EXPORTERS), required=True)
+    export.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
+                        help="a shipped pathway id or a pathway file (default: relapsed-all)")
+    export.add_argument("--output", "-o", required=True, metavar="FILE")
+    export.add_argument("--base", default=DEFAULT_CANONICAL_BASE, metavar="URL",
+                        help=f"base of the resources' canonical URLs (default: the placeholder "
+                             f"{DEFAULT_CANONICAL_BASE})")
+    export.set_defaults(run=_cmd_export)
     return parser
 
 
@@ -213,6 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationFailed as exc:
         for error in exc.errors:
             print(error.format(), file=sys.stderr)
+        return EXIT_INVALID
+    except CanonicalBaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FhirExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except (AnswerError, _UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)

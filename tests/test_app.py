@@ -271,9 +271,9 @@ def test_every_download_carries_disclaimer_version_review_date_and_sources(downl
     assert not at.get("download_button") and not downloads  # the panel is closed: nothing built
     at = open_panel(at, "downloads_panel")
     assert {b.key for b in at.get("download_button")} == {
-        "download_markdown", "download_csv", "download_svg", "download_dot"}
+        "download_markdown", "download_csv", "download_svg", "download_dot", "download_fhir"}
     meta = PATHWAY.content.metadata
-    assert len(downloads) == 4
+    assert len(downloads) == 5
     for data in downloads:
         text = html.unescape(data.decode("utf-8", errors="replace"))
         text = re.sub(r"\s+", " ", re.sub(r"\\l|\\n|</text>\s*<text[^>]*>", " ", text))

@@ -1,0 +1,741 @@
+"""The pathway as a FHIR R4B Bundle: a Questionnaire for the questions, a CodeSystem for their codes, an
+ActivityDefinition per category and a PlanDefinition whose outcome actions apply by ``text/fhirpath`` conditions
+over a QuestionnaireResponse. Built as plain dicts from the content; its codes are checked against their value sets
+(fhir.resources does not check codes) and every resource is validated with fhir.resources' R4B models.
+
+Nothing clinical is written here: every text comes from the pathway file. See docs/interoperability.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import itertools
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from .errors import PathwayError
+from .evaluate import citation
+from .export import about_lines
+from .fhir_codes import (
+    ACTION_CONDITION_KIND,
+    ACTION_GROUPING_BEHAVIOR,
+    ACTION_SELECTION_BEHAVIOR,
+    BUNDLE_TYPE,
+    CODE_SYSTEM_CONTENT_MODE,
+    CODE_SYSTEM_HIERARCHY_MEANING,
+    ENABLE_WHEN_EXPRESSION_EXTENSION,
+    EXPRESSION_LANGUAGE,
+    FHIR_VERSION,
+    FORBIDDEN,
+    ITEM_CONTROL,
+    ITEM_CONTROL_EXTENSION,
+    ITEM_CONTROL_SYSTEM,
+    NARRATIVE_STATUS,
+    PLAN_DEFINITION_TYPE,
+    PLAN_DEFINITION_TYPE_SYSTEM,
+    PUBLICATION_STATUS,
+    QUESTIONNAIRE_ENABLE_BEHAVIOR,
+    QUESTIONNAIRE_ENABLE_OPERATOR,
+    QUESTIONNAIRE_ITEM_TYPE,
+    RELATED_ARTIFACT_TYPE,
+    USAGE_CONTEXT_TYPE,
+    USAGE_CONTEXT_TYPE_SYSTEM,
+    XHTML_NAMESPACE,
+)
+from .load import Pathway
+from .model import OutcomeNode, Question, QuestionNode, Statement
+
+__all__ = [
+    "DEFAULT_CANONICAL_BASE",
+    "FHIR_VERSION",
+    "FhirExportError",
+    "FhirCodeError",
+    "CanonicalBaseError",
+    "to_bundle",
+    "to_json",
+    "build_bundle",
+    "check_codes",
+    "validate_bundle",
+    "answer_term",
+    "MAX_PATHS",
+]
+
+#: A placeholder base for the canonical URLs (example.org is reserved for examples): a site that publishes the
+#: resources gives its own base (``--base`` on the command line).
+DEFAULT_CANONICAL_BASE = "http://example.org/fhir/relapsed-all-explorer"
+#: More root-to-node paths than this (a tree that shares nodes between branches can have very many) are refused.
+MAX_PATHS = 20000
+#: Answer combinations checked to prove a question's ``enableWhen`` exact; beyond it an expression is used.
+MAX_STATES = 20000
+
+_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-]+)*$")
+_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+#: One condition on the answers: (question id, option id).
+Term = tuple[str, str]
+
+
+class FhirExportError(PathwayError):
+    """The pathway cannot be written as FHIR as it is, or the Bundle built from it is not valid FHIR."""
+
+
+class CanonicalBaseError(FhirExportError):
+    """The canonical base given for the resources' URLs is not an http(s) URL."""
+
+    def __init__(self, base: str):
+        self.base = base
+        super().__init__(f"canonical base {base!r} is not an http(s) URL without a trailing '/' "
+                         f"(for example {DEFAULT_CANONICAL_BASE!r})")
+
+
+class FhirCodeError(FhirExportError):
+    """A coded value in the Bundle is not in its value set (or is one the export must never use)."""
+
+    def __init__(self, where: str, code: Any, allowed: Iterable[str], reason: str | None = None):
+        self.where = where
+        self.code = code
+        self.allowed = list(allowed)
+        if reason:
+            text = f"code {code!r} at {where} is not allowed: {reason}"
+        else:
+            text = f"invalid code {code!r} at {where} (must be one of {self.allowed})"
+        super().__init__(text)
+
+
+# ---- public entry points --------------------------------------------------------------------------------------
+
+
+def to_bundle(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE,
+              made: datetime.date | None = None) -> dict[str, Any]:
+    """The checked and validated Bundle (type ``collection``) for a pathway, as plain JSON-ready dicts; ``made``
+    adds the date it was made to the narrative (without it the output depends on the content alone)."""
+    bundle = build_bundle(pathway, base, made)
+    check_codes(bundle)
+    validate_bundle(bundle)
+    return bundle
+
+
+def to_json(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE, made: datetime.date | None = None) -> str:
+    """The Bundle as indented JSON text (UTF-8, ending in a newline)."""
+    return json.dumps(to_bundle(pathway, base, made), indent=2, ensure_ascii=False) + "\n"
+
+
+def answer_term(question_id: str, option_id: str, system: str, prefix: str = "") -> str:
+    """The FHIRPath test that a QuestionnaireResponse answers ``question_id`` with ``option_id``."""
+    return (f"{prefix}item.where(linkId = {_literal(question_id)}).answer.value"
+            f".where(system = {_literal(system)} and code = {_literal(option_id)}).exists()")
+
+
+# ---- building -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Urls:
+    base: str
+    pathway_id: str
+
+    @property
+    def plan(self) -> str:
+        return f"{self.base}/PlanDefinition/{_fhir_id(self.pathway_id)}"
+
+    @property
+    def questionnaire(self) -> str:
+        return f"{self.base}/Questionnaire/{_fhir_id(self.pathway_id)}"
+
+    @property
+    def codes(self) -> str:
+        return f"{self.base}/CodeSystem/{_fhir_id(self.pathway_id)}"
+
+    def activity_id(self, category_id: str) -> str:
+        return _fhir_id(f"{self.pathway_id}-{category_id}")
+
+    def activity(self, category_id: str) -> str:
+        return f"{self.base}/ActivityDefinition/{self.activity_id(category_id)}"
+
+    @property
+    def editorial_extension(self) -> str:
+        return f"{self.base}/StructureDefinition/editorial-assumption"
+
+    @property
+    def note_about_extension(self) -> str:
+        return f"{self.base}/StructureDefinition/note-about"
+
+
+def build_bundle(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE,
+                 made: datetime.date | None = None) -> dict[str, Any]:
+    """The Bundle as plain dicts, before its codes are checked and it is validated (see ``to_bundle``)."""
+    if not _URL.match(base):
+        raise CanonicalBaseError(base)
+    urls = _Urls(base, pathway.id)
+    _check_unique_codes(pathway)
+    paths = _paths(pathway)
+    resources = [_plan_definition(pathway, urls, paths, made), _questionnaire(pathway, urls, paths),
+                 _code_system(pathway, urls)]
+    resources += [_activity_definition(pathway, urls, c.id) for c in pathway.content.categories]
+    return {
+        "resourceType": "Bundle",
+        "id": _fhir_id(f"{pathway.id}-bundle"),
+        "type": "collection",
+        "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r} for r in resources],
+    }
+
+
+def _common(pathway: Pathway, urls: _Urls, kind: str, ident: str, name: str, title: str) -> dict[str, Any]:
+    """The metadata every definitional resource carries."""
+    meta = pathway.content.metadata
+    return {
+        "resourceType": kind,
+        "id": ident,
+        "url": f"{urls.base}/{kind}/{ident}",
+        "version": meta.version,
+        "name": name,
+        "title": title,
+        "status": _status(pathway),
+        "date": _date(pathway),
+    }
+
+
+def _status(pathway: Pathway) -> str:
+    """``active`` once the content records its approval, ``draft`` before."""
+    return "active" if getattr(pathway.content.metadata, "approved_on", None) else "draft"
+
+
+def _date(pathway: Pathway) -> str:
+    """When the content last changed: the newest change-log date, else the last review."""
+    meta = pathway.content.metadata
+    dates = [c.date for c in getattr(meta, "changes", []) or []]
+    return max(dates + [meta.last_reviewed]).isoformat()
+
+
+def _plan_definition(pathway: Pathway, urls: _Urls, paths: _Paths, made: datetime.date | None) -> dict[str, Any]:
+    meta = pathway.content.metadata
+    plan = _common(pathway, urls, "PlanDefinition", _fhir_id(pathway.id), _name(pathway.id), meta.title)
+    plan["text"] = {"status": "generated", "div": _narrative(pathway, made)}
+    plan["type"] = {"coding": [{"system": PLAN_DEFINITION_TYPE_SYSTEM, "code": "clinical-protocol",
+                                "display": "Clinical Protocol"}]}
+    plan["description"] = meta.population
+    plan["useContext"] = [
+        {"code": {"system": USAGE_CONTEXT_TYPE_SYSTEM, "code": "user", "display": "User Type"},
+         "valueCodeableConcept": {"text": meta.audience}},
+        {"code": {"system": USAGE_CONTEXT_TYPE_SYSTEM, "code": "focus", "display": "Clinical Focus"},
+         "valueCodeableConcept": {"text": meta.population}},
+    ]
+    plan["purpose"] = meta.intended_use
+    plan["usage"] = meta.disclaimer
+    approved_on = getattr(meta, "approved_on", None)
+    if approved_on:
+        plan["approvalDate"] = approved_on.isoformat()
+    plan["lastReviewDate"] = meta.last_reviewed.isoformat()
+    next_review = getattr(meta, "next_review_due", None)
+    if approved_on or next_review:
+        plan["effectivePeriod"] = {k: v.isoformat() for k, v in (("start", approved_on), ("end", next_review)) if v}
+    approved_by = getattr(meta, "approved_by", None)
+    if approved_by:
+        plan["endorser"] = [{"name": approved_by}]
+    plan["relatedArtifact"] = (
+        [{"type": "citation", "label": s.id, "display": s.title, "citation": s.description}
+         for s in pathway.content.sources]
+        + [{"type": "documentation", "label": "Editorial policy", "display": meta.editorial_policy},
+           {"type": "depends-on", "label": "Questionnaire", "resource": urls.questionnaire},
+           {"type": "depends-on", "label": "CodeSystem", "resource": urls.codes}]
+        + [{"type": "documentation", "label": f"Version {c.version} ({c.date.isoformat()})", "display": c.summary}
+           for c in getattr(meta, "changes", []) or []]
+    )
+    plan["action"] = [{
+        "id": "pathway",
+        "title": meta.title,
+        "groupingBehavior": "logical-group",
+        "selectionBehavior": "at-most-one",
+        "action": [_outcome_action(pathway, urls, node, paths.to[node.id]) for node in pathway.outcomes()],
+    }]
+    return plan
+
+
+def _narrative(pathway: Pathway, made: datetime.date | None) -> str:
+    """The disclaimer, intended use and provenance as XHTML (the same lines as every other export)."""
+    meta = pathway.content.metadata
+    lines = [f"<p><b>{html.escape(meta.title, quote=False)}</b></p>"]
+    lines += [f"<p><b>{html.escape(label, quote=False)}:</b> {html.escape(value, quote=False)}</p>"
+              for label, value in about_lines(pathway, made) if made is not None or label != "Made on"]
+    return f'<div xmlns="{XHTML_NAMESPACE}">' + "".join(lines) + "</div>"
+
+
+def _outcome_action(pathway: Pathway, urls: _Urls, node: OutcomeNode, paths: list[tuple[Term, ...]]) -> dict:
+    groups = []
+    for group in pathway.content.category_groups:
+        members = [t for t in node.treatments if pathway.categories[t.category].group == group.id]
+        if not members:
+            continue
+        entry: dict[str, Any] = {"id": f"{node.id}.{group.id}", "title": group.label,
+                                 "groupingBehavior": "visual-group", "selectionBehavior": "any"}
+        if group.intro is not None:
+            entry.update(_statement(urls, pathway, group.intro, "description"))
+        entry["action"] = [
+            {"id": f"{node.id}.{t.category}", "title": t.label or pathway.categories[t.category].label,
+             **_statement(urls, pathway, t.explanation, "description"),
+             "definitionCanonical": urls.activity(t.category)}
+            for t in members
+        ]
+        groups.append(entry)
+    notes = []
+    for index, note in enumerate(node.notes, 1):
+        entry = {"id": f"{node.id}.note-{index}", **_statement(urls, pathway, note, "textEquivalent")}
+        about = [{"url": urls.note_about_extension, "valueCanonical": urls.activity(c)}
+                 for c in note.about]
+        if about:
+            entry["extension"] = entry.get("extension", []) + about
+        notes.append(entry)
+    return {
+        "id": node.id,
+        "title": node.title,
+        **_statement(urls, pathway, node.summary, "description"),
+        "condition": [{"kind": "applicability", "expression": {
+            "language": "text/fhirpath",
+            "description": _in_words(pathway, paths),
+            "expression": _any_path(paths, urls.codes),
+        }}],
+        "groupingBehavior": "logical-group",
+        "selectionBehavior": "any",
+        "action": groups + notes,
+    }
+
+
+def _statement(urls: _Urls, pathway: Pathway, statement: Statement, field: str) -> dict[str, Any]:
+    """A statement's text in ``field``, its basis as citations, its editorial flag as an extension."""
+    out: dict[str, Any] = {}
+    if statement.editorial:
+        out["extension"] = [{"url": urls.editorial_extension, "valueString": statement.editorial}]
+    out[field] = statement.text
+    if statement.basis:
+        out["documentation"] = _citations(pathway, statement)
+    return out
+
+
+def _citations(pathway: Pathway, statement: Statement) -> list[dict[str, Any]]:
+    titles = {s.id: s.title for s in pathway.content.sources}
+    return [{"type": "citation", "label": citation(b), "display": titles.get(b.source, b.source)}
+            for b in statement.basis]
+
+
+def _activity_definition(pathway: Pathway, urls: _Urls, category_id: str) -> dict[str, Any]:
+    category = pathway.categories[category_id]
+    group = next(g for g in pathway.content.category_groups if g.id == category.group)
+    activity = _common(pathway, urls, "ActivityDefinition", urls.activity_id(category_id), _name(category_id),
+                       category.label)
+    if category.description.editorial:
+        activity["extension"] = [{"url": urls.editorial_extension, "valueString": category.description.editorial}]
+    activity["description"] = category.description.text
+    activity["usage"] = pathway.content.metadata.disclaimer
+    activity["topic"] = [{"text": group.label}]
+    activity["relatedArtifact"] = _citations(pathway, category.description)
+    activity["code"] = {"coding": [{"system": urls.codes, "code": category_id, "display": category.label}]}
+    return activity  # no ``kind``: nothing here is a request to be made (docs/interoperability.md)
+
+
+def _code_system(pathway: Pathway, urls: _Urls) -> dict[str, Any]:
+    meta = pathway.content.metadata
+    codes = _common(pathway, urls, "CodeSystem", _fhir_id(pathway.id), _name(pathway.id) + "Codes", meta.title)
+    concepts = [
+        {"code": q.id, "display": q.short_label, "definition": q.prompt,
+         "concept": [{"code": o.id, "display": o.label} for o in q.options]}
+        for q in _ordered_questions(pathway)
+    ]
+    concepts += [{"code": c.id, "display": c.label, "definition": c.description.text}
+                 for c in pathway.content.categories]
+    codes.update({
+        "purpose": meta.intended_use,
+        "caseSensitive": True,
+        "hierarchyMeaning": "grouped-by",
+        "content": "complete",
+        "count": len(concepts) + sum(len(c.get("concept", [])) for c in concepts),
+        "concept": concepts,
+    })
+    return codes
+
+
+def _questionnaire(pathway: Pathway, urls: _Urls, paths: _Paths) -> dict[str, Any]:
+    meta = pathway.content.metadata
+    form = _common(pathway, urls, "Questionnaire", _fhir_id(pathway.id), _name(pathway.id) + "Questions",
+                   meta.title)
+    form["purpose"] = meta.intended_use
+    enabling = _enabling(pathway, urls.codes, paths)
+    items = []
+    for question in _ordered_questions(pathway):
+        item: dict[str, Any] = {
+            "linkId": question.id,
+            "code": [{"system": urls.codes, "code": question.id, "display": question.short_label}],
+            "text": question.prompt,
+            "type": "choice",
+            "required": question.role == "tree",
+            "answerOption": [{"valueCoding": {"system": urls.codes, "code": o.id, "display": o.label}}
+                             for o in question.options],
+        }
+        item.update(enabling.get(question.id, {}))
+        if question.help is not None:
+            helper = {"linkId": f"{question.id}.help", "type": "display", "text": question.help.text,
+                      "extension": [{"url": ITEM_CONTROL_EXTENSION, "valueCodeableConcept": {
+                          "coding": [{"system": ITEM_CONTROL_SYSTEM, "code": "help", "display": "Help-Button"}]}}]}
+            if question.help.editorial:
+                helper["extension"].append({"url": urls.editorial_extension, "valueString": question.help.editorial})
+            item["item"] = [helper]
+        items.append(item)
+    form["item"] = items
+    return form
+
+
+def _ordered_questions(pathway: Pathway) -> list[Question]:
+    """Tree questions in the order they first appear from the root, then the optional outlook questions."""
+    return pathway.tree_questions() + pathway.outlook_questions()
+
+
+# ---- the tree as conditions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Paths:
+    """Every root-to-node path of the tree (as answer terms, repeats dropped), by node id."""
+
+    to: dict[str, list[tuple[Term, ...]]]
+
+
+def _paths(pathway: Pathway) -> _Paths:
+    found: dict[str, list[tuple[Term, ...]]] = {}
+    count = 0
+    stack: list[tuple[str, tuple[Term, ...]]] = [(pathway.content.tree.root, ())]
+    while stack:
+        node_id, terms = stack.pop()
+        found.setdefault(node_id, []).append(terms)
+        count += 1
+        if count > MAX_PATHS:
+            raise FhirExportError(f"{pathway.file}: more than {MAX_PATHS:,} root-to-node paths; too many to write "
+                                  "as conditions (share fewer nodes between branches, or split the pathway)")
+        node = pathway.nodes[node_id]
+        if isinstance(node, QuestionNode):
+            for option, target in reversed(list(node.branches.items())):
+                term = (node.question, option)
+                stack.append((target, terms if term in terms else terms + (term,)))
+    for node_id in found:
+        found[node_id].reverse()
+    return _Paths(found)
+
+
+def _consistent(terms: tuple[Term, ...]) -> bool:
+    """False when the path needs two different answers to one question (no answer set can follow it)."""
+    seen: dict[str, str] = {}
+    return all(seen.setdefault(q, o) == o for q, o in terms)
+
+
+def _any_path(paths: list[tuple[Term, ...]], system: str, prefix: str = "") -> str:
+    """FHIRPath: the answers follow one of ``paths`` (each a conjunction of answer terms)."""
+    conjunctions = [" and ".join(answer_term(q, o, system, prefix) for q, o in terms) or "true" for terms in paths]
+    if len(conjunctions) == 1:
+        return conjunctions[0]
+    return " or ".join(f"({c})" for c in conjunctions)
+
+
+def _in_words(pathway: Pathway, paths: list[tuple[Term, ...]]) -> str:
+    """The condition in words, from the content's question and option labels."""
+    def words(terms: tuple[Term, ...]) -> str:
+        parts = []
+        for q, o in terms:
+            question = pathway.questions[q]
+            option = next(x for x in question.options if x.id == o)
+            parts.append(f"{question.short_label} {option.label}")
+        return "; ".join(parts)
+
+    return " | ".join(words(t) for t in paths)
+
+
+def _visibility_paths(paths: _Paths, pathway: Pathway, question_id: str) -> list[tuple[Term, ...]]:
+    """The minimal consistent paths to the nodes that ask ``question_id`` (absorbed ones dropped)."""
+    sets: list[frozenset[Term]] = []
+    for node in pathway.content.tree.nodes:
+        if isinstance(node, QuestionNode) and node.question == question_id:
+            sets += [frozenset(t) for t in paths.to.get(node.id, []) if _consistent(t)]
+    minimal = {s for s in sets if not any(other < s for other in sets)}
+    return [tuple(sorted(s)) for s in sorted(minimal, key=lambda s: (len(s), sorted(s)))]
+
+
+def _enabling(pathway: Pathway, system: str, paths: _Paths) -> dict[str, dict[str, Any]]:
+    """Each tree question's enabling rule: ``enableWhen`` where it says exactly when the tree asks the question
+    (checked on every combination of answers), else the SDC ``enableWhenExpression`` extension."""
+    root = pathway.root
+    root_question = root.question if isinstance(root, QuestionNode) else None
+    incoming: dict[str, set[Term]] = {}
+    for node in pathway.content.tree.nodes:
+        if isinstance(node, QuestionNode):
+            for option, target in node.branches.items():
+                child = pathway.nodes[target]
+                if isinstance(child, QuestionNode):
+                    incoming.setdefault(child.question, set()).add((node.question, option))
+    tree = pathway.tree_questions()
+    candidates = {q.id: incoming.get(q.id, set()) for q in tree if q.id != root_question}
+    cyclic = _on_cycles({q: {p for p, _ in terms} for q, terms in candidates.items()})
+    states = _states(pathway, tree)
+    out: dict[str, dict[str, Any]] = {}
+    for question_id, terms in candidates.items():
+        exact = (states is not None and question_id not in cyclic
+                 and all(_enabled_by(terms, visible, state) == (question_id in visible)
+                         for state, visible in states))
+        if exact:
+            out[question_id] = _enable_when(pathway, terms, system)
+        else:
+            expression = _any_path(_visibility_paths(paths, pathway, question_id), system, "%resource.")
+            out[question_id] = {"extension": [{"url": ENABLE_WHEN_EXPRESSION_EXTENSION, "valueExpression": {
+                "language": "text/fhirpath", "expression": expression or "false"}}]}
+    return out
+
+
+def _enable_when(pathway: Pathway, terms: set[Term], system: str) -> dict[str, Any]:
+    conditions: list[dict[str, Any]] = []
+    by_question: dict[str, set[str]] = {}
+    for q, o in terms:
+        by_question.setdefault(q, set()).add(o)
+    for question in _ordered_questions(pathway):
+        chosen = by_question.get(question.id)
+        if not chosen:
+            continue
+        if chosen == {o.id for o in question.options}:
+            conditions.append({"question": question.id, "operator": "exists", "answerBoolean": True})
+            continue
+        conditions += [{"question": question.id, "operator": "=", "answerCoding": {"system": system, "code": o.id}}
+                       for o in question.options if o.id in chosen]
+    rule: dict[str, Any] = {"enableWhen": conditions}
+    if len(conditions) > 1:
+        rule["enableBehavior"] = "any"
+    return rule
+
+
+def _enabled_by(terms: set[Term], visible: set[str], state: Mapping[str, str | None]) -> bool:
+    """An ``enableWhen`` made of ``terms`` (any of them), where a hidden question counts as unanswered."""
+    by_question: dict[str, set[str]] = {}
+    for q, o in terms:
+        by_question.setdefault(q, set()).add(o)
+    return any(q in visible and state.get(q) in options for q, options in by_question.items())
+
+
+def _states(pathway: Pathway, tree: list[Question]) -> list[tuple[dict[str, str | None], set[str]]] | None:
+    """Every combination of tree answers (each question unanswered or one option) with the questions the tree
+    asks for it; None when there are more than ``MAX_STATES``."""
+    total = 1
+    for question in tree:
+        total *= len(question.options) + 1
+        if total > MAX_STATES:
+            return None
+    choices = [[None, *(o.id for o in q.options)] for q in tree]
+    out = []
+    for values in itertools.product(*choices):
+        state = dict(zip((q.id for q in tree), values))
+        out.append((state, _asked(pathway, state)))
+    return out
+
+
+def _asked(pathway: Pathway, state: Mapping[str, str | None]) -> set[str]:
+    """The questions the tree asks for these answers: those on the path and the first unanswered one."""
+    asked: set[str] = set()
+    node = pathway.root
+    while isinstance(node, QuestionNode):
+        asked.add(node.question)
+        chosen = state.get(node.question)
+        if chosen is None:
+            break
+        node = pathway.nodes[node.branches[chosen]]
+    return asked
+
+
+def _on_cycles(edges: Mapping[str, set[str]]) -> set[str]:
+    """Nodes of a directed graph that lie on a cycle."""
+    on: set[str] = set()
+    for start in edges:
+        stack, seen = list(edges.get(start, ())), set()
+        while stack:
+            node = stack.pop()
+            if node == start:
+                on.add(start)
+                break
+            if node not in seen:
+                seen.add(node)
+                stack.extend(edges.get(node, ()))
+    return on
+
+
+# ---- checks ------------------------------------------------------------------------------------------------------
+
+
+def check_codes(bundle: Mapping[str, Any]) -> None:
+    """Check every coded value against its value set; raise FhirCodeError naming the first bad one."""
+    _code("Bundle.type", bundle.get("type"), BUNDLE_TYPE)
+    resources = [e.get("resource", {}) for e in bundle.get("entry", [])]
+    activities = {r.get("url") for r in resources if r.get("resourceType") == "ActivityDefinition"}
+    for resource in resources:
+        where = f"{resource.get('resourceType')}/{resource.get('id')}"
+        _code(f"{where}.status", resource.get("status"), PUBLICATION_STATUS)
+        if "text" in resource:
+            _code(f"{where}.text.status", resource["text"].get("status"), NARRATIVE_STATUS)
+            _xhtml(f"{where}.text.div", resource["text"].get("div"))
+        _artifacts(f"{where}.relatedArtifact", resource.get("relatedArtifact", []))
+        for i, context in enumerate(resource.get("useContext", [])):
+            _coding(f"{where}.useContext[{i}].code", context.get("code", {}), USAGE_CONTEXT_TYPE_SYSTEM,
+                    USAGE_CONTEXT_TYPE)
+        kind = resource.get("resourceType")
+        if kind == "PlanDefinition":
+            for i, coding in enumerate(resource.get("type", {}).get("coding", [])):
+                _coding(f"{where}.type.coding[{i}]", coding, PLAN_DEFINITION_TYPE_SYSTEM, PLAN_DEFINITION_TYPE,
+                        FORBIDDEN["PlanDefinition.type"], "the export is educational content, not an order set")
+            _actions(f"{where}.action", resource.get("action", []), activities)
+        elif kind == "ActivityDefinition":
+            if "kind" in resource:
+                raise FhirCodeError(f"{where}.kind", resource["kind"], (),
+                                    "an ActivityDefinition kind makes it a request (an order); categories are "
+                                    "information, so the export leaves kind out")
+        elif kind == "Questionnaire":
+            items = resource.get("item", [])
+            _items(f"{where}.item", items, _answer_codes(items))
+        elif kind == "CodeSystem":
+            _code(f"{where}.content", resource.get("content"), CODE_SYSTEM_CONTENT_MODE)
+            if "hierarchyMeaning" in resource:
+                _code(f"{where}.hierarchyMeaning", resource["hierarchyMeaning"], CODE_SYSTEM_HIERARCHY_MEANING)
+
+
+def _code(where: str, code: Any, allowed: tuple[str, ...], forbidden: tuple[str, ...] = (),
+          reason: str | None = None) -> None:
+    if code not in allowed:
+        raise FhirCodeError(where, code, allowed)
+    if code in forbidden:
+        raise FhirCodeError(where, code, [c for c in allowed if c not in forbidden], reason)
+
+
+def _coding(where: str, coding: Mapping[str, Any], system: str, allowed: tuple[str, ...],
+            forbidden: tuple[str, ...] = (), reason: str | None = None) -> None:
+    if coding.get("system") != system:
+        raise FhirCodeError(f"{where}.system", coding.get("system"), [system])
+    _code(f"{where}.code", coding.get("code"), allowed, forbidden, reason)
+
+
+def _artifacts(where: str, artifacts: list[Mapping[str, Any]]) -> None:
+    for i, artifact in enumerate(artifacts):
+        _code(f"{where}[{i}].type", artifact.get("type"), RELATED_ARTIFACT_TYPE)
+
+
+def _actions(where: str, actions: list[Mapping[str, Any]], activities: set[str]) -> None:
+    for i, action in enumerate(actions):
+        here = f"{where}[{i}]"
+        if "type" in action:
+            raise FhirCodeError(f"{here}.type", action["type"], (),
+                                "an action type (create, update, ...) asks a system to do something; the export "
+                                "only informs")
+        if "groupingBehavior" in action:
+            _code(f"{here}.groupingBehavior", action["groupingBehavior"], ACTION_GROUPING_BEHAVIOR)
+        if "selectionBehavior" in action:
+            _code(f"{here}.selectionBehavior", action["selectionBehavior"], ACTION_SELECTION_BEHAVIOR)
+        for j, condition in enumerate(action.get("condition", [])):
+            _code(f"{here}.condition[{j}].kind", condition.get("kind"), ACTION_CONDITION_KIND)
+            _code(f"{here}.condition[{j}].expression.language", condition.get("expression", {}).get("language"),
+                  EXPRESSION_LANGUAGE)
+        _artifacts(f"{here}.documentation", action.get("documentation", []))
+        target = action.get("definitionCanonical")
+        if target is not None and target not in activities:
+            raise FhirExportError(f"{here}.definitionCanonical {target!r} names no ActivityDefinition in the Bundle")
+        _actions(f"{here}.action", action.get("action", []), activities)
+
+
+def _answer_codes(items: list[Mapping[str, Any]]) -> dict[str, set[tuple[str, str]]]:
+    return {item["linkId"]: {(o["valueCoding"].get("system"), o["valueCoding"].get("code"))
+                             for o in item.get("answerOption", []) if "valueCoding" in o}
+            for item in items if "linkId" in item}
+
+
+def _items(where: str, items: list[Mapping[str, Any]], answers: Mapping[str, set[tuple[str, str]]]) -> None:
+    for i, item in enumerate(items):
+        here = f"{where}[{i}]"
+        _code(f"{here}.type", item.get("type"), QUESTIONNAIRE_ITEM_TYPE)
+        if "enableBehavior" in item:
+            _code(f"{here}.enableBehavior", item["enableBehavior"], QUESTIONNAIRE_ENABLE_BEHAVIOR)
+        for j, rule in enumerate(item.get("enableWhen", [])):
+            _code(f"{here}.enableWhen[{j}].operator", rule.get("operator"), QUESTIONNAIRE_ENABLE_OPERATOR)
+            if rule.get("question") not in answers:
+                raise FhirExportError(f"{here}.enableWhen[{j}].question {rule.get('question')!r} names no item")
+            coding = rule.get("answerCoding")
+            if coding is not None and (coding.get("system"), coding.get("code")) not in answers[rule["question"]]:
+                raise FhirCodeError(f"{here}.enableWhen[{j}].answerCoding", coding.get("code"),
+                                    sorted(c for _, c in answers[rule["question"]]))
+        for j, extension in enumerate(item.get("extension", [])):
+            if extension.get("url") == ITEM_CONTROL_EXTENSION:
+                for k, coding in enumerate(extension.get("valueCodeableConcept", {}).get("coding", [])):
+                    _coding(f"{here}.extension[{j}].valueCodeableConcept.coding[{k}]", coding, ITEM_CONTROL_SYSTEM,
+                            ITEM_CONTROL)
+            elif extension.get("url") == ENABLE_WHEN_EXPRESSION_EXTENSION:
+                _code(f"{here}.extension[{j}].valueExpression.language",
+                      extension.get("valueExpression", {}).get("language"), EXPRESSION_LANGUAGE)
+        _items(f"{here}.item", item.get("item", []), answers)
+
+
+def _xhtml(where: str, div: Any) -> None:
+    try:
+        element = ElementTree.fromstring(div if isinstance(div, str) else "")
+    except ElementTree.ParseError as exc:
+        raise FhirExportError(f"{where} is not well-formed XHTML: {exc}") from None
+    if element.tag != f"{{{XHTML_NAMESPACE}}}div":
+        raise FhirExportError(f"{where} must be an XHTML <div> in the namespace {XHTML_NAMESPACE}")
+
+
+def validate_bundle(bundle: Mapping[str, Any]) -> None:
+    """Validate the Bundle and every resource in it with fhir.resources' R4B models."""
+    import pydantic
+    from fhir.resources.R4B.bundle import Bundle
+
+    try:
+        Bundle.model_validate(bundle)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors(include_url=False)[:5])
+        raise FhirExportError(f"the FHIR Bundle does not validate as R4B ({exc.error_count()} problems): "
+                              f"{problems}") from None
+
+
+# ---- names and ids --------------------------------------------------------------------------------------------------
+
+
+def _check_unique_codes(pathway: Pathway) -> None:
+    """Question, option and category ids become codes of one CodeSystem, where each code must be unique."""
+    owners: dict[str, list[str]] = {}
+    for question in _ordered_questions(pathway):
+        owners.setdefault(question.id, []).append(f"question '{question.id}'")
+        for option in question.options:
+            owners.setdefault(option.id, []).append(f"an option of question '{question.id}'")
+    for category in pathway.content.categories:
+        owners.setdefault(category.id, []).append(f"category '{category.id}'")
+    clashes = {code: who for code, who in owners.items() if len(who) > 1}
+    if clashes:
+        code, who = next(iter(clashes.items()))
+        raise FhirExportError(
+            f"{pathway.file}: id '{code}' is used by {' and '.join(who)}; in FHIR they are codes of one "
+            "CodeSystem, which must be unique. Hint: give them distinct ids (e.g. 'cns_yes')")
+    ids = [f"{pathway.id}-{c.id}" for c in pathway.content.categories]
+    fhir_ids = [_fhir_id(i) for i in ids]
+    if len(set(fhir_ids)) != len(fhir_ids):
+        raise FhirExportError(f"{pathway.file}: two category ids differ only in '_' and '-', so their FHIR ids "
+                              "clash. Hint: rename one")
+
+
+def _fhir_id(text: str) -> str:
+    ident = text.replace("_", "-")
+    if not _FHIR_ID.match(ident):
+        raise FhirExportError(f"{text!r} cannot be a FHIR id (at most 64 letters, digits, '-' and '.'). "
+                              "Hint: use a shorter pathway id")
+    return ident
+
+
+def _name(ident: str) -> str:
+    """A computable name (``[A-Z][A-Za-z0-9_]*``) from an id: ``car_t_cell_therapy`` -> ``CarTCellTherapy``."""
+    name = "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\-]", ident) if part)
+    return name if name[:1].isalpha() else "P" + name
+
+
+def _literal(text: str) -> str:
+    """A FHIRPath string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
