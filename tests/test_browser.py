@@ -236,8 +236,9 @@ def test_app_renders_inside_an_iframe_of_another_origin_with_embed(page, app_ser
 
 
 @pytest.mark.parametrize(("button", "needle"), [("Summary (Markdown)", "Documented treatment categories"),
-                                                ("Graph (SVG)", "<svg"), ("Path and categories (CSV)", "section,item")],
-                         ids=["markdown", "svg", "csv"])
+                                                ("Graph (SVG)", "<svg"), ("Path and categories (CSV)", "section,item"),
+                                                ("FHIR Bundle (JSON)", '"resourceType": "PlanDefinition"')],
+                         ids=["markdown", "svg", "csv", "fhir"])
 def test_downloads_arrive_with_the_disclaimer(page, app_server, button, needle):
     page.goto(f"{app_server.url}/?age_group=child&cns_involvement=no&cell_type=b_cell")
     wait_for_app(page)
