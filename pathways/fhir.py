@@ -201,13 +201,13 @@ def _common(pathway: Pathway, urls: _Urls, kind: str, ident: str, name: str, tit
 
 def _status(pathway: Pathway) -> str:
     """``active`` once the content records its approval, ``draft`` before."""
-    return "active" if getattr(pathway.content.metadata, "approved_on", None) else "draft"
+    return "active" if pathway.content.metadata.approved_on else "draft"
 
 
 def _date(pathway: Pathway) -> str:
     """When the content last changed: the newest change-log date, else the last review."""
     meta = pathway.content.metadata
-    dates = [c.date for c in getattr(meta, "changes", []) or []]
+    dates = [c.date for c in meta.changes]
     return max(dates + [meta.last_reviewed]).isoformat()
 
 
@@ -226,16 +226,14 @@ def _plan_definition(pathway: Pathway, urls: _Urls, paths: _Paths, made: datetim
     ]
     plan["purpose"] = meta.intended_use
     plan["usage"] = meta.disclaimer
-    approved_on = getattr(meta, "approved_on", None)
-    if approved_on:
-        plan["approvalDate"] = approved_on.isoformat()
+    if meta.approved_on:
+        plan["approvalDate"] = meta.approved_on.isoformat()
     plan["lastReviewDate"] = meta.last_reviewed.isoformat()
-    next_review = getattr(meta, "next_review_due", None)
-    if approved_on or next_review:
-        plan["effectivePeriod"] = {k: v.isoformat() for k, v in (("start", approved_on), ("end", next_review)) if v}
-    approved_by = getattr(meta, "approved_by", None)
-    if approved_by:
-        plan["endorser"] = [{"name": approved_by}]
+    period = {k: v.isoformat() for k, v in (("start", meta.approved_on), ("end", meta.next_review_due)) if v}
+    if period:
+        plan["effectivePeriod"] = period  # in use from sign-off until the next review is due
+    if meta.approved_on and meta.approved_by:
+        plan["endorser"] = [{"name": meta.approved_by}]  # a role, never a person; only once it has signed
     plan["relatedArtifact"] = (
         [{"type": "citation", "label": s.id, "display": s.title, "citation": s.description}
          for s in pathway.content.sources]
@@ -243,7 +241,7 @@ def _plan_definition(pathway: Pathway, urls: _Urls, paths: _Paths, made: datetim
            {"type": "depends-on", "label": "Questionnaire", "resource": urls.questionnaire},
            {"type": "depends-on", "label": "CodeSystem", "resource": urls.codes}]
         + [{"type": "documentation", "label": f"Version {c.version} ({c.date.isoformat()})", "display": c.summary}
-           for c in getattr(meta, "changes", []) or []]
+           for c in meta.changes]
     )
     plan["action"] = [{
         "id": "pathway",

@@ -100,6 +100,36 @@ def test_export_carries_disclaimer_purpose_version_and_review_date():
         assert activity["usage"] == meta.disclaimer
 
 
+@pytest.mark.parametrize(
+    ("approved_on", "expected"),
+    [
+        (None, {"status": "draft", "approvalDate": None, "effectivePeriod": {"end": "2027-11-24"}, "endorser": None}),
+        ("2026-11-30", {"status": "active", "approvalDate": "2026-11-30",
+                        "effectivePeriod": {"start": "2026-11-30", "end": "2027-11-24"},
+                        "endorser": [{"name": "Clinical lead, paediatric and adult haematology (placeholder until "
+                                              "sign-off)"}]}),
+    ],
+    ids=["pending", "approved"],
+)
+def test_approval_and_review_dates_map_to_status_approval_and_effective_period(approved_on, expected):
+    text = resolve_pathway(None).read_text(encoding="utf-8")
+    if approved_on:
+        assert "approved_on: null" in text
+        text = text.replace("approved_on: null", f"approved_on: {approved_on}")
+    pathway = load_pathway_text(text, "approval.yaml")
+    meta = pathway.content.metadata
+    assert meta.next_review_due == datetime.date(2027, 11, 24)  # the test's premise
+    bundle = to_bundle(pathway)
+    plan = resource(bundle, "PlanDefinition")
+    assert {key: plan.get(key) for key in expected} == expected
+    assert {e["resource"]["status"] for e in bundle["entry"]} == {expected["status"]}
+    assert plan["date"] == max([c.date for c in meta.changes] + [meta.last_reviewed]).isoformat()
+    versions = [a for a in plan["relatedArtifact"] if a["label"].startswith("Version ")]
+    assert [a["display"] for a in versions] == [c.summary for c in meta.changes]
+    narrative = re.sub(r"<[^>]+>", "", plan["text"]["div"])
+    assert ("pending" in narrative) is (approved_on is None)
+
+
 def test_every_category_is_an_activity_definition_that_orders_nothing():
     activities = {a["code"]["coding"][0]["code"]: a for a in resources(shipped_bundle(), "ActivityDefinition")}
     assert list(activities) == [c.id for c in SHIPPED.content.categories]
