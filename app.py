@@ -211,7 +211,8 @@ def show_about(static: dict[str, Any]) -> None:
 
 
 GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
-             "taken; ▶ NEXT marks the next question. The path is also listed as a table below.")
+             "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
+             "The path is also listed as a table below.")
 CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no information is shown.** "
                    "Ask the team that maintains the content to fix the problems below.")
 SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "

@@ -256,6 +256,9 @@ def card_md(treatment: Any) -> str:
 def outlook_md(pathway: Pathway, result: Result) -> str:
     parts = ["### Outlook", statement_md(pathway.content.outlook.depends_on)]
     parts += [statement_md(note.statement, prefix=f"**{plain(note.title)}:** ") for note in result.notes]
+    context = pathway.content.outlook.figures_context
+    if context is not None and any(note.figures for note in result.notes):  # wherever figures are shown
+        parts.append(statement_md(context, prefix="**About these figures:** "))
     if not result.notes:
         parts.append(":small[:gray[Outlook notes that apply appear as you answer.]]")
     return "\n\n".join(parts)
@@ -263,7 +266,7 @@ def outlook_md(pathway: Pathway, result: Result) -> str:
 
 def figure_chart(result: Result) -> dict[str, Any] | None:
     """A Vega-Lite spec: bars on a 0–100% scale, each labelled exactly as the source gives the figure."""
-    match = {True: "matches your answers", False: "other situation", None: "shown for reference"}
+    match = {True: "the situation you described", False: "another situation", None: "shown for reference"}
     rows = [{"Figure": f.figure.label, "Percent": f.figure.value, "Display": f.figure.display,
              "Applies": match[f.applies]} for note in result.notes for f in note.figures]
     if len(rows) < 2:  # a single figure reads better as text than as one bar

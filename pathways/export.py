@@ -12,8 +12,8 @@ from .lifecycle import approval_text, current_change, review_due_text
 from .load import Pathway
 from .model import Basis, Statement
 
-__all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "about_lines",
-           "graph_footer"]
+__all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "CSV_COLUMNS",
+           "about_lines", "graph_footer"]
 
 
 def _basis(basis: Basis) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
                 }
                 for t in result.treatments
             ],
-            "notes": [statement_to_dict(n) for n in result.outcome.notes],
+            "notes": [{**statement_to_dict(n), "about": list(n.about)} for n in result.outcome.notes],
         }
     next_question = None
     if result.next_question is not None:
@@ -115,6 +115,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
             for n in result.notes
         ],
         "outlook_depends_on": statement_to_dict(result.pathway.content.outlook.depends_on),
+        "figures_context": (statement_to_dict(ctx) if (ctx := _figures_context(result)) is not None else None),
         "disclaimer": disclaimer_block(result.pathway),
     }
 
@@ -148,17 +149,37 @@ def about_lines(pathway: Pathway, made: datetime.date | None = None) -> list[tup
     ]
 
 
+def _figure_words(applies: bool | None) -> str:
+    return {True: " (the situation you described)", False: " (another situation)", None: ""}[applies]
+
+
+def _figures_context(result: Result) -> Statement | None:
+    """The outlook's context statement when any figure is shown for the result, else None."""
+    if any(note.figures for note in result.notes):
+        return result.pathway.content.outlook.figures_context
+    return None
+
+
 def to_markdown(result: Result, made: datetime.date | None = None) -> str:
-    """A readable summary: disclaimer first, then answers, path, categories, notes and provenance."""
-    meta = result.pathway.content.metadata
+    """A readable summary: disclaimer first, then answers, path, categories, notes, outlook, reference and
+    provenance: every statement the page shows for the answers, each with its basis and editorial flag."""
+    pathway = result.pathway
+    meta = pathway.content.metadata
     lines = [f"# {meta.title}", "", f"> **{meta.disclaimer}**", ""]
     lines += ["## Answers", ""]
     lines += [f"- {s.question.prompt} **{s.option_label}**" for s in result.path] or ["- (none yet)"]
-    for q in result.pathway.outlook_questions():
+    for q in pathway.outlook_questions():
         if q.id in result.answers:
             label = next(o.label for o in q.options if o.id == result.answers[q.id])
             lines.append(f"- {q.prompt} **{label}**")
     lines.append("")
+    if result.path:
+        lines += ["## Why each question matters", ""]
+        for step in result.path:
+            lines.append(f"- **{step.question.short_label}** {step.why.text} *(Basis: {_cite(step.why)})*")
+            if step.question.help is not None:
+                lines.append(f"  - {step.question.help.text} *(Basis: {_cite(step.question.help)})*")
+        lines.append("")
     if not result.complete:
         lines += ["## Not complete", "", "No treatment categories are shown until every question on the path is "
                   f"answered. Next question: **{result.next_question.prompt if result.next_question else ''}**", ""]
@@ -166,35 +187,89 @@ def to_markdown(result: Result, made: datetime.date | None = None) -> str:
         assert result.outcome is not None
         lines += [f"## Documented treatment categories: {result.outcome.title}", "",
                   result.outcome.summary.text, f"*Basis: {_cite(result.outcome.summary)}*", ""]
-        for t in result.treatments:
-            lines += [f"### {t.label}", "", f"{t.description.text} {t.explanation.text}",
-                      f"*Basis: {_cite(t.explanation)}*", ""]
+        for group in pathway.content.category_groups:
+            treatments = [t for t in result.treatments if t.group == group.id]
+            if not treatments:
+                continue
+            lines += [f"### {group.label}", ""]
+            if group.intro is not None:
+                lines += [group.intro.text, f"*Basis: {_cite(group.intro)}*", ""]
+            for t in treatments:
+                lines += [f"#### {t.label}", "", f"{t.description.text} *(Basis: {_cite(t.description)})*", "",
+                          f"Why it appears here: {t.explanation.text}", f"*Basis: {_cite(t.explanation)}*", ""]
         for n in result.outcome.notes:
             lines += [f"> Note: {n.text}", f"> *Basis: {_cite(n)}*", ""]
-    lines += ["## Outlook", "", result.pathway.content.outlook.depends_on.text,
-              f"*Basis: {_cite(result.pathway.content.outlook.depends_on)}*", ""]
+    outlook = pathway.content.outlook
+    lines += ["## Outlook", "", outlook.depends_on.text, f"*Basis: {_cite(outlook.depends_on)}*", ""]
     for note in result.notes:
         lines += [f"- **{note.title}**: {note.statement.text} *(Basis: {_cite(note.statement)})*"]
-    lines += ["", "## About this summary", ""]
-    lines += [f"- **{label}:** {value}" for label, value in about_lines(result.pathway, made)]
+        lines += [f"  - {f.figure.label}: {f.figure.display}{_figure_words(f.applies)}" for f in note.figures]
+    context = _figures_context(result)
+    if context is not None:
+        lines += ["", f"*About these figures:* {context.text} *(Basis: {_cite(context)})*"]
+    lines += ["", "## Reference", ""]
+    for section in pathway.content.reference:
+        lines += [f"### {section.title}", ""]
+        if section.intro is not None:
+            lines += [f"{section.intro.text} *(Basis: {_cite(section.intro)})*", ""]
+        for item in section.items:
+            term = f"**{item.term}:** " if item.term else ""
+            lines.append(f"- {term}{item.text} *(Basis: {_cite(item)})*")
+        lines.append("")
+    lines += ["## About this summary", ""]
+    lines += [f"- **{label}:** {value}" for label, value in about_lines(pathway, made)]
     lines.append("")
     return "\n".join(lines)
 
 
+CSV_COLUMNS = ("section", "item", "value", "basis", "editorial_assumption")
+
+
+def _row(section: str, item: str, statement: Statement, value: str | None = None) -> list[str]:
+    return [section, item, statement.text if value is None else value,
+            "; ".join(citation(b) for b in statement.basis), statement.editorial or ""]
+
+
 def to_csv(result: Result, made: datetime.date | None = None) -> str:
-    """One table with columns section,item,value,basis: about rows (disclaimer first), path, categories."""
+    """Every statement the page shows for the answers, one per row, in page order (about rows first, the
+    disclaimer first of all), with its basis and, where it is one, the editorial assumption's reason."""
+    pathway = result.pathway
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["section", "item", "value", "basis"])
-    for label, value in about_lines(result.pathway, made):
-        writer.writerow(["about", label, value, ""])
+    writer.writerow(CSV_COLUMNS)
+    for label, value in about_lines(pathway, made):
+        writer.writerow(["about", label, value, "", ""])
     for step in result.path:
-        writer.writerow(["path", step.question.prompt, step.option_label, _cite(step.why)])
-    writer.writerow(["status", "complete", "yes" if result.complete else "no", ""])
-    for t in result.treatments:
-        writer.writerow(["treatment category", t.label, t.explanation.text, _cite(t.explanation)])
+        writer.writerow(["path", step.question.prompt, step.option_label, "", ""])
+        writer.writerow(_row("why this question matters", step.question.prompt, step.why))
+        if step.question.help is not None:
+            writer.writerow(_row("question help", step.question.prompt, step.question.help))
+    writer.writerow(["status", "complete", "yes" if result.complete else "no", "", ""])
+    if result.outcome is not None:
+        writer.writerow(_row("outcome", result.outcome.title, result.outcome.summary))
+        for group in pathway.content.category_groups:
+            treatments = [t for t in result.treatments if t.group == group.id]
+            if treatments and group.intro is not None:
+                writer.writerow(_row("category group", group.label, group.intro))
+            for t in treatments:
+                writer.writerow(_row("treatment category", t.label, t.explanation))
+                writer.writerow(_row("category description", t.label, t.description))
+        for note in result.outcome.notes:
+            writer.writerow(_row("note", "Note", note))
+    writer.writerow(_row("outlook", "What the outlook can depend on", pathway.content.outlook.depends_on))
     for note in result.notes:
-        writer.writerow(["outlook", note.title, note.statement.text, _cite(note.statement)])
+        writer.writerow(_row("outlook", note.title, note.statement))
+        for f in note.figures:
+            writer.writerow(_row("outlook figure", f.figure.label, note.statement,
+                                 value=f.figure.display + _figure_words(f.applies)))
+    context = _figures_context(result)
+    if context is not None:
+        writer.writerow(_row("outlook figures context", "About these figures", context))
+    for section in pathway.content.reference:
+        if section.intro is not None:
+            writer.writerow(_row(section.title, "", section.intro))
+        for item in section.items:
+            writer.writerow(_row(section.title, item.term or "", item))
     return buffer.getvalue()
 
 

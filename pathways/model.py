@@ -183,9 +183,11 @@ class OutlookNote(Statement):
 
 
 class Outlook(_Model):
-    """What the outlook depends on, and the notes that apply to particular answers."""
+    """What the outlook depends on, the notes that apply to particular answers, and the context statement
+    shown wherever figures are (figures about groups are not a prediction for a person)."""
 
     depends_on: Statement
+    figures_context: Statement | None = None
     notes: list[OutlookNote]
 
 

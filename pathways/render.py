@@ -40,7 +40,8 @@ def _outcome_label(pathway: Pathway, node: OutcomeNode, on_path: bool, compact: 
     if compact:
         count = len(node.treatments)
         return f"{head}\\n{count} categor{'y' if count == 1 else 'ies'}"
-    cats = "".join(f"• {_escape(t.label or pathway.categories[t.category].label)}\\l" for t in node.treatments)
+    cats = "".join(f"• {_escape(t.label or pathway.categories[t.category].label)}"
+                   f"{' †' if t.explanation.is_editorial else ''}\\l" for t in node.treatments)
     return f"{head}\\n{cats}"
 
 

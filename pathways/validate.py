@@ -277,6 +277,20 @@ class _Checker:
                     node=node.id,
                 )
 
+    def figures_have_context(self) -> None:
+        outlook = self.content.outlook
+        if outlook.figures_context is not None:
+            return
+        for ni, note in enumerate(outlook.notes):
+            if note.figures:
+                self.report(
+                    ("outlook", "notes", ni, "figures"),
+                    "outlook figures without a context statement",
+                    "add 'figures_context:' under 'outlook:' (a statement, shown wherever figures are, that "
+                    "figures about groups of people are not a prediction for one person)",
+                )
+                return
+
     def conditions_resolve(self) -> None:
         questions = {q.id: [o.id for o in q.options] for q in self.content.questions}
         for ni, note in enumerate(self.content.outlook.notes):
@@ -385,6 +399,7 @@ class _Checker:
             self.categories_in_vocabulary,
             self.category_groups_declared,
             self.reference_sections_present,
+            self.figures_have_context,
             self.bases_resolve,
             self.nodes_resolve,
             self.conditions_resolve,

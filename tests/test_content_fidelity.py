@@ -81,12 +81,34 @@ def test_source_sections_match_the_source_readme():
     [
         ("child/adult age boundary", PATHWAY.questions["age_group"].help),
         ("CAR T not shown for child T-cell", PATHWAY.nodes["child_no_cns_t"].notes[0]),
-        ("CNS-directed options for adults", PATHWAY.nodes["adult_cns_b"].notes[1]),
+        *[(f"{category} for adults with CNS spread", treatment.explanation)
+          for node in ("adult_cns_b", "adult_cns_t") for treatment in PATHWAY.nodes[node].treatments
+          for category in ("systemic_chemotherapy", "intrathecal_chemotherapy") if treatment.category == category],
+        ("the CNS defined, fluid from the spinal canal", PATHWAY.questions["cns_involvement"].help),
+        ("lumbar puncture: spinal canal, not cord",
+         next(i for r in PATHWAY.content.reference for i in r.items if i.term == "Lumbar puncture")),
+        ("survival figures are about groups", PATHWAY.content.outlook.figures_context),
+        ("'at a later stage' read as 3 years or more", PATHWAY.questions["time_since_treatment"].help),
     ],
-    ids=["age-boundary", "car-t-t-cell", "cns-adults"],
+    ids=["age-boundary", "car-t-t-cell", "systemic-adult-b", "intrathecal-adult-b", "systemic-adult-t",
+         "intrathecal-adult-t", "cns-definition", "lumbar-puncture", "figures-context", "time-bands"],
 )
 def test_what_the_source_does_not_say_is_marked_as_an_editorial_assumption(what, statement):
     assert statement is not None and statement.is_editorial, what
+
+
+def test_an_editorial_reason_gives_our_reading_never_the_source_as_its_voice():
+    for loc, statement in _statements(PATHWAY.content):
+        if statement.editorial:
+            assert "the source says" not in statement.editorial.lower() or "we read" in statement.editorial, loc
+
+
+def test_adults_whose_relapse_reached_the_cns_get_the_cns_options_cited_to_the_cns_paragraph():
+    for node in ("adult_cns_b", "adult_cns_t"):
+        shown = {t.category: t for t in PATHWAY.nodes[node].treatments}
+        for category in ("systemic_chemotherapy", "intrathecal_chemotherapy"):
+            assert [b.section for b in shown[category].explanation.basis] == ["treatment-cns"]
+            assert "care team" in shown[category].explanation.text
 
 
 def test_other_works_are_cited_as_reported_by_the_source():
@@ -96,7 +118,7 @@ def test_other_works_are_cited_as_reported_by_the_source():
             continue
         for work in cited:
             if work in text:
-                assert "report" in text or "The same 2020 research" in text, f"{where} cites {work} directly"
+                assert "report" in text, f"{where} cites {work} directly"
 
 
 def test_statements_with_a_cited_work_carry_it_in_their_basis():

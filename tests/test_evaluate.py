@@ -55,15 +55,15 @@ def test_partial_answers_claim_no_treatment_and_name_the_next_question(answers, 
 def test_answer_off_the_path_is_reported_as_unused_and_not_used_for_notes():
     result = evaluate(PATHWAY, {"cell_type": "t_cell", "age_group": "child"})
     assert result.unused_answers == {"cell_type": "t_cell"}
-    assert "children_t_cell" not in [n.id for n in result.notes]
+    assert "t_cell_outlook" not in [n.id for n in result.notes]
 
 
 def test_outlook_answer_does_not_change_categories():
     with_time = evaluate(PATHWAY, {**FULL, "time_since_treatment": "under_3_years"})
     without = evaluate(PATHWAY, FULL)
     assert [t.id for t in with_time.treatments] == [t.id for t in without.treatments]
-    assert "children_early_relapse" in [n.id for n in with_time.notes]
-    assert "children_early_relapse" not in [n.id for n in without.notes]
+    assert "early_relapse" in [n.id for n in with_time.notes]
+    assert "early_relapse" not in [n.id for n in without.notes]
 
 
 def test_path_node_ids_end_at_outcome_or_next_question():
