@@ -63,17 +63,19 @@ def test_approver_must_read_as_a_role_not_a_person(text, problem):
         assert found is not None and problem in found, found
 
 
-DAYS = {
-    "long-before": ("2026-12-01", False, False),
-    "day-lead-time-starts": ("2027-05-24", False, True),
-    "due-day-itself": ("2027-11-24", False, True),
-    "day-after": ("2027-11-25", True, False),
+DUE = META.next_review_due
+ONE_DAY = datetime.timedelta(days=1)
+DAYS = {  # relative to the shipped content's own due date, so a new version needs no edit here
+    "long-before": (months_before(DUE, 6) - ONE_DAY, False, False),
+    "day-lead-time-starts": (months_before(DUE, 6), False, True),
+    "due-day-itself": (DUE, False, True),
+    "day-after": (DUE + ONE_DAY, True, False),
 }
 
 
 @pytest.mark.parametrize("today, overdue, due_soon", DAYS.values(), ids=DAYS.keys())
 def test_review_status_of_the_shipped_content_on_a_given_day(today, overdue, due_soon):
-    status = review_status(META, datetime.date.fromisoformat(today))
+    status = review_status(META, today)
     assert (status.overdue, status.due_soon) == (overdue, due_soon)
 
 
