@@ -277,20 +277,6 @@ class _Checker:
                     node=node.id,
                 )
 
-    def figures_have_context(self) -> None:
-        outlook = self.content.outlook
-        if outlook.figures_context is not None:
-            return
-        for ni, note in enumerate(outlook.notes):
-            if note.figures:
-                self.report(
-                    ("outlook", "notes", ni, "figures"),
-                    "outlook figures without a context statement",
-                    "add 'figures_context:' under 'outlook:' (a statement, shown wherever figures are, that "
-                    "figures about groups of people are not a prediction for one person)",
-                )
-                return
-
     def conditions_resolve(self) -> None:
         questions = {q.id: [o.id for o in q.options] for q in self.content.questions}
         for ni, note in enumerate(self.content.outlook.notes):
@@ -399,7 +385,6 @@ class _Checker:
             self.categories_in_vocabulary,
             self.category_groups_declared,
             self.reference_sections_present,
-            self.figures_have_context,
             self.bases_resolve,
             self.nodes_resolve,
             self.conditions_resolve,
@@ -453,7 +438,8 @@ def check_rules(content: PathwayContent, raw: Any, file: str) -> list[ContentErr
 
 def review_findings(content: PathwayContent, file: str, today: datetime.date, raw: Any = None) -> list[ContentError]:
     """Where the content stands in its review cycle on ``today``: warnings (review overdue, no review date,
-    approval pending, no change-log entry for this version) and a notice inside the review lead time.
+    approval pending, no change-log entry for this version, figures without their context statement) and a
+    notice inside the review lead time.
 
     Each is a ContentError whose message starts with its level (``warning:`` or ``notice:``); ``raw`` (the
     parsed file) gives the lines. Content stays valid: these never stop the app showing it.
@@ -487,6 +473,13 @@ def review_findings(content: PathwayContent, file: str, today: datetime.date, ra
         who = f" by {meta.approved_by}" if meta.approved_by else ""
         add(WARNING, "approved_on", f"approval pending: approved_on is empty, version {meta.version} has not been signed off{who}",
             "after sign-off, set approved_on (and approved_by, the role that signed)")
+    if content.outlook.figures_context is None and any(note.figures for note in content.outlook.notes):
+        loc = ("outlook",)
+        found.append(ContentError(
+            file, line_of(raw, loc) if raw is not None else None,
+            f"{WARNING}: outlook figures without a context statement (figures about groups of people are shown "
+            "as if they were a prediction for one person)",
+            hint="add 'figures_context:' under 'outlook:', a statement shown wherever figures are"))
     if not meta.changes:
         add(WARNING, "changes", f"no change-log entry for version {meta.version} (metadata.changes is empty)",
             "add under changes: '- {version: ..., date: ..., summary: ...}'")

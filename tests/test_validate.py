@@ -104,3 +104,23 @@ def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path, monkeypa
 def test_a_missing_file_is_a_content_error_not_a_crash(tmp_path):
     with pytest.raises(ValidationFailed, match="cannot read file"):
         load_pathway(tmp_path / "absent.yaml")
+
+
+def test_figures_without_their_context_statement_are_a_warning_that_strict_fails(tmp_path):
+    shipped = (Path(__file__).parents[1] / "pathways/content/relapsed-all.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^  figures_context:\n.*?(?=^  notes:)", "", shipped, count=1)
+    text = text.replace("  approved_on: null\n", "  approved_on: 2026-12-01\n", 1)
+    assert "figures_context" not in text
+    path = tmp_path / "no-context.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text[: text.index("\noutlook:")].count("\n") + 2
+
+    def validate(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pathways", "validate", str(path), "--today", "2026-12-01",
+                               *extra], capture_output=True, text=True, timeout=60)
+
+    loose = validate()
+    assert loose.returncode == 0, loose.stdout
+    assert f"{path}:{line}: warning: outlook figures without a context statement" in loose.stdout
+    strict = validate("--strict")
+    assert strict.returncode == 1 and "figures without a context statement" in strict.stdout
