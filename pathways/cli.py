@@ -142,6 +142,27 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_INVALID if diff.clinical else EXIT_OK
 
 
+def _cmd_review(args: argparse.Namespace) -> int:
+    """The review pack; its format follows the output's suffix (.html or .md) unless --format says."""
+    from .diff import diff_pathways, load_side
+    from .review import review_command, review_pack, render_review
+
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    diff = None
+    if args.against:
+        try:
+            old, name = load_side(args.against)
+        except ValidationFailed as exc:
+            for error in exc.errors:
+                print(error.format(), file=sys.stderr)
+            return EXIT_USAGE
+        diff = diff_pathways(old, pathway, name, pathway.file)
+    fmt = args.format or ("html" if (args.output or "").lower().endswith((".html", ".htm")) else "md")
+    pack = review_pack(pathway, diff, args.against, review_command(args.pathway, args.against))
+    _write(render_review(pack, fmt), args.output)
+    return EXIT_OK
+
+
 def _write(text: str, output: str | None) -> None:
     if output and output != "-":
         Path(output).write_text(text, encoding="utf-8")
@@ -213,6 +234,16 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", "-f", choices=("md", "json"), default="md")
     diff.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE instead of stdout")
     diff.set_defaults(run=_cmd_diff)
+    review = sub.add_parser("review", help="the review pack a clinician reads to sign a version off")
+    review.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
+                        help="a shipped pathway id or a pathway file (default: relapsed-all)")
+    review.add_argument("--against", "-a", default=None, metavar="OLD",
+                        help="the previous version to list the differences from (a file, id, git:REV or "
+                             "git:REV:path)")
+    review.add_argument("--format", "-f", choices=("md", "html"), default=None,
+                        help="md or html (default: from the output's suffix, else md)")
+    review.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    review.set_defaults(run=_cmd_review)
     schema = sub.add_parser("schema", help="write the JSON Schema of the content format (for editors)")
     schema.add_argument("--output", "-o", default="-", metavar="FILE",
                         help="where to write it (default: standard output); the committed copy is "

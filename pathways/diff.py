@@ -18,7 +18,7 @@ from .table import DecisionTable, OutlookLine, Row, decision_table
 
 __all__ = ["SHOWN", "WORDING", "RECORD", "KINDS", "Difference", "SituationDiff", "SectionDiff", "PathwayDiff",
            "DiffInputError", "GIT_PREFIX", "load_side", "diff_pathways", "diff_refs", "to_markdown", "to_dict",
-           "render_diff", "DIFF_FORMATS"]
+           "render_diff", "DIFF_FORMATS", "word_changes", "word_diff", "is_rewording", "summary_line"]
 
 #: Kinds of difference. SHOWN: what a reader is shown changes (a category, a statement or note appears or goes,
 #: a basis, an editorial flag, a figure, a condition, an option). WORDING: the same things, worded differently.
@@ -514,24 +514,35 @@ def _md(text: str | None) -> str:
     return "—" if text is None else " ".join(text.split()).replace("|", "\\|")
 
 
-def word_diff(old: str, new: str) -> str:
-    """The change inside a reworded text, in Markdown: ~~removed~~ and **added** words, the rest as is."""
+def word_changes(old: str, new: str) -> list[tuple[str, str]]:
+    """A reworded text as runs of words: ("same" | "removed" | "added", words)."""
     a, b = old.split(), new.split()
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
-            out.append(" ".join(a[i1:i2]))
+            out.append(("same", " ".join(a[i1:i2])))
             continue
         if i2 > i1:
-            out.append("~~" + " ".join(a[i1:i2]) + "~~")
+            out.append(("removed", " ".join(a[i1:i2])))
         if j2 > j1:
-            out.append("**" + " ".join(b[j1:j2]) + "**")
-    return " ".join(out).replace("|", "\\|")
+            out.append(("added", " ".join(b[j1:j2])))
+    return out
+
+
+def is_rewording(d: Difference) -> bool:
+    """A wording difference with both texts, shown as the words that changed."""
+    return d.old is not None and d.new is not None and d.kind == WORDING and d.what.endswith("reworded")
+
+
+def word_diff(old: str, new: str) -> str:
+    """The change inside a reworded text, in Markdown: ~~removed~~ and **added** words, the rest as is."""
+    marks = {"same": "{}", "removed": "~~{}~~", "added": "**{}**"}
+    return " ".join(marks[op].format(words) for op, words in word_changes(old, new)).replace("|", "\\|")
 
 
 def difference_md(d: Difference) -> str:
     """One difference as a Markdown list item."""
-    if d.old is not None and d.new is not None and d.kind == WORDING and d.what.endswith("reworded"):
+    if is_rewording(d):
         return f"- {_md(d.where)}: {d.what}: {word_diff(d.old, d.new)}"
     if d.old is None:
         return f"- {_md(d.where)}: {d.what}: {_md(d.new)}"

@@ -1,0 +1,569 @@
+"""The review pack: one document a clinical reviewer reads to sign a version off. The decision table, every
+statement by situation with its basis and editorial reason, the editorial assumptions, the diff against the
+previous version, and a sign-off block; as Markdown or as a self-contained printable HTML page.
+
+Deterministic: nothing in it depends on the clock, so a committed pack can be checked for being current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+from .diff import (RECORD, RECORD_FIELDS, SHOWN, WORDING, Difference, PathwayDiff, is_rewording, summary_line,
+                   word_changes)
+from .evaluate import citation
+from .lifecycle import REVIEW_LEAD_MONTHS, approval_text, current_change
+from .load import Pathway
+from .model import Statement
+from .table import EDITORIAL, NOT_SHOWN, SHOWN as SHOWN_MARK, DecisionTable, decision_table
+
+__all__ = ["Span", "Heading", "Para", "Bullets", "Table", "SignOff", "Block", "ReviewPack", "REVIEW_FORMATS",
+           "DECISIONS", "review_pack", "content_fingerprint", "to_markdown", "to_html", "render_review",
+           "pack_name", "review_command"]
+
+REVIEW_FORMATS = ("md", "html")
+#: The decisions a reviewer can record (NHS document policies: approved, approved with conditions, rejected).
+DECISIONS = ("Approved", "Approved with conditions (state them below)", "Rejected (state why below)")
+
+
+# ---- a small document model, rendered as Markdown or HTML ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text; style is "" (plain), "b" (bold), "i" (italic), "code", "del" or "ins"."""
+
+    text: str
+    style: str = ""
+
+
+Inline = tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str | None = None
+
+
+@dataclass(frozen=True)
+class Para:
+    spans: Inline
+    role: str = ""  # "" or "disclaimer" (set apart) or "small"
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Inline, ...], ...]
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """Blank fields for the reviewer: role, date, decision, conditions or reasons."""
+
+    version: str
+    fingerprint: str
+    role: str | None
+
+
+Block = Union[Heading, Para, Bullets, Table, SignOff]
+
+
+@dataclass(frozen=True)
+class ReviewPack:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+def _t(text: str, style: str = "") -> Inline:
+    return (Span(text, style),)
+
+
+# ---- building the pack ------------------------------------------------------------------------------------------------
+
+
+def content_fingerprint(pathway: Pathway) -> str:
+    """SHA-256 of the content without its record (version, review and approval dates, change log): recording
+    the sign-off in the file does not change it, any change to what a reader sees does."""
+    data = pathway.content.model_dump(mode="json")
+    data["metadata"] = {k: v for k, v in data["metadata"].items() if k not in RECORD_FIELDS}
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def pack_name(pathway: Pathway, fmt: str = "md") -> str:
+    """The file name of a version's pack: ``<id>-<version>.<fmt>``."""
+    return f"{pathway.id}-{pathway.content.metadata.version}.{fmt}"
+
+
+def review_command(pathway_ref: str | None = None, against: str | None = None) -> str:
+    """The command that makes a pack (without its output file), printed in the pack to regenerate it."""
+    parts = ["python -m pathways review"]
+    if pathway_ref:
+        parts.append(f"--pathway {pathway_ref}")
+    if against:
+        parts.append(f"--against {against}")
+    return " ".join(parts)
+
+
+def review_pack(pathway: Pathway, against: PathwayDiff | None = None, against_ref: str | None = None,
+                command: str | None = None) -> ReviewPack:
+    """The pack for ``pathway``; ``against`` is the diff from the previous version (``against_ref`` names it in the
+    pack, ``command`` is how the pack was made, printed so anyone can regenerate it)."""
+    meta = pathway.content.metadata
+    table = decision_table(pathway)
+    blocks: list[Block] = [
+        Para(_t(meta.disclaimer, "b"), role="disclaimer"),
+        *_provenance(pathway, against, against_ref, command),
+        Heading(2, "Contents", "contents"),
+        Bullets(tuple(_t(s) for s in ("1. How to review", "2. What changed in this version",
+                                      "3. Decision table", "4. Every statement, by situation",
+                                      "5. Statements shown in every situation", "6. Editorial assumptions",
+                                      "7. Differences from the previous version", "8. Sign-off"))),
+        *_how_to_review(),
+        *_what_changed(pathway, against),
+        *_decision_table(table),
+        *_situations(pathway, table),
+        *_shared(pathway),
+        *_assumptions(pathway, table),
+        *_differences(against),
+        *_sign_off(pathway),
+    ]
+    title = f"Clinical review pack: {meta.title}, version {meta.version}"
+    return ReviewPack(title, tuple(blocks))
+
+
+def _provenance(pathway: Pathway, against: PathwayDiff | None, against_ref: str | None,
+                command: str | None) -> list[Block]:
+    meta = pathway.content.metadata
+    rows = [
+        ("Pathway", f"{meta.title} ({meta.id})"),
+        ("Content version", meta.version),
+        ("Content fingerprint (SHA-256)", content_fingerprint(pathway)),
+        ("Last reviewed", meta.last_reviewed.isoformat()),
+        ("Next review due", meta.next_review_due.isoformat() if meta.next_review_due else "not set"),
+        ("Approval", approval_text(meta)),
+        ("Intended use", meta.intended_use),
+        ("Audience", meta.audience),
+        ("Population", meta.population),
+        ("Editorial policy", meta.editorial_policy),
+        ("Sources", "; ".join(f"{s.id}: {s.title}. {s.description}" for s in pathway.content.sources)),
+    ]
+    if against is not None:
+        old = against.old.content.metadata
+        rows.append(("Compared with", f"{against.old_name} (version {old.version}, last reviewed "
+                                      f"{old.last_reviewed.isoformat()})"))
+    if command:
+        rows.append(("Made with", command))
+    return [Table("About this content", ("", ""), tuple((_t(k, "b"), _t(v, "code" if k in (
+        "Content fingerprint (SHA-256)", "Made with") else "")) for k, v in rows))]
+
+
+def _how_to_review() -> list[Block]:
+    return [
+        Heading(2, "1. How to review", "how-to-review"),
+        Bullets((
+            _t("Read the decision table (section 3): for each situation, which categories are shown (✔), not shown "
+               "(✘), and where an editorial assumption decides it (†)."),
+            _t("Check each statement of each situation (section 4) and the shared ones (section 5) against the "
+               "source: each names its source and section; an editorial assumption says why it is one."),
+            _t("Judge each editorial assumption (section 6): accept it, or ask for it to change."),
+            _t("When this pack is made against the previous version, section 7 lists every difference by "
+               "situation: what is shown apart from what is only reworded."),
+            _t("Record your decision in section 8 and return the pack to the content maintainers. They record an "
+               "approval in the file's metadata (approved_on, approved_by: your role, never your name)."),
+            _t(f"The next review is due on the date above; it starts {REVIEW_LEAD_MONTHS} months before."),
+        )),
+    ]
+
+
+def _what_changed(pathway: Pathway, against: PathwayDiff | None) -> list[Block]:
+    meta = pathway.content.metadata
+    change = current_change(meta)
+    blocks: list[Block] = [Heading(2, "2. What changed in this version", "what-changed")]
+    if change is not None:
+        blocks.append(Para((Span(f"Change log, version {change.version} ({change.date.isoformat()}): ", "b"),
+                            Span(change.summary))))
+    else:
+        blocks.append(Para(_t("The change log has no entry for this version.")))
+    if against is not None:
+        blocks.append(Para(_t(summary_line(against))))
+        changed = against.changed_situations
+        if changed:
+            blocks.append(Bullets(tuple(_t(f"{s.label}: {_situation_counts(s.differences, s.status)}")
+                                        for s in changed)))
+    else:
+        blocks.append(Para(_t("This pack was made without a previous version to compare with.")))
+    return blocks
+
+
+def _situation_counts(differences: tuple[Difference, ...], status: str) -> str:
+    if status in ("added", "removed"):
+        return f"situation {status}"
+    shown = sum(1 for d in differences if d.kind == SHOWN)
+    wording = sum(1 for d in differences if d.kind == WORDING)
+    return f"{shown} change(s) of what is shown, {wording} wording-only"
+
+
+def _decision_table(table: DecisionTable) -> list[Block]:
+    questions = table.pathway.tree_questions()
+    header = ("#", *[q.short_label for q in questions], *[c.label for c in table.categories])
+    rows = []
+    for number, row in enumerate(table.rows, 1):
+        by_question = {s.question.id: next(o.graph_label for o in s.question.options if o.id == s.option_id)
+                       for s in row.situation.result.path}  # the graph's short labels keep the table narrow
+        rows.append((_t(str(number)), *[_t(by_question.get(q.id, "—")) for q in questions],
+                     *[_t(c.mark) for c in row.cells]))
+    return [
+        Heading(2, "3. Decision table", "decision-table"),
+        Para(_t(f"{len(table.rows)} complete situations (every combination of the tree's answers) × "
+                f"{len(table.categories)} categories. {SHOWN_MARK} shown, {NOT_SHOWN} not shown, {EDITORIAL} an "
+                "editorial assumption decides the cell (its reason is under the situation in section 4).")),
+        Table("Decision table: situations × categories", header, tuple(rows)),
+    ]
+
+
+def _cite(statement: Statement) -> list[Span]:
+    spans: list[Span] = []
+    basis = "; ".join(citation(b) for b in statement.basis)
+    if basis:
+        spans += [Span(" "), Span(f"Basis: {basis}", "i")]
+    if statement.editorial:
+        spans += [Span(" Editorial assumption: ", "b"), Span(statement.editorial)]
+    return spans
+
+
+def _statement(statement: Statement, prefix: str | None = None) -> Inline:
+    spans = [Span(prefix, "b")] if prefix else []
+    return tuple(spans + [Span(statement.text)] + _cite(statement))
+
+
+def _situations(pathway: Pathway, table: DecisionTable) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "4. Every statement, by situation", "situations")]
+    labels = {c.id: c.label for c in table.categories}
+    for number, row in enumerate(table.rows, 1):
+        situation = row.situation
+        outcome = situation.outcome
+        blocks += [
+            Heading(3, f"Situation {number}: {situation.label}", f"situation-{number}"),
+            Para((Span("Answers: ", "b"), Span(situation.query, "code"), Span(" · "), Span("Outcome: ", "b"),
+                  Span(outcome.title))),
+            Para(_statement(outcome.summary, "Summary: ")),
+        ]
+        shown = [_statement(t.explanation, f"{t.label}: ") for t in situation.result.treatments]
+        blocks += [Para(_t("Categories shown", "b")), Bullets(tuple(shown))]
+        withheld = [c for c in row.cells if not c.shown]
+        if withheld:
+            items = tuple(
+                (Span(f"{labels[c.category_id]}", "b"),)
+                + ((Span(f" ({EDITORIAL} editorial assumption): "), Span(c.editorial)) if c.editorial
+                   else (Span(": not listed for this situation."),))
+                for c in withheld)
+            blocks += [Para(_t("Categories not shown", "b")), Bullets(items)]
+        if row.notes:
+            blocks += [Para(_t("Notes", "b")), Bullets(tuple(_statement(n) for n in row.notes))]
+        if row.outlook:
+            items = []
+            for line in row.outlook:
+                when = f" (when {line.when})" if line.when else ""
+                figures = [Span(f" Figures: {'; '.join(f'{f.label}: {f.display}' for f in line.note.figures)}.")] \
+                    if line.note.figures else []
+                items.append(_statement(line.note, f"{line.note.title}{when}: ") + tuple(figures))
+            blocks += [Para(_t("Outlook notes", "b")), Bullets(tuple(items))]
+    return blocks
+
+
+def _shared(pathway: Pathway) -> list[Block]:
+    content = pathway.content
+    blocks: list[Block] = [Heading(2, "5. Statements shown in every situation", "shared")]
+    items: list[Inline] = []
+    for q in pathway.tree_questions() + pathway.outlook_questions():
+        items.append(_statement(q.why, f"“{q.prompt}” — why it matters: "))
+        if q.help is not None:
+            items.append(_statement(q.help, f"“{q.prompt}” — help: "))
+        for o in q.options:
+            if o.help is not None:
+                items.append(_statement(o.help, f"“{q.prompt}” — option “{o.label}”: "))
+    blocks += [Heading(3, "Questions and their options"), Bullets(tuple(items))]
+    blocks += [Heading(3, "Categories and their groups"),
+               Bullets(tuple([_statement(g.intro, f"Group “{g.label}”: ") for g in content.category_groups
+                              if g.intro is not None]
+                             + [_statement(c.description, f"{c.label}: ") for c in content.categories]))]
+    blocks += [Heading(3, "Outlook"), Bullets((_statement(content.outlook.depends_on, "What it depends on: "),))]
+    for section in content.reference:
+        items = ([_statement(section.intro, "Introduction: ")] if section.intro is not None else []) + \
+                [_statement(i, f"{i.term}: " if i.term else None) for i in section.items]
+        blocks += [Heading(3, f"Reference: {section.title}"), Bullets(tuple(items))]
+    return blocks
+
+
+def _editorial_statements(pathway: Pathway, table: DecisionTable) -> Iterator[tuple[str, Statement]]:
+    content = pathway.content
+    for g in content.category_groups:
+        if g.intro is not None:
+            yield f"Group “{g.label}”: introduction", g.intro
+    for c in content.categories:
+        yield f"Category {c.label}: what it is", c.description
+    for q in content.questions:
+        yield f"Question “{q.prompt}”: why it matters", q.why
+        if q.help is not None:
+            yield f"Question “{q.prompt}”: help", q.help
+        for o in q.options:
+            if o.help is not None:
+                yield f"Question “{q.prompt}”, option “{o.label}”", o.help
+    reached: dict[str, list[int]] = {}
+    for number, row in enumerate(table.rows, 1):
+        reached.setdefault(row.situation.outcome.id, []).append(number)
+    for node in pathway.outcomes():
+        where = f"{node.title} (situation {', '.join(map(str, reached.get(node.id, []))) or 'none'})"
+        yield f"{where}: summary", node.summary
+        for t in node.treatments:
+            yield f"{where}: {t.label or pathway.categories[t.category].label}", t.explanation
+        for n in node.notes:
+            yield f"{where}: note", n
+    yield "Outlook: what it depends on", content.outlook.depends_on
+    for note in content.outlook.notes:
+        yield f"Outlook: {note.title}", note
+    for section in content.reference:
+        if section.intro is not None:
+            yield f"Reference “{section.title}”: introduction", section.intro
+        for item in section.items:
+            yield f"Reference “{section.title}”" + (f": {item.term}" if item.term else ""), item
+
+
+def _assumptions(pathway: Pathway, table: DecisionTable) -> list[Block]:
+    rows = tuple((_t(where), _t(s.text), _t(s.editorial or ""))
+                 for where, s in _editorial_statements(pathway, table) if s.editorial)
+    return [
+        Heading(2, "6. Editorial assumptions", "assumptions"),
+        Para(_t(f"{len(rows)} statements are, wholly or in part, our reading rather than the source's; each says "
+                "why. They are shown as editorial assumptions wherever they appear.")),
+        Table("Editorial assumptions", ("Where", "Statement", "Why it is an editorial assumption"), rows),
+    ]
+
+
+def _difference(d: Difference) -> Inline:
+    head = [Span(f"{d.where}: ", "b"), Span(f"{d.what}")]
+    if is_rewording(d):
+        assert d.old is not None and d.new is not None
+        spans = [Span(": ")]
+        for op, words in word_changes(d.old, d.new):
+            spans += [Span(words, {"same": "", "removed": "del", "added": "ins"}[op]), Span(" ")]
+        return tuple(head + spans[:-1])
+    if d.old is None:
+        return tuple(head + [Span(f": {d.new}")])
+    if d.new is None:
+        return tuple(head + [Span(f" (was: {d.old})")])
+    return tuple(head + [Span(": "), Span(d.old, "del"), Span(" → "), Span(d.new, "ins")])
+
+
+def _differences(diff: PathwayDiff | None) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "7. Differences from the previous version", "differences")]
+    if diff is None:
+        return blocks + [Para(_t("Not compared: make the pack with --against OLD to list them."))]
+    blocks.append(Para(_t(summary_line(diff) + " Removed words are struck through, added words underlined.")))
+    for s in diff.changed_situations:
+        blocks += [Heading(3, f"{s.label} ({s.status})"), Para((Span("Answers: ", "b"), Span(s.query, "code")))]
+        if s.status in ("added", "removed"):
+            blocks.append(Para(_t(f"Categories shown {'now' if s.status == 'added' else 'before'}: "
+                                  + ", ".join(s.categories_added or s.categories_removed))))
+            continue
+        for kind, title in ((SHOWN, "What is shown"), (WORDING, "Wording only")):
+            items = tuple(_difference(d) for d in s.differences if d.kind == kind)
+            if items:
+                blocks += [Para(_t(title, "b")), Bullets(items)]
+    same = [s.label for s in diff.situations if s.status == "unchanged"]
+    if same:
+        blocks.append(Para(_t(f"Unchanged situations ({len(same)}): " + "; ".join(same) + ".")))
+    for section in diff.sections:
+        if not section.differences:
+            continue
+        blocks.append(Heading(3, section.title))
+        for kind, title in ((SHOWN, "What is shown"), (WORDING, "Wording only"), (RECORD, "Record")):
+            items = tuple(_difference(d) for d in section.differences if d.kind == kind)
+            if items:
+                blocks += [Para(_t(title, "b")), Bullets(items)]
+    return blocks
+
+
+def _sign_off(pathway: Pathway) -> list[Block]:
+    meta = pathway.content.metadata
+    return [Heading(2, "8. Sign-off", "sign-off"),
+            SignOff(meta.version, content_fingerprint(pathway), meta.approved_by),
+            Para(_t(meta.disclaimer, "b"), role="disclaimer")]
+
+
+# ---- Markdown -----------------------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>~|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def _md_text(text: str) -> str:
+    """Plain text for Markdown: markup characters escaped (an underscore inside a word is not markup)."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), " ".join(text.split()))
+
+
+def _md_inline(spans: Inline) -> str:
+    out = []
+    for span in spans:
+        text = " ".join(span.text.split()) if span.style == "code" else _md_text(span.text)
+        lead = " " if span.text[:1].isspace() else ""
+        trail = " " if span.text[-1:].isspace() and len(span.text.strip()) else ""
+        if not text:
+            out.append(span.text and " ")
+            continue
+        mark = {"b": "**", "i": "*", "del": "~~", "ins": "**"}.get(span.style)
+        if span.style == "code":
+            text = f"`{text}`"
+        elif mark:
+            text = f"{mark}{text}{mark}"
+        out.append(f"{lead}{text}{trail}")
+    return "".join(out)
+
+
+def to_markdown(pack: ReviewPack) -> str:
+    lines = [f"# {_md_text(pack.title)}", ""]
+    for block in pack.blocks:
+        if isinstance(block, Heading):
+            lines += [f"{'#' * block.level} {_md_text(block.text)}", ""]
+        elif isinstance(block, Para):
+            text = _md_inline(block.spans)
+            lines += [f"> {text}" if block.role == "disclaimer" else text, ""]
+        elif isinstance(block, Bullets):
+            lines += [f"- {_md_inline(item)}" for item in block.items] + [""]
+        elif isinstance(block, Table):
+            header = block.header if any(block.header) else tuple(" " for _ in block.header)
+            lines.append("| " + " | ".join(_md_text(h) or " " for h in header) + " |")
+            lines.append("|" + "---|" * len(header))
+            lines += ["| " + " | ".join(_md_inline(cell) for cell in row) + " |" for row in block.rows]
+            lines.append("")
+        elif isinstance(block, SignOff):
+            lines += _sign_off_md(block)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _sign_off_md(block: SignOff) -> list[str]:
+    role = _md_text(block.role) if block.role else "________________________________"
+    return [
+        f"Version reviewed: **{_md_text(block.version)}**, content fingerprint `{block.fingerprint}`", "",
+        "| Field | Entry |", "|---|---|",
+        f"| Reviewer's role (never a name) | {role} |",
+        "| Date of decision (YYYY-MM-DD) | |",
+        "| Decision (tick one) | " + " <br> ".join(f"☐ {_md_text(d)}" for d in DECISIONS) + " |",
+        "| Conditions, or reasons for rejecting | |",
+        "| Situations or statements to change | |", "",
+    ]
+
+
+# ---- HTML (self-contained, printable) -----------------------------------------------------------------------------
+
+_STYLE = """
+:root { color-scheme: light; }
+body { font: 11pt/1.45 "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #111; max-width: 60rem;
+       margin: 1.5rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; border-bottom: 1px solid #888; padding-bottom: .2rem;
+       margin-top: 2rem; } h3 { font-size: 1.1rem; margin-top: 1.4rem; }
+.disclaimer { border: 2px solid #7a5b00; background: #fff8e1; padding: .6rem .8rem; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: .95em; }
+caption { text-align: left; font-weight: bold; padding: .3rem 0; }
+th, td { border: 1px solid #777; padding: .25rem .4rem; vertical-align: top; text-align: left; }
+thead th { background: #e8e8e8; }
+table.marks td { text-align: center; } table.marks td:nth-child(-n+4) { text-align: left; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; overflow-wrap: anywhere; }
+del { text-decoration: line-through; color: #8b0000; } ins { text-decoration: underline; color: #064f06; }
+.sign-off td { height: 2.4rem; } .sign-off th { width: 30%; }
+ul { padding-left: 1.3rem; } li { margin: .2rem 0; }
+@media print {
+  @page { size: A4; margin: 16mm 14mm; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  h2#decision-table, h2#situations, h2#shared, h2#assumptions, h2#differences, h2#sign-off { break-before: page; }
+  h2, h3 { break-after: avoid; } tr, li { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .sign-off { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def _html_inline(spans: Inline) -> str:
+    tags = {"b": "strong", "i": "em", "code": "code", "del": "del", "ins": "ins"}
+    out = []
+    for span in spans:
+        text = html.escape(span.text)
+        tag = tags.get(span.style)
+        out.append(f"<{tag}>{text}</{tag}>" if tag else text)
+    return "".join(out)
+
+
+def to_html(pack: ReviewPack) -> str:
+    """One HTML page with its own style (print style included): no script, no request for anything."""
+    body = [f"<h1>{html.escape(pack.title)}</h1>"]
+    for block in pack.blocks:
+        if isinstance(block, Heading):
+            anchor = f' id="{block.anchor}"' if block.anchor else ""
+            body.append(f"<h{block.level}{anchor}>{html.escape(block.text)}</h{block.level}>")
+        elif isinstance(block, Para):
+            cls = f' class="{block.role}"' if block.role else ""
+            body.append(f"<p{cls}>{_html_inline(block.spans)}</p>")
+        elif isinstance(block, Bullets):
+            body.append("<ul>" + "".join(f"<li>{_html_inline(i)}</li>" for i in block.items) + "</ul>")
+        elif isinstance(block, Table):
+            body.append(_html_table(block))
+        elif isinstance(block, SignOff):
+            body.append(_sign_off_html(block))
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{html.escape(pack.title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n"
+            + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+
+
+def _html_table(block: Table) -> str:
+    marks = block.caption.startswith("Decision table")
+    cls = ' class="marks"' if marks else ""
+    parts = [f"<table{cls}><caption>{html.escape(block.caption)}</caption>"]
+    if any(block.header):
+        parts.append("<thead><tr>" + "".join(f'<th scope="col">{html.escape(h)}</th>' for h in block.header)
+                     + "</tr></thead>")
+    parts.append("<tbody>")
+    for row in block.rows:
+        cells = []
+        for index, cell in enumerate(row):
+            first_col = index == 0 and not any(block.header)
+            tag = "th" if first_col else "td"
+            scope = ' scope="row"' if first_col else ""
+            cells.append(f"<{tag}{scope}>{_html_inline(cell)}</{tag}>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _sign_off_html(block: SignOff) -> str:
+    role = html.escape(block.role) if block.role else ""
+    decisions = "<br>".join(f"☐ {html.escape(d)}" for d in DECISIONS)
+    rows = [("Reviewer's role (never a name)", role), ("Date of decision (YYYY-MM-DD)", ""),
+            ("Decision (tick one)", decisions), ("Conditions, or reasons for rejecting", ""),
+            ("Situations or statements to change", "")]
+    return (f"<p>Version reviewed: <strong>{html.escape(block.version)}</strong>, content fingerprint "
+            f"<code>{block.fingerprint}</code></p><table class=\"sign-off\"><caption>Sign-off</caption><tbody>"
+            + "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows) + "</tbody></table>")
+
+
+def render_review(pack: ReviewPack, fmt: str) -> str:
+    if fmt == "md":
+        return to_markdown(pack)
+    if fmt == "html":
+        return to_html(pack)
+    raise ValueError(f"unknown review format: {fmt!r} (must be one of {list(REVIEW_FORMATS)})")
