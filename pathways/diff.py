@@ -234,16 +234,19 @@ def _outlook(old: Sequence[OutlookLine], new: Sequence[OutlookLine]) -> list[Dif
     out: list[Difference] = []
     before = {line.note.id: line for line in old}
     after = {line.note.id: line for line in new}
-    for nid, line in after.items():
-        if nid not in before:
-            out.append(Difference(SHOWN, f"Outlook: {line.note.title}", "outlook note now shown", None,
-                                  _said(line.note)))
-    for nid, line in before.items():
-        if nid not in after:
-            out.append(Difference(SHOWN, f"Outlook: {line.note.title}", "outlook note no longer shown",
-                                  _said(line.note), None))
-    for nid in (n for n in after if n in before):
-        a, b = before[nid], after[nid]
+    pairs = [(before[nid], after[nid]) for nid in after if nid in before]
+    # a note whose id changed (ids are never shown) is the same note when its title or text says so
+    pairs += _pair([x for n, x in before.items() if n not in after], [x for n, x in after.items() if n not in before],
+                   lambda line: f"{line.note.title}: {line.note.text}")
+    for a, b in pairs:
+        if a is None and b is not None:
+            out.append(Difference(SHOWN, f"Outlook: {b.note.title}", "outlook note now shown", None, _said(b.note)))
+            continue
+        if b is None and a is not None:
+            out.append(Difference(SHOWN, f"Outlook: {a.note.title}", "outlook note no longer shown",
+                                  _said(a.note), None))
+            continue
+        assert a is not None and b is not None
         where = f"Outlook: {b.note.title}"
         out += _text(WORDING, where, a.note.title, b.note.title, what="title reworded")
         if a.when != b.when:
@@ -277,11 +280,25 @@ def _sections(old: PathwayContent, new: PathwayContent) -> tuple[SectionDiff, ..
         ("Questions and options", _questions(old, new)),
         ("Categories", _categories(old, new)),
         ("Category groups", _groups(old, new)),
-        ("Outlook", _statement("What the outlook depends on", old.outlook.depends_on, new.outlook.depends_on)),
+        ("Outlook", _outlook_statements(old, new)),
         ("Reference sections", _reference(old, new)),
         ("Sources", _sources(old, new)),
     ]
     return tuple(SectionDiff(title, tuple(found)) for title, found in parts)
+
+
+#: How the outlook's own statements are named in the diff (any other Statement field is named by its key).
+OUTLOOK_NAMES = {"depends_on": "What the outlook depends on", "figures_context": "What the figures can and cannot say"}
+
+
+def _outlook_statements(old: PathwayContent, new: PathwayContent) -> list[Difference]:
+    """Every statement of the outlook besides its notes (which are compared per situation)."""
+    out: list[Difference] = []
+    for name in type(new.outlook).model_fields:
+        a, b = getattr(old.outlook, name, None), getattr(new.outlook, name, None)
+        if isinstance(a, Statement) or isinstance(b, Statement):
+            out += _statement(OUTLOOK_NAMES.get(name, f"Outlook {name}"), a, b)
+    return out
 
 
 def _metadata(old: PathwayContent, new: PathwayContent) -> list[Difference]:

@@ -16,11 +16,13 @@ from typing import Iterator, Union
 
 from .diff import (RECORD, RECORD_FIELDS, SHOWN, WORDING, Difference, PathwayDiff, is_rewording, summary_line,
                    word_changes)
+from .errors import dotted
 from .evaluate import citation
 from .lifecycle import REVIEW_LEAD_MONTHS, approval_text, current_change
 from .load import Pathway
 from .model import Statement
 from .table import EDITORIAL, NOT_SHOWN, SHOWN as SHOWN_MARK, DecisionTable, decision_table
+from .validate import _statements
 
 __all__ = ["Span", "Heading", "Para", "Bullets", "Table", "SignOff", "Block", "ReviewPack", "REVIEW_FORMATS",
            "DECISIONS", "review_pack", "content_fingerprint", "to_markdown", "to_html", "render_review",
@@ -302,7 +304,10 @@ def _shared(pathway: Pathway) -> list[Block]:
                Bullets(tuple([_statement(g.intro, f"Group “{g.label}”: ") for g in content.category_groups
                               if g.intro is not None]
                              + [_statement(c.description, f"{c.label}: ") for c in content.categories]))]
-    blocks += [Heading(3, "Outlook"), Bullets((_statement(content.outlook.depends_on, "What it depends on: "),))]
+    outlook = [_statement(content.outlook.depends_on, "What it depends on: ")]
+    if content.outlook.figures_context is not None:
+        outlook.append(_statement(content.outlook.figures_context, "What the figures can and cannot say: "))
+    blocks += [Heading(3, "Outlook"), Bullets(tuple(outlook))]
     for section in content.reference:
         items = ([_statement(section.intro, "Introduction: ")] if section.intro is not None else []) + \
                 [_statement(i, f"{i.term}: " if i.term else None) for i in section.items]
@@ -335,6 +340,8 @@ def _editorial_statements(pathway: Pathway, table: DecisionTable) -> Iterator[tu
         for n in node.notes:
             yield f"{where}: note", n
     yield "Outlook: what it depends on", content.outlook.depends_on
+    if content.outlook.figures_context is not None:
+        yield "Outlook: what the figures can and cannot say", content.outlook.figures_context
     for note in content.outlook.notes:
         yield f"Outlook: {note.title}", note
     for section in content.reference:
@@ -345,8 +352,10 @@ def _editorial_statements(pathway: Pathway, table: DecisionTable) -> Iterator[tu
 
 
 def _assumptions(pathway: Pathway, table: DecisionTable) -> list[Block]:
-    rows = tuple((_t(where), _t(s.text), _t(s.editorial or ""))
-                 for where, s in _editorial_statements(pathway, table) if s.editorial)
+    named = list(_editorial_statements(pathway, table))
+    seen = {id(s) for _, s in named}
+    named += [(dotted(loc), s) for loc, s in _statements(pathway.content) if id(s) not in seen]  # none is missed
+    rows = tuple((_t(where), _t(s.text), _t(s.editorial or "")) for where, s in named if s.editorial)
     return [
         Heading(2, "6. Editorial assumptions", "assumptions"),
         Para(_t(f"{len(rows)} statements are, wholly or in part, our reading rather than the source's; each says "
