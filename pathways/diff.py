@@ -219,7 +219,7 @@ def _situation(old: Row, new: Row, old_table: DecisionTable, new_table: Decision
         if a is not None and b is not None and before_about != after_about:
             out.append(Difference(SHOWN, where, "categories whose absence it explains changed",
                                   ", ".join(before_about) or "none", ", ".join(after_about) or "none"))
-    out += _outlook(old.outlook, new.outlook)
+    out += _outlook(old.outlook, new.outlook, {k for k, _ in new.situation.answers})
     situation = new.situation
     return SituationDiff(situation.key, situation.label, situation.query, "changed" if out else "unchanged",
                          tuple(t.label for t in added), tuple(t.label for t in removed), tuple(out))
@@ -230,7 +230,7 @@ def _treatment(old: TreatmentResult, new: TreatmentResult) -> list[Difference]:
     return out + _statement(f"{new.label}: why it appears here", old.explanation, new.explanation)
 
 
-def _outlook(old: Sequence[OutlookLine], new: Sequence[OutlookLine]) -> list[Difference]:
+def _outlook(old: Sequence[OutlookLine], new: Sequence[OutlookLine], tree_keys: set[str]) -> list[Difference]:
     out: list[Difference] = []
     before = {line.note.id: line for line in old}
     after = {line.note.id: line for line in new}
@@ -249,8 +249,12 @@ def _outlook(old: Sequence[OutlookLine], new: Sequence[OutlookLine]) -> list[Dif
         assert a is not None and b is not None
         where = f"Outlook: {b.note.title}"
         out += _text(WORDING, where, a.note.title, b.note.title, what="title reworded")
-        if a.when != b.when:
-            out.append(Difference(SHOWN, where, "condition changed", a.when or "always", b.when or "always"))
+        if a.when != b.when:  # the optional answers the note further needs: by ids, else only their words
+            ids_a = {k: sorted(v) for k, v in a.note.applies_when.items() if k not in tree_keys}
+            ids_b = {k: sorted(v) for k, v in b.note.applies_when.items() if k not in tree_keys}
+            out.append(Difference(SHOWN if ids_a != ids_b else WORDING, where,
+                                  "condition changed" if ids_a != ids_b else "condition reworded",
+                                  a.when or "always", b.when or "always"))
         out += _statement(where, a.note, b.note)
         out += _figures(where, a.note.figures, b.note.figures)
     return out
