@@ -266,7 +266,8 @@ def outlook_md(pathway: Pathway, result: Result) -> str:
 
 def figure_chart(result: Result) -> dict[str, Any] | None:
     """A Vega-Lite spec: bars on a 0–100% scale, each labelled exactly as the source gives the figure."""
-    match = {True: "the situation you described", False: "another situation", None: "shown for reference"}
+    match = {True: "the situation you described", False: "not the situation you described",
+             None: "shown for reference"}
     rows = [{"Figure": f.figure.label, "Percent": f.figure.value, "Display": f.figure.display,
              "Applies": match[f.applies]} for note in result.notes for f in note.figures]
     if len(rows) < 2:  # a single figure reads better as text than as one bar

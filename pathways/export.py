@@ -10,7 +10,7 @@ from typing import Any
 from .evaluate import Result, citation
 from .lifecycle import approval_text, current_change, review_due_text
 from .load import Pathway
-from .model import Basis, Statement
+from .model import Basis, Question, Statement
 
 __all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "CSV_COLUMNS",
            "about_lines", "graph_footer"]
@@ -150,7 +150,7 @@ def about_lines(pathway: Pathway, made: datetime.date | None = None) -> list[tup
 
 
 def _figure_words(applies: bool | None) -> str:
-    return {True: " (the situation you described)", False: " (another situation)", None: ""}[applies]
+    return {True: " (the situation you described)", False: " (not the situation you described)", None: ""}[applies]
 
 
 def _figures_context(result: Result) -> Statement | None:
@@ -158,6 +158,13 @@ def _figures_context(result: Result) -> Statement | None:
     if any(note.figures for note in result.notes):
         return result.pathway.content.outlook.figures_context
     return None
+
+
+def _asked(result: Result) -> list[Question]:
+    """The questions answered for the result: those on the path, then the outlook ones that are used."""
+    asked = [step.question for step in result.path]
+    return asked + [q for q in result.pathway.outlook_questions()
+                    if q.id in result.answers and q.id not in result.unused_answers]
 
 
 def to_markdown(result: Result, made: datetime.date | None = None) -> str:
@@ -173,12 +180,13 @@ def to_markdown(result: Result, made: datetime.date | None = None) -> str:
             label = next(o.label for o in q.options if o.id == result.answers[q.id])
             lines.append(f"- {q.prompt} **{label}**")
     lines.append("")
-    if result.path:
+    asked = _asked(result)
+    if asked:
         lines += ["## Why each question matters", ""]
-        for step in result.path:
-            lines.append(f"- **{step.question.short_label}** {step.why.text} *(Basis: {_cite(step.why)})*")
-            if step.question.help is not None:
-                lines.append(f"  - {step.question.help.text} *(Basis: {_cite(step.question.help)})*")
+        for question in asked:
+            lines.append(f"- **{question.short_label}** {question.why.text} *(Basis: {_cite(question.why)})*")
+            if question.help is not None:
+                lines.append(f"  - {question.help.text} *(Basis: {_cite(question.help)})*")
         lines.append("")
     if not result.complete:
         lines += ["## Not complete", "", "No treatment categories are shown until every question on the path is "
@@ -201,12 +209,13 @@ def to_markdown(result: Result, made: datetime.date | None = None) -> str:
             lines += [f"> Note: {n.text}", f"> *Basis: {_cite(n)}*", ""]
     outlook = pathway.content.outlook
     lines += ["## Outlook", "", outlook.depends_on.text, f"*Basis: {_cite(outlook.depends_on)}*", ""]
-    for note in result.notes:
+    context = _figures_context(result)
+    last_with_figures = max((i for i, n in enumerate(result.notes) if n.figures), default=None)
+    for index, note in enumerate(result.notes):
         lines += [f"- **{note.title}**: {note.statement.text} *(Basis: {_cite(note.statement)})*"]
         lines += [f"  - {f.figure.label}: {f.figure.display}{_figure_words(f.applies)}" for f in note.figures]
-    context = _figures_context(result)
-    if context is not None:
-        lines += ["", f"*About these figures:* {context.text} *(Basis: {_cite(context)})*"]
+        if context is not None and index == last_with_figures:  # right after the figures it is about
+            lines += [f"  - *About these figures:* {context.text} *(Basis: {_cite(context)})*"]
     lines += ["", "## Reference", ""]
     for section in pathway.content.reference:
         lines += [f"### {section.title}", ""]
@@ -241,9 +250,14 @@ def to_csv(result: Result, made: datetime.date | None = None) -> str:
         writer.writerow(["about", label, value, "", ""])
     for step in result.path:
         writer.writerow(["path", step.question.prompt, step.option_label, "", ""])
-        writer.writerow(_row("why this question matters", step.question.prompt, step.why))
-        if step.question.help is not None:
-            writer.writerow(_row("question help", step.question.prompt, step.question.help))
+    for question in pathway.outlook_questions():
+        if question.id in result.answers and question.id not in result.unused_answers:
+            label = next(o.label for o in question.options if o.id == result.answers[question.id])
+            writer.writerow(["outlook answer", question.prompt, label, "", ""])
+    for question in _asked(result):
+        writer.writerow(_row("why this question matters", question.prompt, question.why))
+        if question.help is not None:
+            writer.writerow(_row("question help", question.prompt, question.help))
     writer.writerow(["status", "complete", "yes" if result.complete else "no", "", ""])
     if result.outcome is not None:
         writer.writerow(_row("outcome", result.outcome.title, result.outcome.summary))

@@ -156,6 +156,9 @@ def to_markdown(table: DecisionTable, made: datetime.date | None = None) -> str:
     for number, row in enumerate(table.rows, 1):
         lines += [f"## {number}. {_md_cell(row.situation.outcome.title)}", "",
                   f"Answers: `{row.situation.query}`", ""]
+        for treatment in row.situation.result.treatments:
+            if treatment.label != labels[treatment.id]:
+                lines.append(f"- Wording here: {labels[treatment.id]} is shown as “{treatment.label}”.")
         for cell in row.cells:
             if cell.editorial:
                 lines.append(f"- {EDITORIAL} {labels[cell.category_id]} ({cell.words}): {cell.editorial}")
@@ -165,6 +168,9 @@ def to_markdown(table: DecisionTable, made: datetime.date | None = None) -> str:
         for line in row.outlook:
             when = f" (when {line.when})" if line.when else ""
             lines.append(f"- Outlook, {line.note.title}{when}: {line.note.text} *(Basis: {_cite(line.note)})*")
+        context = table.pathway.content.outlook.figures_context
+        if context is not None and any(line.note.figures for line in row.outlook):
+            lines.append(f"- About these figures: {context.text} *(Basis: {_cite(context)})*")
         lines.append("")
     lines += ["## About this table", ""]
     lines += [f"- **{label}:** {value}" for label, value in about_lines(table.pathway, made)]

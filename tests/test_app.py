@@ -326,7 +326,7 @@ def test_outlook_question_selects_the_figure_that_applies():
     (dataset,) = chart.datasets  # sent as Arrow once per answer set, the form the browser reads
     rows = pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
     assert {r["Display"]: r["Applies"] for r in rows} == {"5.8%": "the situation you described",
-                                                          "20%": "another situation"}
+                                                          "20%": "not the situation you described"}
     assert json.loads(chart.spec)["data"] == {"name": dataset.name}
 
 

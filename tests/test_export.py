@@ -48,7 +48,9 @@ def test_csv_lists_the_path_and_each_category_with_its_basis():
 def shown_statements(result):
     """Every statement the page shows for a result (the page's own order does not matter here)."""
     content = result.pathway.content
-    found = [s.why for s in result.path] + [s.question.help for s in result.path if s.question.help]
+    asked = [s.question for s in result.path] + [q for q in result.pathway.outlook_questions()
+                                                 if q.id in result.answers and q.id not in result.unused_answers]
+    found = [q.why for q in asked] + [q.help for q in asked if q.help]
     if result.outcome is not None:
         found.append(result.outcome.summary)
         groups = {t.group for t in result.treatments}

@@ -143,3 +143,11 @@ def test_a_generated_tree_that_asks_a_question_twice_gives_only_situations_some_
     reached = {evaluate(pathway, dict(c)).outcome.id for c in itertools.product(*options)}
     assert sorted(s.outcome.id for s in situations) == sorted(reached)
     assert all(len(dict(s.answers)) == len(s.answers) for s in situations)
+
+
+def test_markdown_table_gives_each_situations_own_wording_and_the_figures_context():
+    text = to_markdown(decision_table(PATHWAY))
+    adult = text[text.index("Adult, CNS involved, B-cell ALL\n"):]
+    adult = adult[: adult.index("\n## ")]
+    assert "is shown as “Low-dose radiation therapy”" in adult
+    assert adult.count(PATHWAY.content.outlook.figures_context.text) == 1
