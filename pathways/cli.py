@@ -158,7 +158,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         diff = diff_pathways(old, pathway, name, pathway.file)
     fmt = args.format or ("html" if (args.output or "").lower().endswith((".html", ".htm")) else "md")
-    pack = review_pack(pathway, diff, args.against, review_command(args.pathway, args.against))
+    pack = review_pack(pathway, diff, review_command(args.pathway, args.against))
     _write(render_review(pack, fmt), args.output)
     return EXIT_OK
 

@@ -121,15 +121,14 @@ def review_command(pathway_ref: str | None = None, against: str | None = None) -
     return " ".join(parts)
 
 
-def review_pack(pathway: Pathway, against: PathwayDiff | None = None, against_ref: str | None = None,
-                command: str | None = None) -> ReviewPack:
-    """The pack for ``pathway``; ``against`` is the diff from the previous version (``against_ref`` names it in the
-    pack, ``command`` is how the pack was made, printed so anyone can regenerate it)."""
+def review_pack(pathway: Pathway, against: PathwayDiff | None = None, command: str | None = None) -> ReviewPack:
+    """The pack for ``pathway``; ``against`` is the diff from the previous version (its old side names the
+    previous version in the pack); ``command`` is how the pack was made, printed so anyone can regenerate it."""
     meta = pathway.content.metadata
     table = decision_table(pathway)
     blocks: list[Block] = [
         Para(_t(meta.disclaimer, "b"), role="disclaimer"),
-        *_provenance(pathway, against, against_ref, command),
+        *_provenance(pathway, against, command),
         Heading(2, "Contents", "contents"),
         Bullets(tuple(_t(s) for s in ("1. How to review", "2. What changed in this version",
                                       "3. Decision table", "4. Every statement, by situation",
@@ -148,8 +147,7 @@ def review_pack(pathway: Pathway, against: PathwayDiff | None = None, against_re
     return ReviewPack(title, tuple(blocks))
 
 
-def _provenance(pathway: Pathway, against: PathwayDiff | None, against_ref: str | None,
-                command: str | None) -> list[Block]:
+def _provenance(pathway: Pathway, against: PathwayDiff | None, command: str | None) -> list[Block]:
     meta = pathway.content.metadata
     rows = [
         ("Pathway", f"{meta.title} ({meta.id})"),

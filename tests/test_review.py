@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pathways import load_pathway, resolve_pathway
-from pathways.diff import diff_refs, load_side
+from pathways.diff import diff_refs
 from pathways.review import DECISIONS, content_fingerprint, pack_name, review_command, review_pack, render_review
 from pathways.situations import complete_situations
 
@@ -46,8 +46,7 @@ def test_shipped_versions_review_pack_is_committed_and_current(fmt):
     if against:
         regenerate = f"python -m pathways review --against {against} -o docs/review/{pack_name(PATHWAY, fmt)}"
     diff = diff_refs(against, str(SHIPPED_FILE)) if against else None
-    old_name = load_side(against)[1] if against else None
-    pack = review_pack(PATHWAY, diff, old_name, review_command(None, against))
+    pack = review_pack(PATHWAY, diff, review_command(None, against))
     expected = render_review(pack, fmt)
     assert path.read_text(encoding="utf-8") == expected, (
         f"docs/review/{path.name} is stale (the content changed since it was made): run `{regenerate}` "
