@@ -31,7 +31,7 @@ def line_of(text: str, needle: str) -> int:
 
 def signed_copy(tmp_path: Path, due: str = "2027-11-24") -> Path:
     """The shipped file, signed off (approved_on set) and with ``due`` as its next review date."""
-    text = SHIPPED.replace("  approved_on: null\n", "  approved_on: 2026-11-25\n", 1)
+    text = SHIPPED.replace("  approved_on: null\n", "  approved_on: 2026-12-02\n", 1)
     text = re.sub(r"(?m)^  next_review_due: .*$", f"  next_review_due: {due}", text, count=1)
     assert text != SHIPPED
     path = tmp_path / "signed.yaml"
@@ -135,3 +135,22 @@ def test_validate_says_approval_is_pending_for_the_shipped_content_and_strict_fa
 def test_validate_rejects_a_malformed_today():
     result = validate("--today", "next week")
     assert result.returncode == 2 and "expected a date YYYY-MM-DD" in result.stderr
+
+
+def test_exports_say_approval_is_pending_and_mark_an_overdue_review_on_the_day_they_are_made(tmp_path):
+    from pathways.evaluate import evaluate
+    from pathways.export import about_lines, to_csv, to_markdown
+
+    pathway = load_pathway(SHIPPED_FILE)
+    due = META.next_review_due
+    assert due is not None
+    before, after = dict(about_lines(pathway, due)), dict(about_lines(pathway, due + datetime.timedelta(days=1)))
+    assert before["Next review due"] == due.isoformat()
+    assert after["Next review due"] == f"{due.isoformat()} (overdue on {(due + datetime.timedelta(days=1)).isoformat()})"
+    assert before["Approval"].startswith(f"pending: version {META.version} has not been signed off yet")
+    assert before["Changes in this version"] == current_change(META).summary
+    result = evaluate(pathway, {"age_group": "child", "cns_involvement": "no", "cell_type": "b_cell"})
+    assert "**Approval:** pending" in to_markdown(result, due)
+    assert "about,Approval,pending" in to_csv(result, due).replace('"', "")
+    signed = load_pathway(signed_copy(tmp_path))
+    assert dict(about_lines(signed, due))["Approval"] == f"approved on 2026-12-02 by {META.approved_by}"
