@@ -65,8 +65,10 @@ def write_link(answers: dict[str, str]) -> None:
 
 
 def reset(question_ids: list[str]) -> None:
+    """Clear every answer. Set to None, not deleted: a value set through session state is sent to the browser,
+    so the radios show no choice (a deleted one left the last choice showing, though the app had forgotten it)."""
     for qid in question_ids:
-        st.session_state.pop(qid, None)
+        st.session_state[qid] = None
 
 
 # ---- page parts ---------------------------------------------------------------------------------
@@ -82,11 +84,11 @@ def show_disclaimer(pathway: Pathway) -> None:
                    "It is still shown, but it may be out of date: check what you rely on with the care team.",
                    icon=":material/event_busy:")
     due = f", next review due {meta.next_review_due.isoformat()}" if meta.next_review_due else ""
-    st.caption(
-        f"Intended use: {plain(meta.intended_use)}  \n"
-        f"Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}{due}. "
+    st.markdown(
+        f":small[:gray[Intended use: {plain(meta.intended_use)}]]  \n"
+        f":small[:gray[Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}{due}. "
         f"Approval: {plain(approval_text(meta))}. "
-        f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}."
+        f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}.]]"
     )
 
 
@@ -100,15 +102,21 @@ def ask(pathway: Pathway, result: Result) -> None:
     for question in shown:
         labels = {o.id: o.label for o in question.options}
         kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
-        help_text = question.help.text if question.help else None
-        if question.help is not None and question.help.editorial:
-            help_text = f"{help_text}\n\nEditorial assumption: {question.help.editorial}"
         st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
-                 help=plain(help_text) if help_text else None, horizontal=True, **kwargs)
-        if question.help is not None and question.help.editorial:  # shown, not only in the tooltip
-            st.caption(":orange-badge[:material/info: Editorial assumption] " + plain(question.help.text))
+                 horizontal=True, **kwargs)
+        if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
+            st.markdown(help_md(question.help))
     st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
               key="reset", icon=":material/restart_alt:")
+
+
+def help_md(help: Statement) -> str:
+    """A question's help as small grey text under it; an editorial assumption badged, with its reason."""
+    text = f":small[:gray[{plain(help.text)}]]"
+    if not help.editorial:
+        return text
+    return (f":orange-badge[:material/info: Editorial assumption] {text}  \n"
+            f":small[:gray[Why it is an assumption: {plain(help.editorial)}]]")
 
 
 def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
@@ -117,11 +125,12 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 
 def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
-    if view["svg_uri"]:  # one element: the image with its caption
-        st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"], caption=GRAPH_KEY)
+    if view["svg_uri"]:  # shown at a legible size; its box scrolls when the column is narrower (GRAPH_CSS)
+        with st.container(key="graph_box"):
+            st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"])
     else:
         st.graphviz_chart(view["dot"], width="stretch")
-        st.caption(GRAPH_KEY)
+    st.markdown(f":small[:gray[{GRAPH_KEY}]]")
 
 
 def show_outcome(pathway: Pathway, result: Result, view: dict[str, Any], static: dict[str, Any]) -> None:
@@ -132,7 +141,7 @@ def show_outcome(pathway: Pathway, result: Result, view: dict[str, Any], static:
                 icon=":material/help:")
         return
     outcome = result.outcome
-    st.markdown(f"### {plain(outcome.title)}\n\n{statement_md(outcome.summary)}")
+    st.markdown(f"## {plain(outcome.title)}\n\n{statement_md(outcome.summary)}")
     for group in pathway.content.category_groups:
         cards = [t for t in result.treatments if t.group == group.id]
         if not cards:
@@ -186,7 +195,7 @@ def _download_buttons(view: dict[str, Any], pathway: Pathway, key: str) -> None:
     row.download_button("Path and categories (CSV)", lambda: csv_text, file_name="pathway-summary.csv",
                         mime="text/csv", key="download_csv", on_click="ignore")
     if not dot_available():
-        row.caption("The SVG download needs Graphviz's dot program on the server.")
+        row.markdown(":small[:gray[The SVG download needs Graphviz's dot program on the server.]]")
     elif view["drawable"]:
         row.download_button("Graph (SVG)", lambda: render_svg(dot), file_name="pathway-graph.svg",
                             mime="image/svg+xml", key="download_svg", on_click="ignore")
@@ -199,7 +208,7 @@ def _download_buttons(view: dict[str, Any], pathway: Pathway, key: str) -> None:
 
 
 def show_reference(static: dict[str, Any]) -> None:
-    st.markdown("### Reference")
+    st.markdown("## Reference")
     for title, body in static["reference"]:
         with st.expander(title):
             st.markdown(body)
@@ -210,6 +219,22 @@ def show_about(static: dict[str, Any]) -> None:
     st.markdown(static["about"])
 
 
+#: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
+#: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
+#: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
+#: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
+GRAPH_CSS = """<style>
+.st-key-graph_box { overflow-x: auto; }
+.st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
+  height: auto !important; max-height: none !important; }
+.st-key-graph_box [data-testid="stFullScreenFrame"] { justify-content: safe center !important;
+  align-items: safe center !important; }
+@media (max-width: 1259.98px) {
+  .st-key-ask_and_graph [data-testid="stHorizontalBlock"] { flex-direction: column; }
+  .st-key-ask_and_graph [data-testid="stColumn"] { width: 100% !important;
+    flex: 1 1 auto !important; }
+}
+</style>"""
 GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
              "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
              "The path is also listed as a table below.")
@@ -246,6 +271,7 @@ def main() -> None:
     tune_process_once()
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
+    st.html(GRAPH_CSS)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)
@@ -271,17 +297,17 @@ def interactive(pathway: Pathway, key: str) -> None:
     answers = answers_from_widgets(pathway)
     result = evaluate(pathway, answers)
     full = False
-    left, right = st.columns([1, 2], gap="medium")
+    left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see GRAPH_CSS
     with left:
-        st.markdown("### Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
+        st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
                     "The graph and the cards below show what the source documents for your answers.]]")
         ask(pathway, result)
     answers = answers_from_widgets(pathway)
     write_link(answers)
     with right:
         if len(pathway.nodes) > DRAW_LIMIT:
-            st.caption(f"This pathway has {len(pathway.nodes):,} nodes, too many to draw whole: the graph shows "
-                       "the neighbourhood of your path. The whole tree is in the DOT download below.")
+            st.markdown(f":small[:gray[This pathway has {len(pathway.nodes):,} nodes, too many to draw whole: the "
+                        "graph shows the neighbourhood of your path. The whole tree is in the DOT download below.]]")
         elif len(pathway.nodes) > FOCUS_THRESHOLD:
             full = st.toggle("Show the full tree", key="full_tree",
                              help="Large pathways show the neighbourhood of your path by default.")

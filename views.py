@@ -38,6 +38,9 @@ RENDERERS = ("server", "browser")
 FIGURES_DATASET = "figures"
 #: Longest piece of a link quoted back in a notice.
 NOTICE_MAX = 60
+#: The graph's smallest text in CSS px at the size the page shows it (never smaller; WCAG needs it legible, 12 px
+#: is our floor and the half pixel a margin for rounding): the page scrolls the graph rather than shrink it.
+GRAPH_TEXT_PX = 12.5
 
 
 # ---- the file to serve (once per process and file version) ---------------------------------------------
@@ -95,7 +98,7 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
         "dot": dot,
         "graph_alt": graph_alt(result),
         "drawable": len(_pathway.nodes) <= DRAW_LIMIT,  # small enough to draw whole (in the page, as SVG)
-        "svg_uri": svg_data_uri(render_svg(dot)) if renderer == "server" else None,
+        "svg_uri": svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None,
         "download_dot": download_dot,
         "markdown": to_markdown(result, made),
         "csv": to_csv(result, made),
@@ -120,9 +123,9 @@ def static_view(_pathway: Pathway, key: str) -> dict[str, Any]:
     lines = [f"**{label}:** {plain(due.get(label, value))}"  # overdue warning is the disclaimer's, never cached
              for label, value in about_lines(_pathway) if label not in ("Made on", "Changes in this version")]
     lines += change_log_md(_pathway)
-    groups = {g.id: (f"#### {plain(g.label)}" + (f"\n\n{statement_md(g.intro)}" if g.intro else ""))
+    groups = {g.id: (f"### {plain(g.label)}" + (f"\n\n{statement_md(g.intro)}" if g.intro else ""))
               for g in _pathway.content.category_groups}
-    return {"reference": sections, "about": "#### About this explorer\n\n" + "  \n".join(lines), "groups": groups}
+    return {"reference": sections, "about": "## About this explorer\n\n" + "  \n".join(lines), "groups": groups}
 
 
 def change_log_md(pathway: Pathway) -> list[str]:
@@ -171,6 +174,22 @@ def graph_alt(result: Result) -> str:
         steps.append(f"next question: {result.next_question.short_label}")
     path = "; ".join(steps) if steps else "no answer yet"
     return f"Decision tree with the path for your answers highlighted. Path: {path}"
+
+
+_SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_FONT_SIZE = re.compile(rb'font-size="([\d.]+)"')
+
+
+def legible_svg(svg: bytes) -> bytes:
+    """The SVG with its size in CSS px set so that its smallest text measures GRAPH_TEXT_PX (Graphviz gives the
+    size in points at 1 point per user unit); the page shows it at this size or wider, never narrower."""
+    size = _SVG_SIZE.search(svg)
+    fonts = [float(f) for f in _FONT_SIZE.findall(svg)]
+    if size is None or not fonts:
+        return svg
+    scale = GRAPH_TEXT_PX / min(fonts)
+    width, height = (float(v) * scale for v in size.groups())
+    return svg[:size.start()] + f'<svg width="{width:.2f}px" height="{height:.2f}px"'.encode() + svg[size.end():]
 
 
 def svg_data_uri(svg: bytes) -> str:
@@ -254,7 +273,7 @@ def card_md(treatment: Any) -> str:
 
 
 def outlook_md(pathway: Pathway, result: Result) -> str:
-    parts = ["### Outlook", statement_md(pathway.content.outlook.depends_on)]
+    parts = ["## Outlook", statement_md(pathway.content.outlook.depends_on)]
     parts += [statement_md(note.statement, prefix=f"**{plain(note.title)}:** ") for note in result.notes]
     context = pathway.content.outlook.figures_context
     if context is not None and any(note.figures for note in result.notes):  # wherever figures are shown

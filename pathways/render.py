@@ -14,7 +14,7 @@ from .load import Pathway
 from .model import OutcomeNode, QuestionNode
 
 __all__ = ["to_dot", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD", "DRAW_LIMIT",
-           "RenderError"]
+           "FONT_SIZE", "RenderError"]
 
 #: Output formats ``render`` can produce through the ``dot`` binary.
 RENDER_FORMATS = ("dot", "svg", "png")
@@ -25,8 +25,11 @@ FOCUS_THRESHOLD = 60
 DRAW_LIMIT = 1_500
 
 _FONT = "Helvetica"
+#: Text size of every label, in points (the page shows the graph at a scale where this is at least 12 CSS px).
+FONT_SIZE = 12
+#: Colours meet WCAG AA on white: black text and lines; the dimmed ones gray40 (#666666, 5.7:1) for text and lines.
 _ON = {"penwidth": "3", "color": "black", "fontcolor": "black", "fillcolor": "#dbe9f6"}
-_OFF = {"penwidth": "1", "color": "gray65", "fontcolor": "gray40", "fillcolor": "white"}
+_OFF = {"penwidth": "1", "color": "gray40", "fontcolor": "gray40", "fillcolor": "white"}
 _NEUTRAL = {"penwidth": "1.4", "color": "gray25", "fontcolor": "black", "fillcolor": "white"}
 
 
@@ -64,12 +67,13 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
     ``footer`` lines (e.g. the disclaimer and provenance for a download) are drawn under the graph.
     """
     graph = graphviz.Digraph(pathway.id)
-    graph.attr(rankdir="LR", nodesep="0.25", ranksep="0.45", fontname=_FONT, tooltip=pathway.content.metadata.title)
+    # Tight spacing keeps the whole tree narrow enough to show at a legible size (docs/accessibility.md).
+    graph.attr(rankdir="LR", nodesep="0.12", ranksep="0.1", fontname=_FONT, tooltip=pathway.content.metadata.title)
     if footer:
         graph.attr(label="".join(f"{_escape(line)}\\l" for line in footer), labelloc="b", labeljust="l",
                    fontsize="9")
-    graph.attr("node", fontname=_FONT, fontsize="13", style="rounded,filled", shape="box")
-    graph.attr("edge", fontname=_FONT, fontsize="12", arrowsize="0.7")
+    graph.attr("node", fontname=_FONT, fontsize=str(FONT_SIZE), style="rounded,filled", shape="box", margin="0.06,0.03")
+    graph.attr("edge", fontname=_FONT, fontsize=str(FONT_SIZE), arrowsize="0.7")
     on_path = set(result.path_node_ids) if result else set()
     chosen = {(s.node_id, s.option_id) for s in result.path} if result else set()
     next_id = result.next_node_id if result else None
@@ -110,11 +114,11 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
                 graph.edge(node.id, target, label=f"✔ {labels[option]}", penwidth="3.5", style="bold",
                            color="black", fontcolor="black", fontname=f"{_FONT}-Bold", **{"class": "edge-chosen"})
             elif answered and node.id in on_path:
-                graph.edge(node.id, target, label=labels[option], style="dashed", color="gray60",
+                graph.edge(node.id, target, label=labels[option], style="dashed", color="gray40",
                            fontcolor="gray40", **{"class": "edge-not-taken"})
             else:
                 graph.edge(node.id, target, label=labels[option], style="dashed" if answered else "solid",
-                           color="gray60" if answered else "gray30", fontcolor="gray40" if answered else "black",
+                           color="gray40" if answered else "gray25", fontcolor="gray40" if answered else "black",
                            **{"class": "edge-other"})
     if hidden:
         graph.node("_hidden", label=f"{hidden} more nodes not shown\\n(ask for the full tree)", shape="plaintext",

@@ -129,8 +129,8 @@ def test_editorial_assumption_in_a_question_is_badged_beside_it():
     at = app()
     age_help = PATHWAY.questions["age_group"].help
     assert age_help.editorial, "the shipped age question rests on an editorial assumption"
-    captions = [c.value for c in at.caption if "Editorial assumption" in c.value]
-    assert len(captions) == 1 and "18" in captions[0]
+    badged = [m.value for m in at.markdown if m.value.startswith(":orange-badge[:material/info: Editorial assumption]")]
+    assert len(badged) == 1 and "18" in badged[0]
 
 
 def test_graph_image_has_a_text_alternative_naming_the_path():
