@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from pathways import load_pathway, resolve_pathway
 from tests.support.browser import wait_for_app
 from tests.support.nginx import established_connections, start_nginx
 from tests.support.server import start_streamlit
@@ -20,6 +21,9 @@ from tests.support.server import start_streamlit
 pytestmark = [pytest.mark.nginx, pytest.mark.browser]
 
 WAIT_MS = 60_000
+#: The outlook option's label as the content words it (labels are content, ids are the contract).
+WITHIN_3_YEARS = next(o.label for o in load_pathway(resolve_pathway(None)).questions["time_since_treatment"].options
+                      if o.id == "under_3_years")
 COOKIE = "explorer_backend"
 
 
@@ -155,7 +159,7 @@ def test_killing_one_app_process_mid_click_leaves_the_other_serving_and_its_sess
                                         "age_group=child&cns_involvement=no&cell_type=b_cell")
             contexts.append(ctx)
             fresh.get_by_text("Child, CNS not involved, B-cell ALL").first.wait_for(timeout=WAIT_MS)
-            radio(fresh, 3, "Less than 3 years")
+            radio(fresh, 3, WITHIN_3_YEARS)
             fresh.wait_for_url(re.compile(r"time_since_treatment=under_3_years"), timeout=WAIT_MS)
             load.wait_for_results(6, after=killed_at)  # plain requests went on after the kill
 
