@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+#: How long Playwright's expect() waits for a page to show something: a hang guard, not a pace. Its own default
+#: (5 s) is overrun on a busy machine; page actions get theirs from each test's ``page.set_default_timeout``.
+EXPECT_TIMEOUT_MS = 60_000
+
+
+def pytest_configure(config):
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # the browser tests then fail on their own, naming what is missing
+        return
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
 
 @pytest.fixture(scope="module")
 def browser():

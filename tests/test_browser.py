@@ -22,7 +22,6 @@ DISCLAIMER = PATHWAY.content.metadata.disclaimer
 CASES = [c for c in load_cases(cases_path_for(resolve_pathway(None)))[0].cases if c.complete]
 ARTIFACTS = ROOT / "artifacts"
 TIMEOUT = 60_000
-expect.set_options(timeout=TIMEOUT)  # expect() has its own 5 s default, which a busy machine overruns
 
 
 @pytest.fixture(scope="module")
