@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from pathways import load_pathway, resolve_pathway
 from pathways.lifecycle import current_change
+from tests.support.a11y import axe_findings
 from tests.support.browser import PageWatch, wait_for_app
 from tests.support.server import ROOT, start_streamlit
 
@@ -74,7 +75,7 @@ def test_review_not_due_shows_no_overdue_warning(tmp_path, monkeypatch):
 
 def test_header_and_about_panel_show_approval_review_dates_and_what_changed_in_this_version(monkeypatch):
     at = run_app(monkeypatch, None)
-    caption = " ".join(c.value for c in at.caption).replace("\\", "")
+    caption = next(m.value for m in at.markdown if "Content version" in m.value).replace("\\", "")  # the header
     assert f"next review due {META.next_review_due.isoformat()}" in caption
     assert "Approval: pending: version" in caption and "has not been signed off yet" in caption
     about = next(m.value for m in at.markdown if "About this explorer" in m.value).replace("\\", "")
@@ -112,6 +113,9 @@ def test_browser_shows_the_overdue_warning_next_to_the_disclaimer_and_the_catego
         top_d, top_o = disclaimer.bounding_box()["y"], overdue.bounding_box()["y"]
         assert 0 < top_o - top_d < 250, (top_d, top_o)  # right under the disclaimer, above the questions
         expect(page.locator(".st-key-card_intrathecal_chemotherapy")).to_be_visible()  # content still shown
+        page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+        findings = axe_findings(page)
+        assert not findings, "\n".join(map(str, findings))  # WCAG 2.2 AA with the warning on the page
         (ROOT / "artifacts").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "artifacts" / "lifecycle-overdue.png"))
         assert watch.errors == []

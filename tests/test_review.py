@@ -14,6 +14,7 @@ from pathways import load_pathway, resolve_pathway
 from pathways.diff import diff_refs
 from pathways.review import DECISIONS, content_fingerprint, pack_name, review_command, review_pack, render_review
 from pathways.situations import complete_situations
+from tests.support.a11y import axe_findings
 
 ROOT = Path(__file__).parents[1]
 REVIEW_DIR = ROOT / "docs" / "review"
@@ -148,13 +149,15 @@ def test_review_writes_html_by_suffix_and_refuses_a_broken_previous_version(tmp_
 
 
 @pytest.mark.browser
-def test_html_pack_prints_to_a4_pages_in_chromium_without_requests(browser, tmp_path):
+def test_html_pack_is_accessible_and_prints_to_a4_pages_in_chromium_without_requests(browser, tmp_path):
     page = browser.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     path = REVIEW_DIR / pack_name(PATHWAY, "html")
     page.goto(path.resolve().as_uri())
     assert page.locator("h2#sign-off").is_visible()
+    findings = axe_findings(page)
+    assert not findings, "\n".join(map(str, findings))  # WCAG 2.2 AA: a reviewer may use a screen reader
     pdf = page.pdf(format="A4", print_background=True)
     page.close()
     assert requests == [path.resolve().as_uri()]
