@@ -257,8 +257,9 @@ def _narrative(pathway: Pathway, made: datetime.date | None) -> str:
     """The disclaimer, intended use and provenance as XHTML (the same lines as every other export)."""
     meta = pathway.content.metadata
     lines = [f"<p><b>{html.escape(meta.title, quote=False)}</b></p>"]
+    day = made or meta.last_reviewed  # without a date made, the narrative depends on the content alone
     lines += [f"<p><b>{html.escape(label, quote=False)}:</b> {html.escape(value, quote=False)}</p>"
-              for label, value in about_lines(pathway, made) if made is not None or label != "Made on"]
+              for label, value in about_lines(pathway, day) if made is not None or label != "Made on"]
     return f'<div xmlns="{XHTML_NAMESPACE}">' + "".join(lines) + "</div>"
 
 
