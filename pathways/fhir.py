@@ -164,6 +164,10 @@ class _Urls:
     def note_about_extension(self) -> str:
         return f"{self.base}/StructureDefinition/note-about"
 
+    @property
+    def figure_matches_extension(self) -> str:
+        return f"{self.base}/StructureDefinition/figure-matches"
+
 
 def build_bundle(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE,
                  made: datetime.date | None = None) -> dict[str, Any]:
@@ -249,7 +253,7 @@ def _plan_definition(pathway: Pathway, urls: _Urls, paths: _Paths, made: datetim
         "groupingBehavior": "logical-group",
         "selectionBehavior": "at-most-one",
         "action": [_outcome_action(pathway, urls, node, paths.to[node.id]) for node in pathway.outcomes()],
-    }]
+    }, _outlook_action(pathway, urls, paths)]
     return plan
 
 
@@ -301,6 +305,51 @@ def _outcome_action(pathway: Pathway, urls: _Urls, node: OutcomeNode, paths: lis
         "selectionBehavior": "any",
         "action": groups + notes,
     }
+
+
+def _outlook_action(pathway: Pathway, urls: _Urls, paths: _Paths) -> dict[str, Any]:
+    """The outlook: what it depends on, then one action per outlook note, applying when its answers are given
+    (a tree question only once the tree has asked it, as the engine reads it), its figures as sub-actions."""
+    outlook = pathway.content.outlook
+    notes = []
+    for note in outlook.notes:
+        entry: dict[str, Any] = {"id": f"outlook.{note.id}", "title": note.title,
+                                 **_statement(urls, pathway, note, "textEquivalent")}
+        if note.applies_when:
+            entry["condition"] = [{"kind": "applicability",
+                                   "expression": _when(pathway, paths, note.applies_when, urls.codes)}]
+        figures = []
+        for index, figure in enumerate(note.figures, 1):
+            shown: dict[str, Any] = {"id": f"outlook.{note.id}.figure-{index}", "title": figure.label,
+                                     "textEquivalent": figure.display}
+            if figure.applies_when:  # shown either way (as the app does); the extension says if it matches
+                shown["extension"] = [{"url": urls.figure_matches_extension,
+                                       "valueExpression": _when(pathway, paths, figure.applies_when, urls.codes)}]
+            figures.append(shown)
+        if figures:
+            entry["action"] = figures
+        notes.append(entry)
+    return {"id": "outlook", **_statement(urls, pathway, outlook.depends_on, "description"),
+            "groupingBehavior": "logical-group", "selectionBehavior": "any", "action": notes}
+
+
+def _when(pathway: Pathway, paths: _Paths, conditions: Mapping[str, list[str]], system: str) -> dict[str, Any]:
+    """A FHIRPath Expression: every question in ``conditions`` has one of its listed answers, and a tree question
+    counts only once the tree has asked it (the engine ignores an answer the path has not reached)."""
+    tree = {q.id for q in pathway.tree_questions()}
+    parts, words = [], []
+    for question_id, options in conditions.items():
+        question = pathway.questions[question_id]
+        answer = " or ".join(answer_term(question_id, o, system) for o in options)
+        answer = f"({answer})" if len(options) > 1 else answer
+        if question_id in tree:
+            reached = [" and ".join(answer_term(q, o, system) for q, o in p)
+                       for p in _visibility_paths(paths, pathway, question_id)]
+            answer = " or ".join(f"({r} and {answer})" if r else answer for r in reached) or "false"
+        parts.append(f"({answer})" if " or " in answer else answer)
+        labels = [o.label for o in question.options if o.id in options]
+        words.append(_asked_as(question, " or ".join(labels)))
+    return {"language": "text/fhirpath", "description": "; ".join(words), "expression": " and ".join(parts)}
 
 
 def _statement(urls: _Urls, pathway: Pathway, statement: Statement, field: str) -> dict[str, Any]:
@@ -443,10 +492,16 @@ def _in_words(pathway: Pathway, paths: list[tuple[Term, ...]]) -> str:
         for q, o in terms:
             question = pathway.questions[q]
             option = next(x for x in question.options if x.id == o)
-            parts.append(f"{question.short_label} {option.label}")
+            parts.append(_asked_as(question, option.label))
         return "; ".join(parts)
 
     return " | ".join(words(t) for t in paths)
+
+
+def _asked_as(question: Question, answer: str) -> str:
+    """A question and its answer in words: ``Child or adult? Child``, ``Time since initial treatment: ...``."""
+    label = question.short_label
+    return f"{label} {answer}" if label.endswith("?") else f"{label}: {answer}"
 
 
 def _visibility_paths(paths: _Paths, pathway: Pathway, question_id: str) -> list[tuple[Term, ...]]:
@@ -636,6 +691,10 @@ def _actions(where: str, actions: list[Mapping[str, Any]], activities: set[str])
             _code(f"{here}.condition[{j}].expression.language", condition.get("expression", {}).get("language"),
                   EXPRESSION_LANGUAGE)
         _artifacts(f"{here}.documentation", action.get("documentation", []))
+        for j, extension in enumerate(action.get("extension", [])):
+            if "valueExpression" in extension:
+                _code(f"{here}.extension[{j}].valueExpression.language",
+                      extension["valueExpression"].get("language"), EXPRESSION_LANGUAGE)
         target = action.get("definitionCanonical")
         if target is not None and target not in activities:
             raise FhirExportError(f"{here}.definitionCanonical {target!r} names no ActivityDefinition in the Bundle")

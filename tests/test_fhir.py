@@ -154,7 +154,7 @@ def actions_of(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_outcome_actions_carry_summary_categories_notes_and_their_basis():
     plan = resource(shipped_bundle(), "PlanDefinition")
-    (top,) = plan["action"]
+    top, _ = plan["action"]
     assert top["selectionBehavior"] == "at-most-one"
     by_id = {a["id"]: a for a in top["action"]}
     assert list(by_id) == [o.id for o in SHIPPED.outcomes()]
@@ -175,6 +175,24 @@ def test_outcome_actions_carry_summary_categories_notes_and_their_basis():
             assert about == [f"relapsed-all-{c}".replace("_", "-") for c in statement.about]
             assert len(note["documentation"]) == len(statement.basis)
     assert not any("type" in a for a in actions_of(plan)), "no action asks a system to create anything"
+
+
+def test_outlook_notes_and_figures_carry_their_text_basis_and_conditions_in_words():
+    _, outlook = resource(shipped_bundle(), "PlanDefinition")["action"]
+    content = SHIPPED.content.outlook
+    assert outlook["description"] == content.depends_on.text
+    assert [a["id"] for a in outlook["action"]] == [f"outlook.{n.id}" for n in content.notes]
+    for action, note in zip(outlook["action"], content.notes):
+        assert (action["title"], action["textEquivalent"]) == (note.title, note.text)
+        cited = [f"{b.source} § {b.section}" for b in note.basis]
+        assert [d["label"] for d in action["documentation"]] == [
+            f"{b.reported_by}, as reported by {c}" if b.reported_by else c for b, c in zip(note.basis, cited)]
+        words = action["condition"][0]["expression"]["description"]
+        for question_id, options in note.applies_when.items():
+            question = SHIPPED.questions[question_id]
+            assert question.short_label in words
+            assert all(o.label in words for o in question.options if o.id in options)
+        assert [f["textEquivalent"] for f in action.get("action", [])] == [f.display for f in note.figures]
 
 
 def test_treatment_label_of_a_situation_is_the_action_title():
@@ -257,6 +275,9 @@ BROKEN_CODES = [
     ("hierarchy-meaning", _set(f"{CS}.hierarchyMeaning", "tree"), r"hierarchyMeaning"),
     ("activity-kind", _set(f"{AD}.kind", "ServiceRequest"), r"\.kind is not allowed: .*request"),
     ("action-type", _set(f"{OUTCOME}.type", {"coding": [{"code": "create"}]}), r"\.type is not allowed"),
+    ("figure-expression-language",
+     _set(f"{PD}.action[1].action[3].action[0].extension[0].valueExpression.language", "text/python"),
+     r"'text/python' at .*extension\[0\]\.valueExpression\.language"),
 ]
 
 
@@ -373,7 +394,19 @@ def assert_same_as_engine(pathway: Pathway, bundle: dict[str, Any], answers: dic
     response = response_for(bundle, answers)
     plan = resource(bundle, "PlanDefinition")
     codes = {a["url"]: a["code"]["coding"][0]["code"] for a in resources(bundle, "ActivityDefinition")}
-    (top,) = applicable(plan["action"], response)
+    top, outlook = applicable(plan["action"], response)  # the pathway and the outlook apply always
+    assert (top["id"], outlook["id"]) == ("pathway", "outlook")
+    notes = applicable(outlook["action"], response)
+    assert [n["id"] for n in notes] == [f"outlook.{n.id}" for n in result.notes], answers
+    for action, note in zip(notes, result.notes):
+        assert [f.get("title") for f in action.get("action", [])] == [f.figure.label for f in note.figures]
+        for shown, figure in zip(action.get("action", []), note.figures):
+            matches = [x["valueExpression"]["expression"] for x in shown.get("extension", [])
+                       if x["url"].endswith("/figure-matches")]
+            if matches:
+                assert holds(matches[0], response) is (figure.applies is True), (answers, shown["title"])
+            else:
+                assert figure.applies is None
     chosen = applicable(top["action"], response)
     if result.complete:
         assert [a["id"] for a in chosen] == [result.outcome.id], answers
@@ -418,6 +451,7 @@ def test_generated_large_pathway_export_validates_and_agrees_with_the_engine_on_
     assert len(pathway.nodes) >= 999
     plan = resource(bundle, "PlanDefinition")
     assert len(plan["action"][0]["action"]) == len(pathway.outcomes())
+    assert len(plan["action"][1]["action"]) == len(pathway.content.outlook.notes)
     answers = sample(pathway, 12)
     assert any(evaluate(pathway, a).complete for a in answers) and any(
         not evaluate(pathway, a).complete for a in answers)

@@ -3,7 +3,8 @@
 ``python -m tests.support.fhir_doc`` rewrites them; tests/test_fhir.py fails while they are stale.
 A block is ``<!-- fhir-excerpt: SELECTOR -->`` then a fenced json block then ``<!-- /fhir-excerpt -->``, where
 SELECTOR is ``plan`` (the PlanDefinition without its actions and narrative), ``action:ID`` (an outcome action),
-``item:LINKID`` (a Questionnaire item) or ``activity:CATEGORY`` (an ActivityDefinition).
+``outlook:NOTE`` (an outlook note's action), ``item:LINKID`` (a Questionnaire item) or ``activity:CATEGORY`` (an
+ActivityDefinition).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def excerpt(bundle: dict[str, Any], selector: str) -> Any:
     if kind == "action":
         (action,) = [a for a in found["PlanDefinition"]["action"][0]["action"] if a["id"] == name]
         return action
+    if kind == "outlook":
+        (note,) = [a for a in found["PlanDefinition"]["action"][1]["action"] if a["id"] == f"outlook.{name}"]
+        return note
     if kind == "item":
         (item,) = [i for i in found["Questionnaire"]["item"] if i["linkId"] == name]
         return item
@@ -39,7 +43,8 @@ def excerpt(bundle: dict[str, Any], selector: str) -> Any:
                        if e["resource"]["resourceType"] == "ActivityDefinition"
                        and e["resource"]["code"]["coding"][0]["code"] == name]
         return activity
-    raise ValueError(f"unknown excerpt selector: {selector!r} (must start with plan, action:, item: or activity:)")
+    raise ValueError(f"unknown excerpt selector: {selector!r} "
+                     "(must start with plan, action:, outlook:, item: or activity:)")
 
 
 def render_excerpts(text: str) -> str:
