@@ -326,6 +326,9 @@ def _outlook_action(pathway: Pathway, urls: _Urls, paths: _Paths) -> dict[str, A
                 shown["extension"] = [{"url": urls.figure_matches_extension,
                                        "valueExpression": _when(pathway, paths, figure.applies_when, urls.codes)}]
             figures.append(shown)
+        if figures and outlook.figures_context is not None:  # shown wherever figures are
+            figures.insert(0, {"id": f"outlook.{note.id}.figures-context",
+                               **_statement(urls, pathway, outlook.figures_context, "textEquivalent")})
         if figures:
             entry["action"] = figures
         notes.append(entry)

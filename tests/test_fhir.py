@@ -100,25 +100,21 @@ def test_export_carries_disclaimer_purpose_version_and_review_date():
         assert activity["usage"] == meta.disclaimer
 
 
-@pytest.mark.parametrize(
-    ("approved_on", "expected"),
-    [
-        (None, {"status": "draft", "approvalDate": None, "effectivePeriod": {"end": "2027-11-24"}, "endorser": None}),
-        ("2026-11-30", {"status": "active", "approvalDate": "2026-11-30",
-                        "effectivePeriod": {"start": "2026-11-30", "end": "2027-11-24"},
-                        "endorser": [{"name": "Clinical lead, paediatric and adult haematology (placeholder until "
-                                              "sign-off)"}]}),
-    ],
-    ids=["pending", "approved"],
-)
-def test_approval_and_review_dates_map_to_status_approval_and_effective_period(approved_on, expected):
+@pytest.mark.parametrize("approved_on", [None, "2026-12-31"], ids=["pending", "approved"])
+def test_approval_and_review_dates_map_to_status_approval_and_effective_period(approved_on):
     text = resolve_pathway(None).read_text(encoding="utf-8")
     if approved_on:
-        assert "approved_on: null" in text
+        assert "approved_on: null" in text, "the test's premise: the shipped content is not signed off"
         text = text.replace("approved_on: null", f"approved_on: {approved_on}")
     pathway = load_pathway_text(text, "approval.yaml")
     meta = pathway.content.metadata
-    assert meta.next_review_due == datetime.date(2027, 11, 24)  # the test's premise
+    assert meta.next_review_due and meta.approved_by and meta.changes
+    due = meta.next_review_due.isoformat()
+    if approved_on:
+        expected = {"status": "active", "approvalDate": approved_on,
+                    "effectivePeriod": {"start": approved_on, "end": due}, "endorser": [{"name": meta.approved_by}]}
+    else:
+        expected = {"status": "draft", "approvalDate": None, "effectivePeriod": {"end": due}, "endorser": None}
     bundle = to_bundle(pathway)
     plan = resource(bundle, "PlanDefinition")
     assert {key: plan.get(key) for key in expected} == expected
@@ -192,21 +188,25 @@ def test_outlook_notes_and_figures_carry_their_text_basis_and_conditions_in_word
             question = SHIPPED.questions[question_id]
             assert question.short_label in words
             assert all(o.label in words for o in question.options if o.id in options)
-        assert [f["textEquivalent"] for f in action.get("action", [])] == [f.display for f in note.figures]
+        figures = [f for f in action.get("action", []) if ".figure-" in f["id"]]
+        assert [f["textEquivalent"] for f in figures] == [f.display for f in note.figures]
+        context = [f for f in action.get("action", []) if f["id"].endswith(".figures-context")]
+        if note.figures and content.figures_context is not None:
+            (shown,) = context
+            assert shown["textEquivalent"] == content.figures_context.text
+            flags = [x["valueString"] for x in shown.get("extension", []) if x["url"].endswith("/editorial-assumption")]
+            assert flags == ([content.figures_context.editorial] if content.figures_context.editorial else [])
+        else:
+            assert context == []
 
 
 def test_treatment_label_of_a_situation_is_the_action_title():
-    text = resolve_pathway(None).read_text(encoding="utf-8").replace(
-        "        - category: radiation_therapy\n",
-        "        - category: radiation_therapy\n          label: Ray test\n", 1)
-    pathway = load_pathway_text(text, "labelled.yaml")
-    labelled = [(o.id, t.category) for o in pathway.outcomes() for t in o.treatments if t.label]
-    assert len(labelled) == 1
-    titles = {a["id"]: a.get("title") for a in actions_of(resource(to_bundle(pathway), "PlanDefinition"))}
-    for outcome in pathway.outcomes():
+    labelled = [(o.id, t) for o in SHIPPED.outcomes() for t in o.treatments if t.label]
+    assert labelled, "the shipped content words some categories its own way for a situation"
+    titles = {a["id"]: a.get("title") for a in actions_of(resource(shipped_bundle(), "PlanDefinition"))}
+    for outcome in SHIPPED.outcomes():
         for t in outcome.treatments:
-            assert titles[f"{outcome.id}.{t.category}"] == (t.label or pathway.categories[t.category].label)
-    assert titles[".".join(labelled[0])] == "Ray test"
+            assert titles[f"{outcome.id}.{t.category}"] == (t.label or SHIPPED.categories[t.category].label)
 
 
 def test_questionnaire_has_one_choice_item_per_question_with_option_codes():
@@ -276,7 +276,7 @@ BROKEN_CODES = [
     ("activity-kind", _set(f"{AD}.kind", "ServiceRequest"), r"\.kind is not allowed: .*request"),
     ("action-type", _set(f"{OUTCOME}.type", {"coding": [{"code": "create"}]}), r"\.type is not allowed"),
     ("figure-expression-language",
-     _set(f"{PD}.action[1].action[3].action[0].extension[0].valueExpression.language", "text/python"),
+     _set(f"{PD}.action[1].action[3].action[1].extension[0].valueExpression.language", "text/python"),
      r"'text/python' at .*extension\[0\]\.valueExpression\.language"),
 ]
 
@@ -399,8 +399,9 @@ def assert_same_as_engine(pathway: Pathway, bundle: dict[str, Any], answers: dic
     notes = applicable(outlook["action"], response)
     assert [n["id"] for n in notes] == [f"outlook.{n.id}" for n in result.notes], answers
     for action, note in zip(notes, result.notes):
-        assert [f.get("title") for f in action.get("action", [])] == [f.figure.label for f in note.figures]
-        for shown, figure in zip(action.get("action", []), note.figures):
+        figures = [f for f in action.get("action", []) if ".figure-" in f["id"]]
+        assert [f["title"] for f in figures] == [f.figure.label for f in note.figures]
+        for shown, figure in zip(figures, note.figures):
             matches = [x["valueExpression"]["expression"] for x in shown.get("extension", [])
                        if x["url"].endswith("/figure-matches")]
             if matches:
