@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import textwrap
 from typing import Sequence
 
 import graphviz
@@ -27,6 +28,8 @@ DRAW_LIMIT = 1_500
 _FONT = "Helvetica"
 #: Text size of every label, in points (the page shows the graph at a scale where this is at least 12 CSS px).
 FONT_SIZE = 12
+#: Longest line of a category name in an outcome box, in characters (longer ones wrap).
+LABEL_WIDTH = 28
 #: Colours meet WCAG AA on white: black text and lines; the dimmed ones gray40 (#666666, 5.7:1) for text and lines.
 _ON = {"penwidth": "3", "color": "black", "fontcolor": "black", "fillcolor": "#dbe9f6"}
 _OFF = {"penwidth": "1", "color": "gray40", "fontcolor": "gray40", "fillcolor": "white"}
@@ -43,9 +46,16 @@ def _outcome_label(pathway: Pathway, node: OutcomeNode, on_path: bool, compact: 
     if compact:
         count = len(node.treatments)
         return f"{head}\\n{count} categor{'y' if count == 1 else 'ies'}"
-    cats = "".join(f"• {_escape(t.label or pathway.categories[t.category].label)}"
-                   f"{' †' if t.explanation.is_editorial else ''}\\l" for t in node.treatments)
+    cats = "".join(_wrapped(f"• {t.label or pathway.categories[t.category].label}"
+                            f"{' †' if t.explanation.is_editorial else ''}") for t in node.treatments)
     return f"{head}\\n{cats}"
+
+
+def _wrapped(item: str) -> str:
+    """A list item as left-aligned DOT lines of at most LABEL_WIDTH characters, continuation lines indented: a
+    long category name would otherwise widen the whole graph, and the page then shows it smaller or scrolls."""
+    lines = textwrap.wrap(item, LABEL_WIDTH, subsequent_indent="   ", break_long_words=False) or [item]
+    return "".join(f"{_escape(line)}\\l" for line in lines)
 
 
 def _visible_nodes(pathway: Pathway, result: Result | None, full: bool) -> set[str] | None:
