@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import json
 import os
 import re
 from typing import Any
@@ -36,6 +37,8 @@ RENDERER_ENV = "GRAPH_RENDERER"
 RENDERERS = ("server", "browser")
 #: Name of the outlook chart's dataset in its Vega-Lite spec.
 FIGURES_DATASET = "figures"
+#: Text colour of the outlook chart's axes and legend (12.5:1 on white).
+CHART_TEXT = "#31333f"
 #: Longest piece of a link quoted back in a notice.
 NOTICE_MAX = 60
 #: The graph's smallest text in CSS px at the size the page shows it (never smaller; WCAG needs it legible, 12 px
@@ -294,17 +297,24 @@ def figure_chart(result: Result) -> dict[str, Any] | None:
     y = {"field": "Figure", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 420}}
     x = {"field": "Percent", "type": "quantitative", "title": "Percent (as the source gives it)",
          "scale": {"domain": [0, 100]}}
-    color = {"field": "Applies", "type": "nominal", "title": None, "legend": {"orient": "bottom"},
-             "scale": {"domain": list(match.values()), "range": ["#1f4e79", "#b8c4d0", "#5b7fa3"]}}
+    # Bars meet 3:1 against white (WCAG 1.4.11); colour is not the only mark: the text ticks the bars that match
+    # the answers and names the reference ones (1.4.1).
+    color = {"field": "Applies", "type": "nominal", "title": None, "legend": {"orient": "bottom", "labelLimit": 0},
+             "scale": {"domain": list(match.values()), "range": ["#1f4e79", "#8090a3", "#5b7fa3"]}}
+    label = (f"datum.Applies === {json.dumps(match[True])} ? '✔ ' + datum.Display : "
+             f"datum.Applies === {json.dumps(match[None])} ? datum.Display + ' (for reference)' : datum.Display")
     return {
         "data": {"name": FIGURES_DATASET},
         "datasets": {FIGURES_DATASET: arrow_bytes(rows)},  # encoded once per answer set, not on every click
         "layer": [
             {"mark": {"type": "bar", "height": 18},
              "encoding": {"x": x, "y": y, "color": color, "tooltip": [{"field": "Figure"}, {"field": "Applies"}]}},
-            {"mark": {"type": "text", "align": "left", "dx": 4},
-             "encoding": {"x": x, "y": y, "text": {"field": "Display"}}},
+            {"mark": {"type": "text", "align": "left", "dx": 4}, "transform": [{"calculate": label, "as": "Label"}],
+             "encoding": {"x": x, "y": y, "text": {"field": "Label"}}},
         ],
+        # Streamlit's chart theme draws axis and legend text in #808495 (3.7:1 on white): darker, for AA (1.4.3).
+        "config": {"axis": {"labelColor": CHART_TEXT, "titleColor": CHART_TEXT},
+                   "legend": {"labelColor": CHART_TEXT, "titleColor": CHART_TEXT}},
     }
 
 

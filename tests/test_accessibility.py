@@ -17,6 +17,7 @@ from pathways.cases import cases_path_for, load_cases
 from pathways.evaluate import evaluate
 from pathways.render import render_svg, to_dot
 from tests.support.a11y import (
+    CHART_COLOURS_JS,
     GRAPH_TEXT_JS,
     Exception_,
     Finding,
@@ -96,14 +97,14 @@ def answer(page, question_id: str, option_id: str) -> None:
     label = next(o.label for o in question.options if o.id == option_id)
     group = page.locator(f".st-key-{question_id}")
     group.get_by_text(label, exact=True).click()
-    expect(group.get_by_role("radio", name=label)).to_be_checked()
+    expect(group.get_by_role("radio", name=label)).to_be_checked(timeout=TIMEOUT)
     settle(page)
 
 
 def open_panel(page, key: str, inside: str) -> None:
     """Open a panel built only while open, and wait until its content is there."""
     page.locator(f".st-key-{key} summary").click()
-    expect(page.locator(f".st-key-{key} {inside}").first).to_be_visible()
+    expect(page.locator(f".st-key-{key} {inside}").first).to_be_visible(timeout=TIMEOUT)
     settle(page)
 
 
@@ -139,7 +140,7 @@ def state_open_panels(page, server) -> Any:
     for section in PATHWAY.content.reference:
         summary = page.locator("[data-testid='stExpander'] summary").filter(has_text=section.title)
         summary.click()
-        expect(summary.locator("xpath=..").locator("[data-testid='stExpanderDetails']")).to_be_visible()
+        expect(summary.locator("xpath=..").locator("[data-testid='stExpanderDetails']")).to_be_visible(timeout=TIMEOUT)
     return page
 
 
@@ -147,13 +148,13 @@ def state_fullscreen_graph(page, server) -> Any:
     open_app(page, f"{server.url}/?{COMPLETE}")
     page.locator(".st-key-graph_box").hover()
     page.get_by_role("button", name=re.compile("^Fullscreen")).click()
-    expect(page.get_by_role("button", name=re.compile("^Close fullscreen"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Close fullscreen"))).to_be_visible(timeout=TIMEOUT)
     return page
 
 
 def state_bad_link(page, server) -> Any:
     open_app(page, f"{server.url}/?age_group=teen&colour=red", graph=True)
-    expect(page.get_by_text("Some parts of the link were ignored")).to_be_visible()
+    expect(page.get_by_text("Some parts of the link were ignored")).to_be_visible(timeout=TIMEOUT)
     return page
 
 
@@ -199,14 +200,14 @@ def test_answering_each_question_in_turn_leaves_no_violation(page, app_server):
         audit(page, f"after answering {question_id}")
     page.get_by_role("button", name="Reset answers").click()
     settle(page)
-    expect(page.locator(".st-key-age_group").get_by_role("radio", checked=True)).to_have_count(0)
+    expect(page.locator(".st-key-age_group").get_by_role("radio", checked=True)).to_have_count(0, timeout=TIMEOUT)
     audit(page, "after reset")
 
 
 @pytest.mark.browser
 def test_error_page_for_broken_content_has_no_violations(page, broken_server):
     page.goto(broken_server.url)
-    expect(page.get_by_text("content could not be loaded")).to_be_visible()
+    page.get_by_text("content could not be loaded").wait_for(timeout=TIMEOUT)
     settle(page)
     audit(page, "error page")
 
@@ -366,7 +367,8 @@ def test_accessibility_tree_names_every_control_and_the_graph_gives_the_path(pag
 
 @pytest.mark.browser
 def test_no_menu_offers_another_theme_so_the_audited_light_theme_is_the_only_one(page, app_server):
-    """toolbarMode "minimal" drops Streamlit's main menu (its settings hold the theme switch); config fixes one theme."""
+    """toolbarMode "minimal" drops Streamlit's main menu (its settings hold the theme switch); config sets one
+    theme."""
     open_app(page, app_server.url)
     expect(page.locator("[data-testid='stMainMenu']")).to_have_count(0)
     expect(page.get_by_role("button", name="Main menu")).to_have_count(0)
@@ -382,6 +384,22 @@ def test_the_audit_finds_a_low_contrast_caption_put_back(page, app_server):
     note.evaluate("e => { e.style.opacity = '0.6'; }")
     findings = axe_findings(page)
     assert any(f.rule == "color-contrast" and "stMarkdownBadge" in f.html for f in findings), findings
+
+
+@pytest.mark.browser
+def test_outlook_chart_text_and_bars_meet_aa_contrast_and_do_not_rely_on_colour(page, app_server):
+    """axe cannot read an SVG chart's colours, so they are read here as drawn: text 4.5:1, bars 3:1 on white."""
+    adult = next(c for c in CASES if c.answers["age_group"] == "adult")
+    open_app(page, f"{app_server.url}/?{query_of(adult.answers)}&time_since_treatment=under_3_years")
+    page.locator("[data-testid='stVegaLiteChart'] g.mark-rect path").first.wait_for()
+    colours = page.evaluate(CHART_COLOURS_JS)
+    assert colours["text"] and colours["marks"], colours
+    for text, fill in colours["text"]:
+        assert contrast(fill, "#ffffff") >= 4.5, (text, fill)
+    for fill in colours["marks"]:
+        assert contrast(fill, "#ffffff") >= 3.0, fill
+    labels = [text for text, _ in colours["text"]]
+    assert sum(label.startswith("✔ ") for label in labels) == 1, labels  # the matching figure, not by colour alone
 
 
 # ---- contrast of the graph (no browser needed) ---------------------------------------------------------------
@@ -404,7 +422,8 @@ def svg_colours(svg: str) -> list[tuple[str, str, str]]:
 GRAPH_STATES = [{}, {"age_group": "adult"}] + [c.answers for c in CASES]
 
 
-@pytest.mark.parametrize("answers", GRAPH_STATES, ids=["empty", "adult"] + ["-".join(c.answers.values()) for c in CASES])
+@pytest.mark.parametrize("answers", GRAPH_STATES,
+                         ids=["empty", "adult"] + ["-".join(c.answers.values()) for c in CASES])
 def test_graph_text_and_lines_meet_aa_contrast(answers):
     svg = render_svg(to_dot(PATHWAY, evaluate(PATHWAY, answers))).decode()
     colours = svg_colours(svg)

@@ -10,7 +10,7 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 
 __all__ = ["TAGS", "Exception_", "Finding", "axe_findings", "unexplained", "missing", "ax_nodes", "GRAPH_TEXT_JS",
-           "contrast", "parse_colour"]
+           "CHART_COLOURS_JS", "contrast", "parse_colour"]
 
 #: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and Deque's best practices.
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -46,13 +46,60 @@ class Exception_:
         return finding.rule == self.rule and re.search(self.element, finding.html) is not None
 
 
+#: The height of everything the page holds: Streamlit scrolls its content inside a container, not the document.
+CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight,
+  ...[...document.querySelectorAll("*")].filter(e => /(auto|scroll)/.test(getComputedStyle(e).overflowY))
+     .map(e => e.scrollHeight + e.getBoundingClientRect().top))"""
+
+#: Largest viewport (CSS px) the audit stretches to.
+MAX_HEIGHT = 16_000
+
+
 def axe_findings(page_or_frame: Any, context: str | None = None) -> list[Finding]:
-    """Every violation axe-core finds in the page (or one frame of it), one per element."""
-    options = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]}
-    response = _AXE.run(page_or_frame, context=context, options=options).response
-    return [Finding(v["id"], v.get("impact") or "", " ".join(map(str, n["target"])), n["html"],
-                    " ".join(n.get("failureSummary", "").split()))
-            for v in response["violations"] for n in v["nodes"]]
+    """Every violation axe-core finds in the page (or one frame of it), one per element.
+
+    axe can judge colour contrast only where it can see the text: content scrolled out of view comes back as
+    "needs review", not as a violation. So the window (or the iframe) is first made as tall as its content, and
+    restored afterwards; widths, and so the layout being audited, stay as they are.
+    """
+    options = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations", "incomplete"]}
+    with _all_in_view(page_or_frame):
+        response = _AXE.run(page_or_frame, context=context, options=options).response
+    findings = [Finding(v["id"], v.get("impact") or "", " ".join(map(str, n["target"])), n["html"],
+                        " ".join(n.get("failureSummary", "").split()))
+                for v in response["violations"] for n in v["nodes"]]
+    # Contrast axe could not decide counts as a failure too, except for the text of SVG charts, which axe cannot
+    # read (the outlook chart's colours are checked by CHART_COLOURS_JS instead).
+    findings += [Finding(v["id"] + " (undecided)", v.get("impact") or "", " ".join(map(str, n["target"])), n["html"],
+                         " ".join(n.get("failureSummary", "").split()))
+                 for v in response["incomplete"] if v["id"] == "color-contrast" for n in v["nodes"]
+                 if not n["html"].startswith("<text")]
+    return findings
+
+
+class _all_in_view:
+    def __init__(self, page_or_frame: Any) -> None:
+        self.target = page_or_frame
+        self.restore: Any = None
+
+    def __enter__(self) -> None:
+        target = self.target
+        height = min(int(target.evaluate(CONTENT_HEIGHT_JS)) + 50, MAX_HEIGHT)
+        if hasattr(target, "set_viewport_size"):  # a page
+            size = target.viewport_size
+            if height > size["height"]:
+                target.set_viewport_size({"width": size["width"], "height": height})
+                self.restore = lambda: target.set_viewport_size(size)
+        else:  # a frame: its iframe element in the parent page
+            element = target.frame_element()
+            old = element.evaluate("e => e.style.height")
+            element.evaluate(f"e => {{ e.style.height = '{height}px'; }}")
+            self.restore = lambda: element.evaluate(f"e => {{ e.style.height = {old!r}; }}")
+        target.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.restore is not None:
+            self.restore()
 
 
 def unexplained(findings: list[Finding], allowed: tuple[Exception_, ...] = ()) -> list[Finding]:
@@ -75,7 +122,8 @@ def ax_nodes(page: Any) -> list[dict[str, Any]]:
     out = []
     for node in nodes:
         props = {p["name"]: p.get("value", {}).get("value") for p in node.get("properties", [])}
-        out.append({"role": (node.get("role") or {}).get("value", ""), "name": (node.get("name") or {}).get("value", ""),
+        out.append({"role": (node.get("role") or {}).get("value", ""),
+                    "name": (node.get("name") or {}).get("value", ""),
                     "ignored": node.get("ignored", False), "level": props.get("level"),
                     "expanded": props.get("expanded"), "checked": props.get("checked"),
                     "focusable": props.get("focusable")})
@@ -104,6 +152,18 @@ GRAPH_TEXT_JS = """() => {
   return {width: rect.width, height: rect.height, texts,
           box: box ? {client: box.clientWidth, scroll: box.scrollWidth} : null,
           page: {client: document.documentElement.clientWidth, scroll: document.documentElement.scrollWidth}};
+}"""
+
+
+#: The outlook chart's text colours and its bars' fill colours, as the browser draws them.
+CHART_COLOURS_JS = """() => {
+  const chart = document.querySelector("[data-testid='stVegaLiteChart']");
+  if (!chart) return null;
+  const text = [...chart.querySelectorAll("text")].filter(t => t.textContent.trim())
+                 .map(t => [t.textContent.trim(), getComputedStyle(t).fill]);
+  const marks = [...chart.querySelectorAll("g.mark-rect path, g.mark-symbol path")]
+                 .map(p => getComputedStyle(p).fill).filter(f => f !== "none" && !f.includes("0, 0, 0, 0"));
+  return {text, marks};
 }"""
 
 
