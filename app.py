@@ -125,7 +125,7 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 
 def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
-    if view["svg_uri"]:  # shown at a legible size; its box scrolls when the column is narrower (GRAPH_CSS)
+    if view["svg_uri"]:  # shown at a legible size; its box scrolls when the column is narrower (PAGE_CSS)
         with st.container(key="graph_box"):
             st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"])
     else:
@@ -219,11 +219,19 @@ def show_about(static: dict[str, Any]) -> None:
     st.markdown(static["about"])
 
 
+#: The page's one style sheet (fixed text, never from content). Streamlit shows an element's toolbar (full screen,
+#: the chart's data) only on hover, yet its buttons take keyboard focus while invisible: shown while one has focus.
+#: In full screen the page behind is hidden (so not focusable): Tab cannot wander behind the full-screen element.
 #: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
 #: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
-GRAPH_CSS = """<style>
+PAGE_CSS = """<style>
+[data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; z-index: 100 !important; }
+[data-testid="stMain"]:has(button[aria-label^="Close fullscreen"]) * { visibility: hidden !important; }
+[data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]),
+[data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]) * {
+  visibility: visible !important; }
 .st-key-graph_box { overflow-x: auto; }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
@@ -271,7 +279,7 @@ def main() -> None:
     tune_process_once()
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
-    st.html(GRAPH_CSS)
+    st.html(PAGE_CSS)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)
@@ -297,7 +305,7 @@ def interactive(pathway: Pathway, key: str) -> None:
     answers = answers_from_widgets(pathway)
     result = evaluate(pathway, answers)
     full = False
-    left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see GRAPH_CSS
+    left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see PAGE_CSS
     with left:
         st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
                     "The graph and the cards below show what the source documents for your answers.]]")
