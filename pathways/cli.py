@@ -1,5 +1,5 @@
-"""The command line: ``python -m pathways validate | evaluate | render | table | schema | export | ...``;
-the only place errors become text."""
+"""The command line: ``python -m pathways validate | evaluate | render | table | schema | export | handout |
+...``; the only place errors become text."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from .render import RENDER_FORMATS, render, to_dot
 from .table import TABLE_FORMATS, decision_table, render_table
 from .validate import review_findings
 from .yamlsafe import YamlProblem, parse_yaml
+from .compare import compare, second_answers, situation_by_key
+from .handout import comparison_pdf, handout_pdf
 
 __all__ = ["main"]
 
@@ -195,6 +197,29 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_handout(args: argparse.Namespace) -> int:
+    pathway, result = _evaluate(args)
+    if args.compare:
+        keys = [c for c in args.compare if "=" not in c]
+        if keys and (len(keys) > 1 or len(args.compare) > 1):
+            raise _UsageError("--compare takes either one situation key (e.g. adult/yes/b_cell) or KEY=VALUE "
+                              "answers (repeated), not both")
+        if keys:
+            answers = second_answers(pathway, situation_by_key(pathway, keys[0]), result.answers)
+        else:
+            outlook = {q.id for q in pathway.outlook_questions()}
+            answers = {**{k: v for k, v in result.answers.items() if k in outlook}, **_parse_answers(args.compare)}
+        data = comparison_pdf(compare(result, evaluate(pathway, answers)))
+    else:
+        data = handout_pdf(result)
+    output = Path(args.output)  # written only once the whole PDF is made: bad input leaves no file
+    partial = output.with_name(output.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(output)
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pathways", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -258,6 +283,15 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"base of the resources' canonical URLs (default: the placeholder "
                              f"{DEFAULT_CANONICAL_BASE})")
     export.set_defaults(run=_cmd_export)
+    handout = sub.add_parser("handout", help="a printable PDF for one complete situation, or a comparison of two")
+    handout.add_argument("--answer", "-a", action="append", default=[], metavar="KEY=VALUE")
+    handout.add_argument("--compare", "-c", action="append", default=[], metavar="KEY=VALUE|SITUATION",
+                         help="the second situation: its answers (repeated KEY=VALUE) or its key as in the app's "
+                              "link (e.g. adult/yes/b_cell); outlook answers given with --answer apply to both")
+    handout.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
+                         help="a shipped pathway id or a pathway file (default: relapsed-all)")
+    handout.add_argument("--output", "-o", required=True, metavar="FILE")
+    handout.set_defaults(run=_cmd_handout)
     return parser
 
 

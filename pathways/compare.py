@@ -1,0 +1,202 @@
+"""Two complete situations side by side: the categories in both, only in the first, only in the second, and each
+side's notes and outlook notes. An output module: it reads two Results (or Situations) and imports no other
+output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Union
+
+from .errors import PathwayError
+from .evaluate import NoteResult, Result, TreatmentResult
+from .load import Pathway
+from .model import Category, Statement
+from .situations import Situation, complete_situations
+
+__all__ = ["BOTH", "ONLY_FIRST", "ONLY_SECOND", "PLACES", "MARKS", "ComparisonError", "Side", "CategoryLine",
+           "OutlookLine", "Comparison", "compare", "situation_by_key", "second_answers"]
+
+#: Where a category (or an outlook note) stands in a comparison.
+BOTH, ONLY_FIRST, ONLY_SECOND = "both", "only_first", "only_second"
+PLACES = (BOTH, ONLY_FIRST, ONLY_SECOND)
+#: Each place as a symbol pair (situation 1, situation 2) and in words: never colour alone.
+MARKS = {
+    BOTH: ("✔ ✔", "In both"),
+    ONLY_FIRST: ("✔ ✘", "Only in situation 1"),
+    ONLY_SECOND: ("✘ ✔", "Only in situation 2"),
+}
+
+Comparable = Union[Result, Situation]
+
+
+class ComparisonError(PathwayError):
+    """Two situations that cannot be compared (incomplete, or from different pathways)."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One of the two situations: its evaluation, and what it shows in words."""
+
+    number: int
+    result: Result
+
+    @property
+    def label(self) -> str:
+        """The options chosen, in words (as Situation.label)."""
+        return " · ".join(step.option_label for step in self.result.path)
+
+    @property
+    def key(self) -> str:
+        """The option ids along the path, joined with '/' (as Situation.key)."""
+        return "/".join(step.option_id for step in self.result.path)
+
+    @property
+    def title(self) -> str:
+        assert self.result.outcome is not None
+        return self.result.outcome.title
+
+    @property
+    def notes(self) -> tuple[Statement, ...]:
+        """The outcome's notes (editorial ones carry their reason)."""
+        assert self.result.outcome is not None
+        return tuple(self.result.outcome.notes)
+
+    @property
+    def outlook(self) -> tuple[NoteResult, ...]:
+        """The outlook notes that apply to this side's answers."""
+        return self.result.notes
+
+    def treatment(self, category_id: str) -> TreatmentResult | None:
+        return next((t for t in self.result.treatments if t.id == category_id), None)
+
+
+@dataclass(frozen=True)
+class CategoryLine:
+    """A category documented for at least one side, with each side's treatment (None where it is not shown)."""
+
+    category: Category
+    place: str
+    first: TreatmentResult | None
+    second: TreatmentResult | None
+
+    @property
+    def symbol(self) -> str:
+        return MARKS[self.place][0]
+
+    @property
+    def words(self) -> str:
+        return MARKS[self.place][1]
+
+
+@dataclass(frozen=True)
+class OutlookLine:
+    """An outlook note that applies to at least one side."""
+
+    note_id: str
+    title: str
+    place: str
+    first: NoteResult | None
+    second: NoteResult | None
+
+    @property
+    def symbol(self) -> str:
+        return MARKS[self.place][0]
+
+    @property
+    def words(self) -> str:
+        return MARKS[self.place][1]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two complete situations of one pathway, category by category and outlook note by outlook note."""
+
+    pathway: Pathway
+    first: Side
+    second: Side
+    categories: tuple[CategoryLine, ...]
+    outlook: tuple[OutlookLine, ...]
+
+    def _ids(self, place: str) -> tuple[str, ...]:
+        return tuple(line.category.id for line in self.categories if line.place == place)
+
+    @property
+    def both(self) -> tuple[str, ...]:
+        """Category ids shown for both situations, in vocabulary order."""
+        return self._ids(BOTH)
+
+    @property
+    def only_first(self) -> tuple[str, ...]:
+        return self._ids(ONLY_FIRST)
+
+    @property
+    def only_second(self) -> tuple[str, ...]:
+        return self._ids(ONLY_SECOND)
+
+    @property
+    def same_categories(self) -> bool:
+        """True when both situations show exactly the same categories."""
+        return not self.only_first and not self.only_second
+
+    @property
+    def sides(self) -> tuple[Side, Side]:
+        return self.first, self.second
+
+
+def _result(item: Comparable, number: int) -> Result:
+    result = item.result if isinstance(item, Situation) else item
+    if not isinstance(result, Result):
+        raise ComparisonError(f"situation {number} is not an evaluation (got {type(item).__name__})")
+    if not result.complete or result.outcome is None:
+        missing = result.next_question.id if result.next_question is not None else "?"
+        raise ComparisonError(f"situation {number} is not complete: question {missing!r} is not answered "
+                              "(hint: answer every question on its path before comparing)")
+    return result
+
+
+def _place(first: object, second: object) -> str:
+    return BOTH if first is not None and second is not None else (ONLY_FIRST if first is not None else ONLY_SECOND)
+
+
+def compare(first: Comparable, second: Comparable) -> Comparison:
+    """Compare two complete situations of the same pathway (Results or Situations).
+
+    Raises ComparisonError when either is incomplete or they come from different pathways.
+    """
+    one, two = _result(first, 1), _result(second, 2)
+    if one.pathway is not two.pathway and (one.pathway.id, one.pathway.content.metadata.version) != (
+            two.pathway.id, two.pathway.content.metadata.version):
+        raise ComparisonError(f"the situations come from different pathways ({one.pathway.id!r} and "
+                              f"{two.pathway.id!r}); compare situations of one pathway")
+    pathway = one.pathway
+    side1, side2 = Side(1, one), Side(2, two)
+    categories = []
+    for category in pathway.content.categories:
+        a, b = side1.treatment(category.id), side2.treatment(category.id)
+        if a is not None or b is not None:
+            categories.append(CategoryLine(category, _place(a, b), a, b))
+    notes1, notes2 = {n.id: n for n in one.notes}, {n.id: n for n in two.notes}
+    outlook = []
+    for note in pathway.content.outlook.notes:
+        a, b = notes1.get(note.id), notes2.get(note.id)
+        if a is not None or b is not None:
+            outlook.append(OutlookLine(note.id, note.title, _place(a, b), a, b))
+    return Comparison(pathway, side1, side2, tuple(categories), tuple(outlook))
+
+
+def situation_by_key(pathway: Pathway, key: str) -> Situation:
+    """The complete situation with this key (e.g. ``adult/yes/b_cell``); ComparisonError lists the keys."""
+    situations = complete_situations(pathway)
+    for situation in situations:
+        if situation.key == key:
+            return situation
+    keys = [s.key for s in situations]
+    shown = keys if len(keys) <= 20 else keys[:20] + ["…"]
+    raise ComparisonError(f"unknown situation {key!r} (must be one of {shown})")
+
+
+def second_answers(pathway: Pathway, situation: Situation, first: Mapping[str, str]) -> dict[str, str]:
+    """The second situation's answers: its tree answers, and the optional outlook answers of the first, so that
+    "and if it were an adult?" keeps, say, the time since initial treatment."""
+    outlook = {q.id for q in pathway.outlook_questions()}
+    return {**{k: v for k, v in first.items() if k in outlook}, **situation.answer_dict}

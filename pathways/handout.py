@@ -1,0 +1,376 @@
+"""The printable handout: a PDF for one complete situation, or for a comparison of two, made from the content.
+
+Built as HTML and CSS and laid out by WeasyPrint into a tagged PDF/UA-1 (headings, paragraphs, tables and the
+graph as a figure with its text alternative; docs/handout.md says why this library). The graph is Graphviz's SVG,
+drawn as vector paths and real text. Fonts come from the machine (Debian's fonts-dejavu-core); nothing is fetched:
+the only resource a handout may load is the graph, given inline as a data: URI.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+from typing import Iterable, Sequence
+
+from .compare import CategoryLine, Comparison, Side
+from .errors import PathwayError
+from .evaluate import FigureResult, NoteResult, Result, TreatmentResult, citation
+from .export import about_lines
+from .load import Pathway
+from .model import Statement
+from .render import render_svg, to_dot
+
+__all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "GRAPH_KEY", "EDITORIAL_MARK", "handout_html",
+           "comparison_html", "handout_pdf", "comparison_pdf", "html_to_pdf"]
+
+#: The typeface (Debian's fonts-dejavu-core, found through fontconfig), the body size in points, the paper.
+FONT_FAMILY = "DejaVu Sans"
+BODY_PT = 11
+PAGE_SIZE = "A4"
+#: How a statement that is (partly) our own reading is marked: a symbol and words, never colour alone.
+EDITORIAL_MARK = "† Editorial assumption"
+GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark the answers; dashed grey lines are branches not taken; "
+             "the outcome reached has a double border and lists its categories.")
+#: About lines already printed at the top of the first page (the disclaimer box), not repeated at the end.
+_ON_TOP = ("Disclaimer",)
+#: About lines given as their own paragraphs; the rest (pathway, version, dates, sources) run together.
+_ABOUT_ITEMS = ("Intended use", "Audience", "Population", "Editorial policy")
+_FIGURE_MATCH = {True: "matches these answers", False: "another situation", None: "for reference"}
+_LIBRARIES = ("Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; "
+              "bash scripts/setup.sh installs them")
+
+
+class HandoutError(PathwayError):
+    """A handout that cannot be made (incomplete answers, or the PDF libraries are missing)."""
+
+
+# ---- small HTML helpers -------------------------------------------------------------------------
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _css_string(text: str) -> str:
+    """Text as a CSS string literal (for the page footer), safe inside a <style> element."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
+    return f'"{escaped}"'
+
+
+def _cite(statement: Statement) -> str:
+    return "; ".join(citation(b) for b in statement.basis)
+
+
+def _basis(*statements: Statement) -> str:
+    """One basis line for the statements of one item: every distinct citation, in order."""
+    cited = list(dict.fromkeys(citation(b) for s in statements for b in s.basis))
+    return f'<p class="basis">Basis: {_e("; ".join(cited))}</p>' if cited else ""
+
+
+def _editorial(*statements: Statement) -> str:
+    reasons = [s.editorial for s in statements if s.editorial]
+    return "".join(f'<p class="editorial"><strong>{_e(EDITORIAL_MARK)}:</strong> {_e(r)}</p>' for r in reasons)
+
+
+def _statement(statement: Statement, lead: str = "", css: str = "") -> str:
+    """A statement: its text (after an optional bold lead), the editorial mark with its reason, its basis."""
+    head = f"<strong>{_e(lead)}</strong> " if lead else ""
+    klass = f' class="{css}"' if css else ""
+    return (f"<p{klass}>{head}{_e(statement.text)}</p>" + _editorial(statement)
+            + _basis(statement))
+
+
+def _figures(figures: Sequence[FigureResult]) -> str:
+    if not figures:
+        return ""
+    items = "".join(f"<li>{_e(f.figure.label)}: <strong>{_e(f.figure.display)}</strong> "
+                    f"({_e(_FIGURE_MATCH[f.applies])})</li>" for f in figures)
+    return f'<ul class="figures">{items}</ul>'
+
+
+def _graph(result: Result, caption: str, css: str = "") -> str:
+    svg = render_svg(to_dot(result.pathway, result))
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    klass = f' class="{css}"' if css else ""
+    return (f'<figure{klass}><img src="{uri}" alt="{_e(_graph_alt(result))}">'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
+
+
+def _graph_alt(result: Result) -> str:
+    steps = [f"{s.question.short_label} {s.option_label}" for s in result.path]
+    end = f"; outcome: {result.outcome.title}" if result.outcome is not None else ""
+    return ("The decision tree, with the path for these answers drawn thick and ticked: "
+            + "; ".join(steps) + end + ". Every category on the path is listed in the text.")
+
+
+def _answers(result: Result) -> list[tuple[str, str]]:
+    """(question, answer) in words, the question by its short label (as on the graph): the path, then any
+    optional outlook answer."""
+    pairs = [(s.question.short_label, s.option_label) for s in result.path]
+    for question in result.pathway.outlook_questions():
+        if question.id in result.answers:
+            option = next(o for o in question.options if o.id == result.answers[question.id])
+            pairs.append((question.short_label, option.label))
+    return pairs
+
+
+def _asked(question: str) -> str:
+    """A question's short label as the lead of its answer ("Child or adult?", "Time since treatment:")."""
+    return question if question.endswith(("?", ":")) else question + ":"
+
+
+def _about(pathway: Pathway, made: datetime.date) -> str:
+    """The provenance (export.about_lines, less the disclaimer at the top), the short items run together."""
+    lines = dict(about_lines(pathway, made))
+    long = "".join(f"<p><strong>{_e(label)}:</strong> {_e(lines[label])}</p>" for label in _ABOUT_ITEMS)
+    short = "; ".join(f"{label}: {value}" for label, value in lines.items()
+                      if label not in _ABOUT_ITEMS and label not in _ON_TOP)
+    return f'<section class="about"><h2>About this handout</h2>{long}<p>{_e(short)}.</p></section>'
+
+
+def _footer(pathway: Pathway, made: datetime.date) -> str:
+    meta = pathway.content.metadata
+    sources = "; ".join(s.title for s in pathway.content.sources)
+    return (f"{meta.title} · content version {meta.version} · last reviewed {meta.last_reviewed.isoformat()} · "
+            f"source: {sources} · made {made.isoformat()}")
+
+
+_CSS = """
+@page {{ size: {page}; margin: 10mm 11mm 16mm 11mm;
+  @bottom-left {{ content: {footer}; font: 8.5pt "{font}"; color: black; width: 80%; vertical-align: top; }}
+  @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font: 9pt "{font}"; color: black;
+    vertical-align: top; }} }}
+html {{ font-family: "{font}", sans-serif; font-size: {body}pt; line-height: 1.2; color: black;
+  background: white; }}
+body {{ margin: 0; }}
+h1 {{ font-size: 15pt; margin: 0 0 1pt; }}
+.subtitle {{ font-size: 12pt; margin: 0 0 5pt; }}
+h2 {{ font-size: 12.5pt; margin: 8pt 0 2pt; break-after: avoid; }}
+h3 {{ font-size: {body}pt; margin: 5pt 0 0; break-after: avoid; }}
+p {{ margin: 0 0 1.5pt; }}
+ul {{ margin: 0 0 2pt; padding-left: 14pt; }}
+.disclaimer {{ border: 1.5pt solid black; padding: 4pt 6pt; margin: 2pt 0 5pt; }}
+.disclaimer p {{ margin: 0; }}
+.basis {{ font-size: 9.5pt; }}
+.editorial {{ font-size: {body}pt; }}
+.category {{ break-inside: avoid; margin-bottom: 3pt; }}
+.note, .outlook-note {{ margin-bottom: 3pt; }}
+p {{ orphans: 2; widows: 2; }}
+figure {{ margin: 3pt 0 2pt; break-inside: avoid; }}
+figure img {{ width: 100%; }}
+figure.pair img {{ width: 86%; }}
+figcaption {{ font-size: 9.5pt; }}
+table {{ border-collapse: collapse; width: 100%; margin: 2pt 0 4pt; }}
+th, td {{ border: 0.75pt solid black; padding: 1.5pt 4pt; text-align: left; vertical-align: top; }}
+.about p {{ font-size: 9.5pt; margin-bottom: 1pt; }}
+.flow {{ columns: 2; column-gap: 16pt; }}
+.flow h2:first-child {{ margin-top: 2pt; }}
+"""
+
+
+def _document(pathway: Pathway, title: str, subtitle: str, top: Iterable[str], flow: Iterable[str],
+              made: datetime.date, description: str) -> str:
+    """The whole document: the disclaimer and ``top`` across the page, then ``flow`` and the provenance in two
+    columns (short lines such as a basis fill a column, which keeps a situation to two pages)."""
+    meta = pathway.content.metadata
+    css = _CSS.format(page=PAGE_SIZE, footer=_css_string(_footer(pathway, made)), font=FONT_FAMILY, body=BODY_PT)
+    disclaimer = f'<div class="disclaimer" role="note"><p><strong>{_e(meta.disclaimer)}</strong></p></div>'
+    return "".join([
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+        f"<title>{_e(title)}: {_e(subtitle)}</title>",
+        f'<meta name="description" content="{_e(description)}">',
+        f'<meta name="author" content="{_e(meta.title)} (content version {_e(meta.version)})">',
+        f'<meta name="dcterms.created" content="{made.isoformat()}">',
+        f'<meta name="dcterms.modified" content="{made.isoformat()}">',
+        f"<style>{css}</style></head><body>",
+        f"<h1>{_e(title)}</h1>", f'<p class="subtitle">{_e(subtitle)}</p>', disclaimer, *top,
+        '<div class="flow">', *flow, _about(pathway, made), "</div></body></html>",
+    ])
+
+
+def _outlook_context(pathway: Pathway) -> str:
+    outlook = pathway.content.outlook
+    parts = [_statement(outlook.depends_on)]
+    context = getattr(outlook, "figures_context", None)  # the statement that puts the figures in context
+    if isinstance(context, Statement):
+        parts.append(_statement(context))
+    return "".join(parts)
+
+
+def _outlook_note(note: NoteResult, lead_suffix: str = "") -> str:
+    return (f'<div class="outlook-note">{_statement(note.statement, lead=note.title + lead_suffix + ":")}'
+            f"{_figures(note.figures)}</div>")
+
+
+# ---- one situation ------------------------------------------------------------------------------
+
+
+def _complete(result: Result, which: str = "") -> None:
+    if not result.complete or result.outcome is None:
+        nxt = result.next_question.id if result.next_question is not None else "?"
+        raise HandoutError(f"no handout for an incomplete situation{which}: question {nxt!r} is not answered "
+                           "(hint: answer every question on the path; a handout shows a complete situation only)")
+
+
+def _category(treatment: TreatmentResult) -> str:
+    return (f'<div class="category"><h3>{_e(treatment.label)}</h3>'
+            f"<p><strong>What it is:</strong> {_e(treatment.description.text)}</p>"
+            f"<p><strong>Why it appears here:</strong> {_e(treatment.explanation.text)}</p>"
+            + _editorial(treatment.description, treatment.explanation)
+            + _basis(treatment.description, treatment.explanation)
+            + "</div>")
+
+
+def handout_html(result: Result, made: datetime.date | None = None) -> str:
+    """The handout for one complete situation as an HTML document (what handout_pdf lays out)."""
+    _complete(result)
+    assert result.outcome is not None
+    made = made or datetime.date.today()
+    pathway, outcome = result.pathway, result.outcome
+    body = ["<h2>The situation</h2><ul>"]
+    body += [f"<li>{_e(_asked(q))} <strong>{_e(a)}</strong></li>" for q, a in _answers(result)]
+    body.append("</ul>")
+    body.append(_graph(result, GRAPH_KEY))
+    top, body = body, []
+    body.append("<h2>What the source documents for this situation</h2>")
+    body.append(_statement(outcome.summary))
+    for group in pathway.content.category_groups:
+        cards = [t for t in result.treatments if t.group == group.id]
+        if not cards:
+            continue
+        body.append(f'<h2 class="group">{_e(group.label)}</h2>')
+        if group.intro is not None:
+            body.append(_statement(group.intro))
+        body += [_category(t) for t in cards]
+    if outcome.notes:
+        body.append("<h2>Notes</h2>")
+        body += [f'<div class="note">{_statement(n, lead="Note:")}</div>' for n in outcome.notes]
+    body.append("<h2>Outlook</h2>")
+    body.append(_outlook_context(pathway))
+    body += [_outlook_note(n) for n in result.notes]
+    return _document(pathway, pathway.content.metadata.title, f"Handout for one situation: {outcome.title}", top,
+                     body, made, f"What the content documents for: {outcome.title}")
+
+
+# ---- two situations -----------------------------------------------------------------------------
+
+
+def _side_heading(side: Side) -> str:
+    return f"Situation {side.number}: {side.title}"
+
+
+def _compared_answers(comparison: Comparison) -> str:
+    one, two = comparison.first.result, comparison.second.result
+    first, second = dict(_answers(one)), dict(_answers(two))
+    prompts = list(dict.fromkeys([*first, *second]))
+    rows = []
+    for prompt in prompts:
+        a, b = first.get(prompt, "(not asked)"), second.get(prompt, "(not asked)")
+        differs = " ≠ differs" if a != b else ""
+        rows.append(f"<tr><th scope=\"row\">{_e(prompt)}{_e(differs)}</th><td>{_e(a)}</td><td>{_e(b)}</td></tr>")
+    return ("<table><thead><tr><th scope=\"col\">Question</th><th scope=\"col\">Situation 1</th>"
+            "<th scope=\"col\">Situation 2</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _compared_categories(comparison: Comparison) -> str:
+    def mark(line: CategoryLine, treatment: TreatmentResult | None) -> str:
+        if treatment is None:
+            return "✘ not shown"
+        worded = f" (as “{_e(treatment.label)}”)" if treatment.label != line.category.label else ""
+        return "✔ shown" + worded
+
+    rows = "".join(
+        f"<tr><th scope=\"row\">{_e(line.category.label)}</th><td>{mark(line, line.first)}</td>"
+        f"<td>{mark(line, line.second)}</td>"
+        f"<td>{_e(line.symbol)} {_e(line.words)}</td></tr>" for line in comparison.categories)
+    return ("<table><thead><tr><th scope=\"col\">Category</th><th scope=\"col\">Situation 1</th>"
+            "<th scope=\"col\">Situation 2</th><th scope=\"col\">Where</th></tr></thead><tbody>" + rows
+            + "</tbody></table>")
+
+
+def _differs(comparison: Comparison) -> str:
+    labels = {c.id: c.label for c in comparison.pathway.content.categories}
+
+    def names(ids: tuple[str, ...]) -> str:
+        return ", ".join(labels[i] for i in ids) or "none"
+
+    if comparison.same_categories:
+        return "<p><strong>What differs:</strong> nothing; both situations show the same categories.</p>"
+    return (f"<p><strong>What differs:</strong> only in situation 1: {_e(names(comparison.only_first))}; "
+            f"only in situation 2: {_e(names(comparison.only_second))}.</p>")
+
+
+def _compared_category(line: CategoryLine) -> str:
+    parts = [f'<div class="category"><h3>{_e(line.category.label)} ({_e(line.symbol)} {_e(line.words)})</h3>',
+             f"<p><strong>What it is:</strong> {_e(line.category.description.text)}</p>"]
+    statements: list[Statement] = [line.category.description]
+    for number, treatment in ((1, line.first), (2, line.second)):
+        if treatment is None:
+            parts.append(f"<p><strong>Situation {number}:</strong> not shown.</p>")
+            continue
+        parts.append(f"<p><strong>Why it appears in situation {number}:</strong> {_e(treatment.explanation.text)}</p>")
+        statements.append(treatment.explanation)
+    parts.append(_editorial(*statements))
+    parts.append(_basis(*statements))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def comparison_html(comparison: Comparison, made: datetime.date | None = None) -> str:
+    """The handout for two compared situations as an HTML document (what comparison_pdf lays out)."""
+    for side in comparison.sides:
+        _complete(side.result, f" (situation {side.number})")
+    made = made or datetime.date.today()
+    pathway = comparison.pathway
+    first, second = comparison.first, comparison.second
+    body = ["<h2>The two situations</h2>",
+            f"<p><strong>Situation 1:</strong> {_e(first.title)}. <strong>Situation 2:</strong> {_e(second.title)}.</p>",
+            _compared_answers(comparison),
+            "<h2>Categories side by side</h2>",
+            "<p>✔ shown, ✘ not shown; ✔ ✔ in both, ✔ ✘ only in situation 1, ✘ ✔ only in situation 2.</p>",
+            _compared_categories(comparison), _differs(comparison)]
+    for side in comparison.sides:
+        body.append(f"<h2>{_e(_side_heading(side))} on the tree</h2>")
+        body.append(_graph(side.result, GRAPH_KEY, css="pair"))
+    top, body = body, ["<h2>What each category is, and why it appears</h2>"]
+    body += [_compared_category(line) for line in comparison.categories]
+    for side in comparison.sides:
+        assert side.result.outcome is not None
+        body.append(f"<h2>Notes for situation {side.number}</h2>")
+        body.append(_statement(side.result.outcome.summary, lead="In short:"))
+        body += [f'<div class="note">{_statement(n, lead="Note:")}</div>' for n in side.notes]
+    body.append("<h2>Outlook</h2>")
+    body.append(_outlook_context(pathway))
+    for line in comparison.outlook:
+        note = line.first or line.second
+        assert note is not None
+        body.append(_outlook_note(note, f" ({line.symbol} {line.words})"))
+        if line.first is not None and line.second is not None and line.first.figures != line.second.figures:
+            body.append(f"<p>Situation 2's figures:</p>{_figures(line.second.figures)}")
+    title = f"Comparing situation 1 ({first.title}) with situation 2 ({second.title})"
+    return _document(pathway, pathway.content.metadata.title, title, top, body, made, title)
+
+
+# ---- to PDF -------------------------------------------------------------------------------------
+
+
+def html_to_pdf(document: str) -> bytes:
+    """Lay out a handout's HTML as a tagged PDF/UA-1; nothing but data: URIs may be loaded."""
+    try:
+        import weasyprint
+        from weasyprint.urls import URLFetcher
+    except (ImportError, OSError) as exc:  # OSError: Pango or HarfBuzz missing
+        raise HandoutError(f"the PDF handout needs WeasyPrint and Pango ({exc}); {_LIBRARIES}") from None
+    fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
+    return weasyprint.HTML(string=document, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def handout_pdf(result: Result, made: datetime.date | None = None) -> bytes:
+    """The PDF handout for one complete situation (raises HandoutError for an incomplete one)."""
+    return html_to_pdf(handout_html(result, made))
+
+
+def comparison_pdf(comparison: Comparison, made: datetime.date | None = None) -> bytes:
+    """The PDF handout for two compared situations."""
+    return html_to_pdf(comparison_html(comparison, made))
