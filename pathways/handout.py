@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime
 import html
+import re
 from typing import Iterable, Sequence
 
 from .compare import CategoryLine, Comparison, Side
@@ -21,7 +22,8 @@ from .load import Pathway
 from .model import Statement
 from .render import render_svg, to_dot
 
-__all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "GRAPH_KEY", "EDITORIAL_MARK", "handout_html",
+__all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "GRAPH_KEY", "EDITORIAL_MARK", "SAME_READING",
+           "handout_html",
            "comparison_html", "handout_pdf", "comparison_pdf", "html_to_pdf"]
 
 #: The typeface (Debian's fonts-dejavu-core, found through fontconfig), the body size in points, the paper.
@@ -30,12 +32,17 @@ BODY_PT = 11
 PAGE_SIZE = "A4"
 #: How a statement that is (partly) our own reading is marked: a symbol and words, never colour alone.
 EDITORIAL_MARK = "† Editorial assumption"
+#: What a statement says when its editorial reason was already given in full above.
+SAME_READING = "the same reading as above."
 GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark the answers; dashed grey lines are branches not taken; "
-             "the outcome reached has a double border and lists its categories.")
+             "the outcome reached lists its categories.")
 #: About lines already printed at the top of the first page (the disclaimer box), not repeated at the end.
 _ON_TOP = ("Disclaimer",)
+#: About lines left out of a handout, to keep it to two pages: the change log is for reviewers, and the audience
+#: and population are said by the intended use (the app and the other exports give all three).
+_NOT_ON_HANDOUT = ("Changes in this version", "Audience", "Population")
 #: About lines given as their own paragraphs; the rest (pathway, version, dates, sources) run together.
-_ABOUT_ITEMS = ("Intended use", "Audience", "Population", "Editorial policy")
+_ABOUT_ITEMS = ("Intended use", "Editorial policy")
 _FIGURE_MATCH = {True: "matches these answers", False: "another situation", None: "for reference"}
 _LIBRARIES = ("Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; "
               "bash scripts/setup.sh installs them")
@@ -69,8 +76,24 @@ def _basis(*statements: Statement) -> str:
 
 
 def _editorial(*statements: Statement) -> str:
-    reasons = [s.editorial for s in statements if s.editorial]
+    reasons = dict.fromkeys(s.editorial for s in statements if s.editorial)
     return "".join(f'<p class="editorial"><strong>{_e(EDITORIAL_MARK)}:</strong> {_e(r)}</p>' for r in reasons)
+
+
+_EDITORIAL_P = re.compile(r'<p class="editorial"><strong>[^<]*</strong> ([^<]*)</p>')
+
+
+def _once(document: str) -> str:
+    """Each editorial reason in full where it first appears; a later statement resting on it refers back."""
+    seen: set[str] = set()
+
+    def keep_first(match: re.Match[str]) -> str:
+        if match.group(1) not in seen:
+            seen.add(match.group(1))
+            return match.group(0)
+        return f'<p class="editorial"><strong>{_e(EDITORIAL_MARK)}:</strong> {_e(SAME_READING)}</p>'
+
+    return _EDITORIAL_P.sub(keep_first, document)
 
 
 def _statement(statement: Statement, lead: str = "", css: str = "") -> str:
@@ -125,7 +148,7 @@ def _about(pathway: Pathway, made: datetime.date) -> str:
     lines = dict(about_lines(pathway, made))
     long = "".join(f"<p><strong>{_e(label)}:</strong> {_e(lines[label])}</p>" for label in _ABOUT_ITEMS)
     short = "; ".join(f"{label}: {value}" for label, value in lines.items()
-                      if label not in _ABOUT_ITEMS and label not in _ON_TOP)
+                      if label not in (*_ABOUT_ITEMS, *_ON_TOP, *_NOT_ON_HANDOUT))
     return f'<section class="about"><h2>About this handout</h2>{long}<p>{_e(short)}.</p></section>'
 
 
@@ -137,11 +160,11 @@ def _footer(pathway: Pathway, made: datetime.date) -> str:
 
 
 _CSS = """
-@page {{ size: {page}; margin: 10mm 11mm 16mm 11mm;
+@page {{ size: {page}; margin: 9mm 11mm 14mm 11mm;
   @bottom-left {{ content: {footer}; font: 8.5pt "{font}"; color: black; width: 80%; vertical-align: top; }}
   @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font: 9pt "{font}"; color: black;
     vertical-align: top; }} }}
-html {{ font-family: "{font}", sans-serif; font-size: {body}pt; line-height: 1.2; color: black;
+html {{ font-family: "{font}", sans-serif; font-size: {body}pt; line-height: 1.15; color: black;
   background: white; }}
 body {{ margin: 0; }}
 h1 {{ font-size: 15pt; margin: 0 0 1pt; }}
@@ -152,18 +175,21 @@ p {{ margin: 0 0 1.5pt; }}
 ul {{ margin: 0 0 2pt; padding-left: 14pt; }}
 .disclaimer {{ border: 1.5pt solid black; padding: 4pt 6pt; margin: 2pt 0 5pt; }}
 .disclaimer p {{ margin: 0; }}
-.basis {{ font-size: 9.5pt; }}
+.basis {{ font-size: 9pt; }}
 .editorial {{ font-size: {body}pt; }}
 .category {{ break-inside: avoid; margin-bottom: 3pt; }}
 .note, .outlook-note {{ margin-bottom: 3pt; }}
 p {{ orphans: 2; widows: 2; }}
 figure {{ margin: 3pt 0 2pt; break-inside: avoid; }}
-figure img {{ width: 100%; }}
+figure img {{ width: 88%; }}
+figure {{ text-align: center; }}
+figcaption {{ text-align: left; }}
 figure.pair img {{ width: 86%; }}
 figcaption {{ font-size: 9.5pt; }}
 table {{ border-collapse: collapse; width: 100%; margin: 2pt 0 4pt; }}
 th, td {{ border: 0.75pt solid black; padding: 1.5pt 4pt; text-align: left; vertical-align: top; }}
 .about p {{ font-size: 9.5pt; margin-bottom: 1pt; }}
+ul.situation {{ columns: 2; column-gap: 16pt; }}
 .flow {{ columns: 2; column-gap: 16pt; }}
 .flow h2:first-child {{ margin-top: 2pt; }}
 """
@@ -176,7 +202,7 @@ def _document(pathway: Pathway, title: str, subtitle: str, top: Iterable[str], f
     meta = pathway.content.metadata
     css = _CSS.format(page=PAGE_SIZE, footer=_css_string(_footer(pathway, made)), font=FONT_FAMILY, body=BODY_PT)
     disclaimer = f'<div class="disclaimer" role="note"><p><strong>{_e(meta.disclaimer)}</strong></p></div>'
-    return "".join([
+    return _once("".join([
         '<!doctype html><html lang="en"><head><meta charset="utf-8">',
         f"<title>{_e(title)}: {_e(subtitle)}</title>",
         f'<meta name="description" content="{_e(description)}">',
@@ -186,15 +212,15 @@ def _document(pathway: Pathway, title: str, subtitle: str, top: Iterable[str], f
         f"<style>{css}</style></head><body>",
         f"<h1>{_e(title)}</h1>", f'<p class="subtitle">{_e(subtitle)}</p>', disclaimer, *top,
         '<div class="flow">', *flow, _about(pathway, made), "</div></body></html>",
-    ])
+    ]))
 
 
-def _outlook_context(pathway: Pathway) -> str:
+def _outlook_context(pathway: Pathway, notes: Iterable[NoteResult]) -> str:
+    """What the outlook depends on, and the figures' context statement when any figure is shown."""
     outlook = pathway.content.outlook
     parts = [_statement(outlook.depends_on)]
-    context = getattr(outlook, "figures_context", None)  # the statement that puts the figures in context
-    if isinstance(context, Statement):
-        parts.append(_statement(context))
+    if outlook.figures_context is not None and any(n.figures for n in notes):
+        parts.append(_statement(outlook.figures_context))  # figures about groups are no prediction for a person
     return "".join(parts)
 
 
@@ -215,8 +241,8 @@ def _complete(result: Result, which: str = "") -> None:
 
 def _category(treatment: TreatmentResult) -> str:
     return (f'<div class="category"><h3>{_e(treatment.label)}</h3>'
-            f"<p><strong>What it is:</strong> {_e(treatment.description.text)}</p>"
-            f"<p><strong>Why it appears here:</strong> {_e(treatment.explanation.text)}</p>"
+            f"<p><strong>What it is:</strong> {_e(treatment.description.text)} "
+            f"<strong>Why it appears here:</strong> {_e(treatment.explanation.text)}</p>"
             + _editorial(treatment.description, treatment.explanation)
             + _basis(treatment.description, treatment.explanation)
             + "</div>")
@@ -228,13 +254,13 @@ def handout_html(result: Result, made: datetime.date | None = None) -> str:
     assert result.outcome is not None
     made = made or datetime.date.today()
     pathway, outcome = result.pathway, result.outcome
-    body = ["<h2>The situation</h2><ul>"]
+    # The outcome's summary is left out: it says in one paragraph what the categories below say one by one,
+    # and without it every situation of the shipped pathway fits on two pages.
+    body = ['<h2>The situation</h2><ul class="situation">']
     body += [f"<li>{_e(_asked(q))} <strong>{_e(a)}</strong></li>" for q, a in _answers(result)]
     body.append("</ul>")
     body.append(_graph(result, GRAPH_KEY))
     top, body = body, []
-    body.append("<h2>What the source documents for this situation</h2>")
-    body.append(_statement(outcome.summary))
     for group in pathway.content.category_groups:
         cards = [t for t in result.treatments if t.group == group.id]
         if not cards:
@@ -247,7 +273,7 @@ def handout_html(result: Result, made: datetime.date | None = None) -> str:
         body.append("<h2>Notes</h2>")
         body += [f'<div class="note">{_statement(n, lead="Note:")}</div>' for n in outcome.notes]
     body.append("<h2>Outlook</h2>")
-    body.append(_outlook_context(pathway))
+    body.append(_outlook_context(pathway, result.notes))
     body += [_outlook_note(n) for n in result.notes]
     return _document(pathway, pathway.content.metadata.title, f"Handout for one situation: {outcome.title}", top,
                      body, made, f"What the content documents for: {outcome.title}")
@@ -341,7 +367,7 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
         body.append(_statement(side.result.outcome.summary, lead="In short:"))
         body += [f'<div class="note">{_statement(n, lead="Note:")}</div>' for n in side.notes]
     body.append("<h2>Outlook</h2>")
-    body.append(_outlook_context(pathway))
+    body.append(_outlook_context(pathway, (*first.outlook, *second.outlook)))
     for line in comparison.outlook:
         note = line.first or line.second
         assert note is not None

@@ -32,9 +32,26 @@ def normal(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"-\s*\n\s*", "-", text)).strip()
 
 
+#: Text lower on the page than this (points from the bottom) is the page footer; smaller than this size, the graph.
+FOOTER_TOP, GRAPH_LARGEST = 38, 8.9
+
+
 def pdf_text(pdf: bytes) -> str:
-    """The text a reader copies from the pages (pypdf), as one line; the graph's labels are in graph_text."""
-    return normal(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+    """The body text a reader copies from the pages (pypdf), as one line: without the page footers and the graph's
+    labels, so a paragraph that runs on to the next page reads as one (footers and graph: footer_text, graph_text)."""
+    parts: list[str] = []
+
+    def visit(text, cm, tm, font, size):
+        scale = (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * (cm[2] ** 2 + cm[3] ** 2) ** 0.5
+        if text.strip() == "•":  # list markers are drawn after the page's text
+            return
+        if text == "\n" or (size * scale >= GRAPH_LARGEST and tm[5] * cm[3] + cm[5] >= FOOTER_TOP):
+            parts.append(text)
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+        parts.append("\n")
+    return normal("".join(parts))
 
 
 def graph_text(pdf: bytes) -> str:
@@ -81,7 +98,7 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
     assert text.startswith(normal(META.title)) and normal(META.disclaimer) in text[:800]  # the disclaimer on top
     for step in result.path:  # the situation in words
         assert f"{step.question.short_label} {step.option_label}" in text
-    assert normal(result.outcome.summary.text) in text
+    assert f"Handout for one situation: {result.outcome.title}" in text
     shown = {t.id for t in result.treatments}
     for treatment in result.treatments:
         assert f"{treatment.label} What it is: {normal(treatment.description.text)}" in text
@@ -91,11 +108,13 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
         assert normal(note.text) in text
         if note.editorial:
             assert f"{EDITORIAL_MARK}: {normal(note.editorial)}" in text
-    for note in result.notes:
+    for note in result.notes:  # the outlook notes, and the figures' context statement wherever figures are
         assert normal(note.statement.text) in text
+    context = PATHWAY.content.outlook.figures_context
+    assert (normal(context.text) in text) == any(n.figures for n in result.notes)
     # No category that is not shown: its label appears nowhere but inside a statement that mentions it.
     rest = text
-    for statement in [result.outcome.summary, *result.outcome.notes, *[n.statement for n in result.notes],
+    for statement in [context, *result.outcome.notes, *[n.statement for n in result.notes],
                       *[g.intro for g in PATHWAY.content.category_groups if g.intro]]:
         for words in (statement.text, statement.editorial or ""):
             rest = rest.replace(normal(words), "")
@@ -107,8 +126,10 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
                    f"Made on: {MADE.isoformat()}", PATHWAY.content.sources[0].title):
         assert needle in text
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    assert text.count(f"content version {META.version} · last reviewed {META.last_reviewed.isoformat()}") == pages
-    assert [f"Page {n} of {pages}" in text for n in range(1, pages + 1)] == [True] * pages
+    footers = graph_text(pdf)  # every page's footer: version, review date, source, date made, page number
+    assert footers.count(f"content version {META.version} · last reviewed {META.last_reviewed.isoformat()}") == pages
+    assert footers.count(f"made {MADE.isoformat()}") == pages
+    assert [f"Page {n} of {pages}" in footers for n in range(1, pages + 1)] == [True] * pages
 
 
 @pytest.mark.parametrize("situation", SITUATIONS, ids=[s.key for s in SITUATIONS])
@@ -165,10 +186,16 @@ def test_handout_body_is_set_at_11_points_or_more(handouts):
     assert body and all(sizes[t] >= BODY_PT - 0.01 for t in body), {t: sizes[t] for t in body}
 
 
+@pytest.mark.parametrize("situation", SITUATIONS, ids=[s.key for s in SITUATIONS])
+def test_handout_with_the_outlook_answer_too_stays_within_two_pages(situation):
+    result = evaluate(PATHWAY, {**situation.answer_dict, "time_since_treatment": "under_3_years"})
+    assert len(PdfReader(io.BytesIO(handout_pdf(result, MADE))).pages) <= 2
+
+
 def test_outlook_answer_is_in_the_situation_and_selects_the_figure():
     result = evaluate(PATHWAY, {**SITUATIONS[-1].answer_dict, "time_since_treatment": "3_years_or_more"})
     text = pdf_text(handout_pdf(result, MADE))
-    assert "Time since initial treatment: 3 years or more" in text
+    assert "Time since initial treatment: At a later stage (3 years or more)" in text
     assert "20% (matches these answers)" in text and "5.8% (another situation)" in text
 
 
