@@ -10,9 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Graphviz's dot draws the graph, for the page (as an SVG image) and for the SVG download.
+# Graphviz's dot draws the graph, for the page (as an SVG image) and for the SVG download; Pango, HarfBuzz and the
+# DejaVu fonts lay out the PDF handout (WeasyPrint), offline.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends graphviz \
+ && apt-get install -y --no-install-recommends graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+    fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 explorer \

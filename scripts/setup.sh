@@ -54,8 +54,23 @@ ensure_requirements() {
   echo "$digest" > "$stamp"
 }
 
+need_file() {
+  # need_file PATH PACKAGE : install PACKAGE when PATH (a library or a font file) is missing.
+  [ -e "$1" ] || apt_install "$2"
+}
+
+ensure_pdf_libraries() {
+  # The PDF handout: WeasyPrint lays it out with Pango and HarfBuzz; its typeface is DejaVu Sans (never fetched).
+  local lib=/usr/lib/$(uname -m)-linux-gnu
+  need_file "$lib/libpango-1.0.so.0" libpango-1.0-0
+  need_file "$lib/libpangoft2-1.0.so.0" libpangoft2-1.0-0
+  need_file "$lib/libharfbuzz-subset.so.0" libharfbuzz-subset0
+  need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+}
+
 ensure_runtime() {
   need_command dot graphviz
+  ensure_pdf_libraries
   ensure_venv
   ensure_requirements requirements.txt
 }
@@ -64,6 +79,7 @@ ensure_test_tools() {
   ensure_runtime
   need_command chromium chromium
   need_command nginx nginx
+  need_command pdftotext poppler-utils
   ensure_requirements requirements-dev.txt
 }
 
