@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Sequence
 
 from .cases import cases_path_for, run_cases
+from .compare import compare, second_answers, situation_by_key
 from .errors import AnswerError, PathwayError, ValidationFailed
 from .evaluate import evaluate
 from .export import to_markdown
 from .fhir import DEFAULT_CANONICAL_BASE, CanonicalBaseError, FhirExportError
 from .fhir import to_json as fhir_json
+from .handout import comparison_pdf, handout_pdf
 from .load import available_pathways, load_pathway, resolve_pathway
 from .render import RENDER_FORMATS, render, to_dot
 from .table import TABLE_FORMATS, decision_table, render_table
 from .validate import review_findings
 from .yamlsafe import YamlProblem, parse_yaml
-from .compare import compare, second_answers, situation_by_key
-from .handout import comparison_pdf, handout_pdf
 
 __all__ = ["main"]
 

@@ -9,8 +9,11 @@ the only resource a handout may load is the graph, given inline as a data: URI.
 from __future__ import annotations
 
 import base64
+import ctypes.util
 import datetime
+import functools
 import html
+import importlib.util
 import re
 from typing import Iterable, Sequence
 
@@ -24,7 +27,7 @@ from .render import render_svg, to_dot
 
 __all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "GRAPH_KEY", "EDITORIAL_MARK", "SAME_READING",
            "handout_html",
-           "comparison_html", "handout_pdf", "comparison_pdf", "html_to_pdf"]
+           "comparison_html", "handout_pdf", "comparison_pdf", "html_to_pdf", "pdf_available"]
 
 #: The typeface (Debian's fonts-dejavu-core, found through fontconfig), the body size in points, the paper.
 FONT_FAMILY = "DejaVu Sans"
@@ -43,7 +46,7 @@ _ON_TOP = ("Disclaimer",)
 _NOT_ON_HANDOUT = ("Changes in this version", "Audience", "Population")
 #: About lines given as their own paragraphs; the rest (pathway, version, dates, sources) run together.
 _ABOUT_ITEMS = ("Intended use", "Editorial policy")
-_FIGURE_MATCH = {True: "matches these answers", False: "another situation", None: "for reference"}
+_FIGURE_MATCH = {True: "the situation you described", False: "another situation", None: "for reference"}
 _LIBRARIES = ("Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; "
               "bash scripts/setup.sh installs them")
 
@@ -220,7 +223,7 @@ def _outlook_context(pathway: Pathway, notes: Iterable[NoteResult]) -> str:
     outlook = pathway.content.outlook
     parts = [_statement(outlook.depends_on)]
     if outlook.figures_context is not None and any(n.figures for n in notes):
-        parts.append(_statement(outlook.figures_context))  # figures about groups are no prediction for a person
+        parts.append(_statement(outlook.figures_context, lead="About these figures:"))  # no prediction for one
     return "".join(parts)
 
 
@@ -351,7 +354,8 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
     pathway = comparison.pathway
     first, second = comparison.first, comparison.second
     body = ["<h2>The two situations</h2>",
-            f"<p><strong>Situation 1:</strong> {_e(first.title)}. <strong>Situation 2:</strong> {_e(second.title)}.</p>",
+            f"<p><strong>Situation 1:</strong> {_e(first.title)}. "
+            f"<strong>Situation 2:</strong> {_e(second.title)}.</p>",
             _compared_answers(comparison),
             "<h2>Categories side by side</h2>",
             "<p>✔ shown, ✘ not shown; ✔ ✔ in both, ✔ ✘ only in situation 1, ✘ ✔ only in situation 2.</p>",
@@ -379,6 +383,12 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
 
 
 # ---- to PDF -------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def pdf_available() -> bool:
+    """Whether WeasyPrint and Pango are installed (looked up once, without importing WeasyPrint's 0.4 s)."""
+    return importlib.util.find_spec("weasyprint") is not None and ctypes.util.find_library("pango-1.0") is not None
 
 
 def html_to_pdf(document: str) -> bytes:

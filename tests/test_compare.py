@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 from pathways import load_pathway, resolve_pathway
-from pathways.compare import (BOTH, MARKS, ONLY_FIRST, ONLY_SECOND, ComparisonError, compare, second_answers,
-                              situation_by_key)
+from pathways.compare import (
+    BOTH,
+    MARKS,
+    ONLY_FIRST,
+    ONLY_SECOND,
+    ComparisonError,
+    compare,
+    second_answers,
+    situation_by_key,
+)
 from pathways.evaluate import evaluate
 from pathways.situations import complete_situations
 
@@ -51,7 +59,8 @@ def test_comparison_lists_exactly_what_differs_as_evaluate_gives_it(first, secon
 def test_results_and_situations_compare_alike_and_keep_the_outlook_answer():
     first, second = SITUATIONS[0], SITUATIONS[-1]
     late = {"time_since_treatment": "3_years_or_more"}
-    by_result = compare(evaluate(PATHWAY, {**first.answer_dict, **late}), evaluate(PATHWAY, {**second.answer_dict, **late}))
+    by_result = compare(evaluate(PATHWAY, {**first.answer_dict, **late}),
+                        evaluate(PATHWAY, {**second.answer_dict, **late}))
     by_situation = compare(first, second)
     assert (by_result.both, by_result.only_first, by_result.only_second) == (
         by_situation.both, by_situation.only_first, by_situation.only_second)
@@ -81,7 +90,8 @@ def test_a_situation_key_names_one_situation_and_a_bad_one_lists_the_keys():
 
 
 def test_the_second_situation_keeps_the_first_ones_outlook_answer_only():
-    first = {"age_group": "child", "cns_involvement": "no", "cell_type": "b_cell", "time_since_treatment": "under_3_years"}
+    first = {"age_group": "child", "cns_involvement": "no", "cell_type": "b_cell",
+             "time_since_treatment": "under_3_years"}
     assert second_answers(PATHWAY, situation_by_key(PATHWAY, "adult/yes/t_cell"), first) == {
         "age_group": "adult", "cns_involvement": "yes", "cell_type": "t_cell", "time_since_treatment": "under_3_years"}
 

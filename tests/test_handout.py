@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from pathways import load_pathway, resolve_pathway
-from pathways.compare import MARKS, compare
+from pathways.compare import compare
 from pathways.evaluate import evaluate
 from pathways.handout import BODY_PT, EDITORIAL_MARK, HandoutError, comparison_pdf, handout_html, handout_pdf
 from pathways.situations import complete_situations
@@ -196,7 +196,7 @@ def test_outlook_answer_is_in_the_situation_and_selects_the_figure():
     result = evaluate(PATHWAY, {**SITUATIONS[-1].answer_dict, "time_since_treatment": "3_years_or_more"})
     text = pdf_text(handout_pdf(result, MADE))
     assert "Time since initial treatment: At a later stage (3 years or more)" in text
-    assert "20% (matches these answers)" in text and "5.8% (another situation)" in text
+    assert "20% (the situation you described)" in text and "5.8% (another situation)" in text
 
 
 @pytest.mark.parametrize("answers", [{}, {"age_group": "adult"}], ids=["unanswered", "half-answered"])
