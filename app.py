@@ -10,15 +10,22 @@ import streamlit as st
 
 from pathways import Pathway, PathwayError, ValidationFailed
 from pathways.evaluate import Result, evaluate
+from pathways.handout import pdf_available
 from pathways.lifecycle import approval_text, review_status
 from pathways.model import Statement
 from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
+from pathways.table import EDITORIAL
 from serving import tune_process_once
 from views import (current_pathway, fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
                    view_for)
+from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
+                   situations_html, situations_view)
 
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
 STREAMLIT_PARAMS = ("embed", "embed_options")
+#: The link's parameter naming the situation compared with the one on screen (a Situation.key), the selectbox
+#: that chooses it, and the panel that shows the comparison.
+COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_panel"
 GENERIC_DISCLAIMER = (
     "This is an educational aid, not medical advice. It does not replace the care team. "
     "Nothing is shown while its content is invalid."
@@ -32,14 +39,23 @@ def show_statement(statement: Statement, prefix: str = "") -> None:
 # ---- answers: URL <-> widgets -------------------------------------------------------------------
 
 
-def read_link(pathway: Pathway) -> tuple[dict[str, str], list[str]]:
-    """Valid answers from the query string, and a notice for each part that was ignored."""
-    answers: dict[str, str] = {}
+def read_link(pathway: Pathway) -> tuple[dict[str, Any], list[str]]:
+    """Valid answers from the query string (and the comparison it names, with its panel open), and a notice for
+    each part that was ignored."""
+    answers: dict[str, Any] = {}
     notices: list[str] = []
     for key in st.query_params.keys():
         if key in STREAMLIT_PARAMS:
             continue
         values = st.query_params.get_all(key)
+        if key == COMPARE_PARAM:
+            value = values[-1] if values else ""
+            keys = situation_keys(pathway)
+            if value in keys:
+                answers.update({COMPARE_KEY: value, COMPARE_PANEL: True})
+            else:
+                notices.append(f"unknown situation {quoted(value)} to compare with (allowed: {', '.join(keys)})")
+            continue
         question = pathway.questions.get(key)
         if question is None:
             notices.append(f"unknown question {quoted(key)}")
@@ -55,9 +71,11 @@ def read_link(pathway: Pathway) -> tuple[dict[str, str], list[str]]:
     return answers, notices
 
 
-def write_link(answers: dict[str, str]) -> None:
-    """Mirror the answers in the URL (Streamlit's own embed parameters are kept)."""
+def write_link(answers: dict[str, str], compare_with: str | None = None) -> None:
+    """Mirror the answers (and the situation compared with) in the URL; Streamlit's own embed parameters are kept."""
     wanted = dict(answers)
+    if compare_with:
+        wanted[COMPARE_PARAM] = compare_with
     current = {k: st.query_params.get_all(k) for k in st.query_params.keys() if k not in STREAMLIT_PARAMS}
     if current == {k: [v] for k, v in wanted.items()}:
         return
@@ -201,10 +219,82 @@ def _download_buttons(view: dict[str, Any], pathway: Pathway, key: str) -> None:
                             mime="image/svg+xml", key="download_svg", on_click="ignore")
     row.download_button("Graph (DOT)", lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
                         key="download_dot", on_click="ignore")
+    _handout_buttons(row, pathway, key, view["result"])
     row.download_button("FHIR Bundle (JSON)", lambda: fhir_bundle(pathway, key), file_name=f"{pathway.id}-fhir.json",
                         mime="application/fhir+json", key="download_fhir", on_click="ignore",
                         help="The whole pathway (every situation, not only your answers) for FHIR tools: "
                              "docs/interoperability.md")
+
+
+def show_situations(pathway: Pathway, key: str, result: Result) -> None:
+    """Every complete situation as a table (rows open a situation), built only while the panel is open."""
+    with st.expander("Every situation at a glance (a table of what each one shows)", icon=":material/grid_on:",
+                     key="situations_panel", on_change="rerun") as panel:
+        if not panel.open:
+            return
+        view = situations_view(pathway, dated(key))
+        current = "/".join(step.option_id for step in result.path) if result.complete else None
+        outlook = {q.id for q in pathway.outlook_questions()}
+        keep = (("embed", "true"),) if st.context.is_embedded else ()  # st.query_params never holds it
+        keep += tuple((k, v) for k, v in result.answers.items() if k in outlook)
+        st.markdown(situations_html(pathway, dated(key), current, keep), unsafe_allow_html=True)
+        reasons = editorial_reasons_md(view["table"])
+        if reasons:
+            st.markdown(f"**{EDITORIAL} Editorial assumptions in the table**\n\n{reasons}")
+        csv_text = view["csv"]
+        st.download_button("Every situation (CSV)", lambda: csv_text, file_name=f"{pathway.id}-situations.csv",
+                           mime="text/csv", key="download_situations_csv", on_click="ignore",
+                           icon=":material/download:")
+
+
+def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, str]) -> None:
+    """Two situations side by side (the one on screen and one chosen), built only while the panel is open."""
+    with st.expander("Compare with another situation", icon=":material/compare_arrows:", key=COMPARE_PANEL,
+                     on_change="rerun") as panel:
+        if not panel.open:
+            return
+        if not result.complete:
+            st.info("Answer every question on the path first; then choose a situation to compare it with.",
+                    icon=":material/help:")
+            return
+        labels = situations_view(pathway, dated(key))["labels"]
+        st.selectbox("Compare the situation on screen with", options=list(labels), format_func=labels.__getitem__,
+                     key=COMPARE_KEY, index=None, placeholder="Choose a second situation")
+        other = st.session_state.get(COMPARE_KEY)
+        if other is None:
+            return
+        view = comparison_view(pathway, dated(key), tuple(sorted(answers.items())), other)
+        st.table(view["table"], hide_index=True,
+                 alt="Each category shown in either situation: shown or not in situation 1 and 2, and where")
+        st.markdown(view["differs"])
+        columns = st.columns(2, gap="medium")  # side by side; stacked at narrow widths
+        for column, body in zip(columns, view["sides"]):
+            with column.container(border=True):
+                st.markdown(body)
+        if dot_available() and pdf_available():
+            pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other)
+            st.download_button("Comparison handout (PDF)", lambda: comparison_bytes(*pdf_args),
+                               file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
+                               key="download_compare_pdf_panel", on_click="ignore", icon=":material/picture_as_pdf:")
+
+
+def _handout_buttons(row: Any, pathway: Pathway, key: str, result: Result) -> None:
+    """The PDF handout of the situation on screen (and of the comparison chosen), made on the first click."""
+    if not result.complete:
+        row.caption("The handout (PDF) is made for a complete situation: answer every question on the path.")
+        return
+    if not (dot_available() and pdf_available()):
+        row.caption("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server (scripts/setup.sh).")
+        return
+    answers = tuple(sorted(result.answers.items()))
+    row.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers),
+                        file_name=f"{pathway.id}-handout.pdf", mime="application/pdf", key="download_handout",
+                        on_click="ignore", help="A printable summary of this situation, two pages at most")
+    other = st.session_state.get(COMPARE_KEY)
+    if other:
+        row.download_button("Comparison handout (PDF)", lambda: comparison_bytes(pathway, dated(key), answers, other),
+                            file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
+                            key="download_compare_pdf", on_click="ignore")
 
 
 def show_reference(static: dict[str, Any]) -> None:
@@ -246,6 +336,36 @@ PAGE_CSS = """<style>
 GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
              "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
              "The path is also listed as a table below.")
+#: The page's own Print (outside an iframe): the page as a document. No toolbar, buttons, closed panels or unchosen
+#: options; columns stacked and Streamlit's flex blocks laid out as plain blocks, so that the graph, each card and
+#: each box stays whole (Chromium overlaps content after an unbreakable item in a flex column); the disclaimer stays
+#: at the top (docs/handout.md).
+PRINT_CSS = """<style>
+@media print {
+  @page { margin: 12mm; }
+  header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stStatusWidget"], [data-testid="stSidebar"], [data-testid="stBottom"],
+  [data-testid="stButton"], [data-testid="stDownloadButton"], [data-testid="stSelectbox"],
+  [data-testid="stTooltipIcon"], [data-testid="stElementToolbar"], [data-testid="stToggle"],
+  [data-testid="stExpander"]:not(:has(details[open])), [data-testid="stExpander"] summary svg,
+  [data-testid="stRadio"] label:has(input:not(:checked)), [data-testid="stRadio"] input + div,
+  [data-testid="stRadio"]:not(:has(input:checked)),
+  .st-key-reset, button { display: none !important; }
+  html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"],
+  [data-testid="stMainBlockContainer"] { height: auto !important; overflow: visible !important;
+    position: static !important; background: white !important; color: black !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: none !important; }
+  [data-testid="stVerticalBlock"] { display: block !important; }
+  [data-testid="stVerticalBlock"] > * { margin-bottom: 0.6rem; }
+  [data-testid="stHorizontalBlock"] { display: block !important; }
+  [data-testid="stColumn"] { width: 100% !important; }
+  [data-testid="stImage"], [data-testid="stImage"] img, .st-key-graph_box [data-testid="stImage"] img {
+    width: 100% !important; min-width: 0 !important; max-width: 100% !important; height: auto !important; }
+  .st-key-graph_box { overflow: visible !important; }
+  [data-testid="stImage"], [data-testid="stAlert"], [class*="st-key-card_"], tr { break-inside: avoid; }
+  h1, h2, h3, h4 { break-after: avoid; }
+}
+</style>"""
 CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no information is shown.** "
                    "Ask the team that maintains the content to fix the problems below.")
 SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
@@ -280,6 +400,7 @@ def main() -> None:
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
+    st.html(PRINT_CSS)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)
@@ -302,6 +423,8 @@ def interactive(pathway: Pathway, key: str) -> None:
     """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
     if pathway_key() != key:
         st.rerun(scope="app")
+    if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
+        st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)
     result = evaluate(pathway, answers)
     full = False
@@ -311,7 +434,7 @@ def interactive(pathway: Pathway, key: str) -> None:
                     "The graph and the cards below show what the source documents for your answers.]]")
         ask(pathway, result)
     answers = answers_from_widgets(pathway)
-    write_link(answers)
+    write_link(answers, st.session_state.get(COMPARE_KEY))
     with right:
         if len(pathway.nodes) > DRAW_LIMIT:
             st.markdown(f":small[:gray[This pathway has {len(pathway.nodes):,} nodes, too many to draw whole: the "
@@ -326,6 +449,8 @@ def interactive(pathway: Pathway, key: str) -> None:
     show_outlook(view)
     show_basis(view)
     show_table(view)
+    show_compare(pathway, key, result, answers)
+    show_situations(pathway, key, result)
     show_downloads(view, pathway, key)
 
 

@@ -10,22 +10,29 @@ from __future__ import annotations
 
 import base64
 import datetime
+import html
 import json
 import os
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from pathways import Pathway, load_pathway, resolve_pathway
+from pathways import Pathway, PathwayError, load_pathway, resolve_pathway
+from pathways.compare import Comparison, Side, compare, second_answers, situation_by_key
 from pathways.evaluate import Result, citation, evaluate
 from pathways.export import about_lines, graph_footer, to_csv, to_markdown
 from pathways.fhir import to_json as fhir_json
+from pathways.handout import comparison_pdf, handout_pdf
 from pathways.lifecycle import current_change
 from pathways.model import Statement
 from pathways.render import DRAW_LIMIT, dot_available, render_svg, to_dot
+from pathways.situations import complete_situations
+from pathways.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
+from pathways.table import to_csv as table_csv
 
 
 #: The setting naming the pathway to serve (a shipped id or a file); unset: the shipped default.
@@ -351,3 +358,135 @@ def basis_md(pathway: Pathway, result: Result) -> str:
                  f"*Population:* {plain(meta.population)}  \n*Editorial assumptions:* {plain(meta.editorial_policy)}")
     parts += [f"*Source* `{plain(s.id)}`: {plain(s.title)}. {plain(s.description)}" for s in pathway.content.sources]
     return "\n\n".join(parts)
+
+
+# ---- every situation, a comparison, the handout: each built only when its panel or button asks ---------------
+
+
+def _made(key: str) -> datetime.date:
+    return datetime.date.fromisoformat(key.rsplit("@", 1)[1])
+
+
+def dated(key: str) -> str:
+    """The cache key of a file version and today (what a download says it was made on)."""
+    return f"{key}@{datetime.date.today().isoformat()}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def situations_view(_pathway: Pathway, key: str) -> dict[str, Any]:
+    """The decision table (every complete situation x every category) and its CSV, once per file version and day."""
+    table = decision_table(_pathway)
+    return {"table": table, "csv": table_csv(table, _made(key)),
+            "labels": {row.situation.key: row.situation.label for row in table.rows},
+            "titles": {row.situation.key: row.situation.outcome.title for row in table.rows}}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def situations_html(_pathway: Pathway, key: str, current: str | None, keep: tuple[tuple[str, str], ...]) -> str:
+    """The table as HTML: a caption, a header per category, and a row header per situation that is a link opening
+    it in the same frame (``keep``: the link's parameters to carry over, such as Streamlit's embed ones)."""
+    table = situations_view(_pathway, key)["table"]
+    e = html.escape
+    questions = _pathway.tree_questions()
+    head = "".join(f'<th scope="col">{e(c.label)}</th>' for c in table.categories)
+    rows = []
+    for row in table.rows:
+        situation = row.situation
+        href = "?" + urlencode([*keep, *situation.answers])
+        here = " (on screen)" if situation.key == current else ""
+        answers = {s.question.id: s.option_label for s in situation.result.path}
+        words = " · ".join(answers.get(q.id, "—") for q in questions)
+        cells = "".join(f"<td>{e(c.mark)} {e(c.words)}</td>" for c in row.cells)
+        rows.append(f'<tr><th scope="row"><a href="{e(href)}" target="_self">{e(words)}</a>{e(here)}</th>{cells}</tr>')
+    caption = (f"Every complete situation ({len(table.rows)}) and every category: {SHOWN} shown, {NOT_SHOWN} not "
+               f"shown, {EDITORIAL} an editorial assumption decides it. Open a situation with its link.")
+    return (f'<table class="situations"><caption>{e(caption)}</caption><thead><tr><th scope="col">Situation</th>'
+            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def editorial_reasons_md(table: DecisionTable) -> str:
+    """The reason of every editorial mark in the table, once per reason, with where it applies."""
+    labels = {c.id: c.label for c in table.categories}
+    where: dict[str, list[str]] = {}
+    for row in table.rows:
+        for cell in row.cells:
+            if cell.editorial:
+                where.setdefault(cell.editorial, []).append(f"{row.situation.label}: {labels[cell.category_id]}")
+    lines = [f"- {EDITORIAL} {plain(reason)} :small[:gray[({plain('; '.join(places))})]]"
+             for reason, places in where.items()]
+    return "\n".join(lines)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def comparison_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str) -> dict[str, Any]:
+    """Two situations side by side: the comparison, its table, what differs, and each side's markdown."""
+    first = evaluate(_pathway, dict(answers))
+    second = evaluate(_pathway, second_answers(_pathway, situation_by_key(_pathway, other), dict(answers)))
+    comparison = compare(first, second)
+    rows = [{"Category": line.category.label,
+             "Situation 1": "✔ shown" if line.first else "✘ not shown",
+             "Situation 2": "✔ shown" if line.second else "✘ not shown",
+             "Where": f"{line.symbol} {line.words}"} for line in comparison.categories]
+    labels = {c.id: c.label for c in _pathway.content.categories}
+    if comparison.same_categories:
+        differs = "**What differs:** nothing; both situations show the same categories."
+    else:
+        def names(ids: tuple[str, ...]) -> str:
+            return ", ".join(labels[i] for i in ids) or "none"
+        differs = (f"**What differs:** only in situation 1: {plain(names(comparison.only_first))}; "
+                   f"only in situation 2: {plain(names(comparison.only_second))}.")
+    return {"comparison": comparison, "table": pd.DataFrame(rows, columns=list(rows[0]) if rows else None),
+            "differs": differs, "sides": [side_md(comparison, side) for side in comparison.sides]}
+
+
+def side_md(comparison: Comparison, side: Side) -> str:
+    """One side of a comparison: its situation, each category with its mark, its notes and its outlook notes."""
+    on_screen = " (on screen)" if side.number == 1 else ""
+    parts = [f"#### Situation {side.number}{on_screen}: {plain(side.title)}", f":small[{plain(side.label)}]"]
+    lines = []
+    for line in comparison.categories:
+        treatment = line.first if side.number == 1 else line.second
+        if treatment is not None:
+            lines.append(f"- {line.symbol} **{plain(treatment.label)}** ({line.words.lower()})")
+        else:
+            lines.append(f"- {line.symbol} {plain(line.category.label)}: not shown here ({line.words.lower()})")
+    parts.append("\n".join(lines))
+    for note in side.notes:
+        parts.append(statement_md(note, prefix="**Note:** "))
+    outlook = [line for line in comparison.outlook if (line.first if side.number == 1 else line.second)]
+    if outlook:
+        parts.append("**Outlook**")
+    for line in outlook:
+        note = line.first if side.number == 1 else line.second
+        assert note is not None
+        figures = "; ".join(f"{f.figure.label}: {f.figure.display}" for f in note.figures
+                            if f.applies is not False)
+        parts.append(statement_md(note.statement, prefix=f"**{plain(note.title)}** ({line.symbol} "
+                                                         f"{line.words.lower()}): ")
+                     + (f"  \n:small[{plain(figures)}]" if figures else ""))
+    return "\n\n".join(parts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...]) -> bytes:
+    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md)."""
+    return handout_pdf(evaluate(_pathway, dict(answers)), _made(key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str) -> bytes:
+    """The PDF handout of a comparison, made on the first click on its download and kept."""
+    return comparison_pdf(comparison_view(_pathway, key, answers, other)["comparison"], _made(key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _situation_keys(_pathway: Pathway, file: str, version: str) -> tuple[str, ...]:
+    try:
+        return tuple(s.key for s in complete_situations(_pathway))
+    except PathwayError:  # too many to list: no comparison from a link
+        return ()
+
+
+def situation_keys(pathway: Pathway) -> tuple[str, ...]:
+    """The keys of every complete situation (what a link's ``compare`` may name)."""
+    return _situation_keys(pathway, pathway.file, pathway.content.metadata.version)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 import re
 from pathlib import Path
@@ -271,11 +272,16 @@ def test_every_download_carries_disclaimer_version_review_date_and_sources(downl
     at = app(**answers)
     assert not at.get("download_button") and not downloads  # the panel is closed: nothing built
     at = open_panel(at, "downloads_panel")
+    handout = {"download_handout"} if len(answers) == 3 else set()  # a handout is made for a complete situation
     assert {b.key for b in at.get("download_button")} == {
-        "download_markdown", "download_csv", "download_svg", "download_dot", "download_fhir"}
+        "download_markdown", "download_csv", "download_svg", "download_dot", "download_fhir", *handout}
     meta = PATHWAY.content.metadata
-    assert len(downloads) == 5
+    assert len(downloads) == 5 + len(handout)
     for data in downloads:
+        if data.startswith(b"%PDF-"):  # the handout: its text, as a PDF reader gives it
+            from pypdf import PdfReader
+
+            data = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).encode()
         text = html.unescape(data.decode("utf-8", errors="replace"))
         text = re.sub(r"\s+", " ", re.sub(r"\\l|\\n|</text>\s*<text[^>]*>", " ", text))
         for needed in ("Educational information only", meta.version, meta.last_reviewed.isoformat(),
