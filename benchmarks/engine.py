@@ -1,4 +1,5 @@
-"""Engine benchmark: load+validate, evaluate, DOT, SVG, and validation of generated pathways of growing size.
+"""Engine benchmark: load+validate, evaluate, DOT, SVG, the PDF handout, and validation of generated pathways of
+growing size.
 
 Method: each operation is repeated and timed with ``time.perf_counter``; medians (and p95 where it matters)
 are reported. Baselines measured in the same run: PyYAML's own ``CSafeLoader`` on the same text (what our
@@ -16,6 +17,7 @@ import yaml
 from pathways import load_pathway, load_pathway_text, resolve_pathway
 from pathways.load import _gc_paused, _load_text
 from pathways.evaluate import evaluate
+from pathways.handout import handout_pdf
 from pathways.model import PathwayContent
 from pathways.render import render, to_dot
 from pathways.validate import check_rules
@@ -37,6 +39,15 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
         fn()
         out.append(time.perf_counter() - start)
     return out
+
+
+def _pages(pdf: bytes) -> int:
+    """Pages of a PDF, as a PDF reader counts them (pypdf, a test dependency)."""
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def p95(values: list[float]) -> float:
@@ -64,6 +75,11 @@ def run_engine(quick: bool = False) -> list[dict]:
     row("one evaluation (4 answers)", timed(lambda: evaluate(pathway, ANSWERS), 2_000 if quick else 20_000), "µs", 100)
     row("DOT generation for a result", timed(lambda: to_dot(pathway, result), 200 if quick else 1_000), "ms")
     row("SVG render through the `dot` binary", timed(lambda: render(dot, "svg"), 5 if quick else 20), "ms")
+    handout_pdf(result)  # WeasyPrint's import (~0.4 s) and font discovery, once per process: not per handout
+    pdf_sizes: list[int] = []
+    row("PDF handout of one situation (WeasyPrint, tagged PDF/UA-1; made once per answer set and cached)",
+        timed(lambda: pdf_sizes.append(len(handout_pdf(result))), 3 if quick else 10), "ms",
+        note=f"{pdf_sizes[-1] / 1024:.0f} KiB, {_pages(handout_pdf(result))} pages; the graph's SVG is cached")
 
     text = path.read_text(encoding="utf-8")
     ours = statistics.median(timed(lambda: parse_yaml(text), 50))
