@@ -42,8 +42,8 @@ GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark the answers; dashe
 #: About lines already printed at the top of the first page (the disclaimer box), not repeated at the end.
 _ON_TOP = ("Disclaimer",)
 #: About lines left out of a handout, to keep it to two pages: the change log is for reviewers, and the audience
-#: and population are said by the intended use (the app and the other exports give all three).
-_NOT_ON_HANDOUT = ("Changes in this version", "Audience", "Population")
+#: and population are said by the intended use, the pathway is the title (the app and the other exports give all).
+_NOT_ON_HANDOUT = ("Changes in this version", "Audience", "Population", "Pathway")
 #: About lines given as their own paragraphs; the rest (pathway, version, dates, sources) run together.
 _ABOUT_ITEMS = ("Intended use", "Editorial policy")
 _FIGURE_MATCH = {True: "the situation you described", False: "another situation", None: "for reference"}
@@ -167,7 +167,7 @@ _CSS = """
   @bottom-left {{ content: {footer}; font: 8.5pt "{font}"; color: black; width: 80%; vertical-align: top; }}
   @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font: 9pt "{font}"; color: black;
     vertical-align: top; }} }}
-html {{ font-family: "{font}", sans-serif; font-size: {body}pt; line-height: 1.15; color: black;
+html {{ font-family: "{font}", sans-serif; font-size: {body}pt; line-height: 1.14; color: black;
   background: white; }}
 body {{ margin: 0; }}
 h1 {{ font-size: 15pt; margin: 0 0 1pt; }}

@@ -187,8 +187,9 @@ def test_handout_body_is_set_at_11_points_or_more(handouts):
 
 
 @pytest.mark.parametrize("situation", SITUATIONS, ids=[s.key for s in SITUATIONS])
-def test_handout_with_the_outlook_answer_too_stays_within_two_pages(situation):
-    result = evaluate(PATHWAY, {**situation.answer_dict, "time_since_treatment": "under_3_years"})
+@pytest.mark.parametrize("time", ["under_3_years", "3_years_or_more"])
+def test_handout_with_the_outlook_answer_too_stays_within_two_pages(situation, time):
+    result = evaluate(PATHWAY, {**situation.answer_dict, "time_since_treatment": time})
     assert len(PdfReader(io.BytesIO(handout_pdf(result, MADE))).pages) <= 2
 
 
