@@ -184,10 +184,10 @@ ul {{ margin: 0 0 2pt; padding-left: 14pt; }}
 .note, .outlook-note {{ margin-bottom: 3pt; }}
 p {{ orphans: 2; widows: 2; }}
 figure {{ margin: 3pt 0 2pt; break-inside: avoid; }}
-figure img {{ width: 88%; }}
+figure img {{ height: 90mm; width: auto; max-width: 100%; }}
 figure {{ text-align: center; }}
 figcaption {{ text-align: left; }}
-figure.pair img {{ width: 86%; }}
+figure.pair img {{ height: 84mm; }}
 figcaption {{ font-size: 9.5pt; }}
 table {{ border-collapse: collapse; width: 100%; margin: 2pt 0 4pt; }}
 th, td {{ border: 0.75pt solid black; padding: 1.5pt 4pt; text-align: left; vertical-align: top; }}
