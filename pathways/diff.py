@@ -208,7 +208,8 @@ def _situation(old: Row, new: Row, old_table: DecisionTable, new_table: Decision
         was = old_cells.get(cell.category_id)
         if was is not None and not was.shown and not cell.shown and (was.editorial is None) != (cell.editorial is None):
             out.append(Difference(SHOWN, labels[cell.category_id], "not shown; editorial mark " +
-                                  ("added" if cell.editorial else "removed"), was.mark, cell.mark))
+                                  ("added" if cell.editorial else "removed"), f"{was.mark} {was.words}",
+                                  f"{cell.mark} {cell.words}"))
     o, n = old.situation.outcome, new.situation.outcome
     out += _text(WORDING, "Outcome title", o.title, n.title)
     out += _statement("Outcome summary", o.summary, n.summary)

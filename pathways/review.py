@@ -38,7 +38,8 @@ DECISIONS = ("Approved", "Approved with conditions (state them below)", "Rejecte
 
 @dataclass(frozen=True)
 class Span:
-    """A run of text; style is "" (plain), "b" (bold), "i" (italic), "code", "del" or "ins"."""
+    """A run of text; style is "" (plain), "b" (bold), "i" (italic), "code", "del", "ins" or "words" (a mark in
+    words: on its own line in HTML, left out of Markdown, whose tables carry a legend instead)."""
 
     text: str
     style: str = ""
@@ -226,7 +227,7 @@ def _decision_table(table: DecisionTable) -> list[Block]:
         by_question = {s.question.id: next(o.graph_label for o in s.question.options if o.id == s.option_id)
                        for s in row.situation.result.path}  # the graph's short labels keep the table narrow
         rows.append((_t(str(number)), *[_t(by_question.get(q.id, "—")) for q in questions],
-                     *[_t(c.mark) for c in row.cells]))
+                     *[(Span(c.mark), Span(f" {c.words}", "words")) for c in row.cells]))
     return [
         Heading(2, "3. Decision table", "decision-table"),
         Para(_t(f"{len(table.rows)} complete situations (every combination of the tree's answers) × "
@@ -426,6 +427,8 @@ def _md_text(text: str) -> str:
 def _md_inline(spans: Inline) -> str:
     out = []
     for span in spans:
+        if span.style == "words":
+            continue
         text = " ".join(span.text.split()) if span.style == "code" else _md_text(span.text)
         lead = " " if span.text[:1].isspace() else ""
         trail = " " if span.text[-1:].isspace() and len(span.text.strip()) else ""
@@ -489,6 +492,7 @@ caption { text-align: left; font-weight: bold; padding: .3rem 0; }
 th, td { border: 1px solid #777; padding: .25rem .4rem; vertical-align: top; text-align: left; }
 thead th { background: #e8e8e8; }
 table.marks td { text-align: center; } table.marks td:nth-child(-n+4) { text-align: left; }
+table.marks td { font-size: .85em; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; overflow-wrap: anywhere; }
 del { text-decoration: line-through; color: #8b0000; } ins { text-decoration: underline; color: #064f06; }
 .sign-off td { height: 2.4rem; } .sign-off th { width: 30%; }
@@ -510,6 +514,9 @@ def _html_inline(spans: Inline) -> str:
     out = []
     for span in spans:
         text = html.escape(span.text)
+        if span.style == "words":  # in the cell's own text: a mark alone is no text to a screen reader or to axe
+            out.append(f"<br>{html.escape(span.text.strip())}")
+            continue
         tag = tags.get(span.style)
         out.append(f"<{tag}>{text}</{tag}>" if tag else text)
     return "".join(out)
