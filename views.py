@@ -315,7 +315,7 @@ def figure_chart(result: Result) -> dict[str, Any] | None:
         "datasets": {FIGURES_DATASET: arrow_bytes(rows)},  # encoded once per answer set, not on every click
         "layer": [
             {"mark": {"type": "bar", "height": 18},
-             "encoding": {"x": x, "y": y, "color": color, "tooltip": [{"field": "Figure"}, {"field": "Applies"}]}},
+             "encoding": {"x": x, "y": y, "color": color}},  # no hover tooltip: its text is on the page (1.4.13)
             {"mark": {"type": "text", "align": "left", "dx": 4}, "transform": [{"calculate": label, "as": "Label"}],
              "encoding": {"x": x, "y": y, "text": {"field": "Label"}}},
         ],

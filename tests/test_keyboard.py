@@ -242,6 +242,7 @@ def test_tab_goes_through_the_whole_page_and_out_again_so_nothing_traps_focus(pa
     """From the top, Tab visits every control once and then leaves the page: no keyboard trap, a sensible order."""
     page.goto(f"{app_server.url}/?age_group=child&cns_involvement=no&cell_type=b_cell")
     wait_for_app(page)
+    start_url = page.url
     walk = Walk(page)
     order: list[str] = []
     for _ in range(MAX_TABS):
@@ -260,4 +261,5 @@ def test_tab_goes_through_the_whole_page_and_out_again_so_nothing_traps_focus(pa
     assert [k for k in order if k in expected] == expected, order  # questions in order, then reset
     first_panel = order.index("basis_panel")
     assert order.index("reset") < first_panel < order.index("path_table") < order.index("downloads_panel"), order
+    assert page.url == start_url, "moving focus changed the page (WCAG 3.2.1)"
     assert walk.stops == []  # (the walk itself was not used: this test only tabs)
