@@ -281,10 +281,12 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
 def _handout_buttons(row: Any, pathway: Pathway, key: str, result: Result) -> None:
     """The PDF handout of the situation on screen (and of the comparison chosen), made on the first click."""
     if not result.complete:
-        row.caption("The handout (PDF) is made for a complete situation: answer every question on the path.")
+        row.markdown(":small[:gray[The handout (PDF) is made for a complete situation: answer every question on "
+                     "the path.]]")
         return
     if not (dot_available() and pdf_available()):
-        row.caption("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server (scripts/setup.sh).")
+        row.markdown(":small[:gray[The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server "
+                     "(scripts/setup.sh).]]")
         return
     answers = tuple(sorted(result.answers.items()))
     row.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers),
@@ -309,9 +311,11 @@ def show_about(static: dict[str, Any]) -> None:
     st.markdown(static["about"])
 
 
-#: The page's one style sheet (fixed text, never from content). Streamlit shows an element's toolbar (full screen,
-#: the chart's data) only on hover, yet its buttons take keyboard focus while invisible: shown while one has focus.
+#: The page's style sheet (fixed text, never from content; PRINT_CSS is the print one). Streamlit shows an
+#: element's toolbar (full screen, the chart's data) only on hover, yet its buttons take keyboard focus while invisible: shown while one has focus.
 #: In full screen the page behind is hidden (so not focusable): Tab cannot wander behind the full-screen element.
+#: Table cells wrap long words, so a table fits a 320 px column instead of scrolling in a box no key can reach;
+#: the all-situations table, wider, scrolls in its own box (its links take focus) instead of being cut off.
 #: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
 #: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
@@ -322,6 +326,11 @@ PAGE_CSS = """<style>
 [data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]),
 [data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]) * {
   visibility: visible !important; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { overflow-wrap: anywhere; white-space: normal !important; }
+.situations-box { overflow-x: auto; max-width: 100%; }
+@media (max-width: 480px) {
+  [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
+  [data-testid="stTable"] th, [data-testid="stTable"] td { padding: 0.25rem !important; } }
 .st-key-graph_box { overflow-x: auto; }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }

@@ -400,8 +400,10 @@ def situations_html(_pathway: Pathway, key: str, current: str | None, keep: tupl
         rows.append(f'<tr><th scope="row"><a href="{e(href)}" target="_self">{e(words)}</a>{e(here)}</th>{cells}</tr>')
     caption = (f"Every complete situation ({len(table.rows)}) and every category: {SHOWN} shown, {NOT_SHOWN} not "
                f"shown, {EDITORIAL} an editorial assumption decides it. Open a situation with its link.")
-    return (f'<table class="situations"><caption>{e(caption)}</caption><thead><tr><th scope="col">Situation</th>'
-            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    # In a box that scrolls sideways when the column is narrower than the table (app.PAGE_CSS); its links can take
+    # focus, so the keyboard reaches the part scrolled out of view.
+    return (f'<div class="situations-box"><table class="situations"><caption>{e(caption)}</caption><thead><tr>'
+            f'<th scope="col">Situation</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def editorial_reasons_md(table: DecisionTable) -> str:
@@ -442,7 +444,7 @@ def comparison_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str],
 def side_md(comparison: Comparison, side: Side) -> str:
     """One side of a comparison: its situation, each category with its mark, its notes and its outlook notes."""
     on_screen = " (on screen)" if side.number == 1 else ""
-    parts = [f"#### Situation {side.number}{on_screen}: {plain(side.title)}", f":small[{plain(side.label)}]"]
+    parts = [f"### Situation {side.number}{on_screen}: {plain(side.title)}", f":small[{plain(side.label)}]"]
     lines = []
     for line in comparison.categories:
         treatment = line.first if side.number == 1 else line.second

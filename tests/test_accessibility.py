@@ -34,15 +34,22 @@ PATHWAY = load_pathway(resolve_pathway(None))
 META = PATHWAY.content.metadata
 CASES = [c for c in load_cases(cases_path_for(resolve_pathway(None)))[0].cases if c.complete]
 COMPLETE = "age_group=child&cns_involvement=no&cell_type=b_cell"
+OTHER = "adult/yes/t_cell"  # a situation to compare with (a link's compare= value)
 BROKEN = ROOT / "tests" / "fixtures" / "broken" / "cycle.yaml"
 ARTIFACTS = ROOT / "artifacts"
 TIMEOUT = 60_000
 #: The smallest text the graph may be drawn at, in CSS px (our floor; views.GRAPH_TEXT_PX adds a margin).
 MIN_GRAPH_TEXT_PX = 12
 
-#: Streamlit's own violations that the app cannot fix, each with its upstream issue. None today (Streamlit 1.67):
-#: a state that meets one lists it in its ``allowed``, and the audit then fails if it is gone.
-STREAMLIT_EXCEPTIONS: dict[str, Exception_] = {}
+#: Streamlit's own violations that the app cannot fix, each with its upstream reference: a state that meets one
+#: lists it in its ``allowed``, and the audit then fails if it is gone (so the exception is removed).
+STREAMLIT_EXCEPTIONS: dict[str, Exception_] = {
+    # An open selectbox's list is a React Aria popover placed at the end of the document, outside the main landmark
+    # (axe best-practice "region"). No issue found; the popover came with streamlit#15438 (selectbox without
+    # BaseWeb). Only while the list is open.
+    "selectbox-list-outside-landmarks": Exception_(
+        "region", r'role="listbox"', "https://github.com/streamlit/streamlit/pull/15438"),
+}
 
 GRAPH_READY = """() => { const img = document.querySelector("[data-testid='stImage'] img");
                           return !!img && img.complete && img.naturalWidth > 0; }"""
@@ -144,6 +151,44 @@ def state_open_panels(page, server) -> Any:
     return page
 
 
+def state_situations_table(page, server) -> Any:
+    """The all-situations table open beside a complete situation."""
+    open_app(page, f"{server.url}/?{COMPLETE}")
+    open_panel(page, "situations_panel", "table")
+    return page
+
+
+def state_comparison(page, server) -> Any:
+    """A comparison chosen by link (its panel opens with the table and both sides)."""
+    open_app(page, f"{server.url}/?{COMPLETE}&compare={OTHER}")
+    expect(page.locator(".st-key-compare_panel table").first).to_be_visible(timeout=TIMEOUT)
+    return page
+
+
+def state_comparison_chosen_from_the_list(page, server) -> Any:
+    """The comparison panel opened, its list opened, then a situation chosen."""
+    open_app(page, f"{server.url}/?{COMPLETE}")
+    open_panel(page, "compare_panel", "[data-testid='stSelectbox']")
+    page.locator(".st-key-compare_with").get_by_role("combobox").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("option").first).to_be_visible(timeout=TIMEOUT)
+    audit(page, "comparison list open", allowed=(STREAMLIT_EXCEPTIONS["selectbox-list-outside-landmarks"],))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    settle(page)
+    expect(page.locator(".st-key-compare_panel table").first).to_be_visible(timeout=TIMEOUT)
+    return page
+
+
+def state_panels_before_the_path_is_complete(page, server) -> Any:
+    """Comparison and downloads panels while a question is still open (they say what is missing)."""
+    open_app(page, f"{server.url}/?age_group=adult")
+    open_panel(page, "compare_panel", "[data-testid='stAlert']")
+    open_panel(page, "downloads_panel", "button")
+    open_panel(page, "situations_panel", "table")
+    return page
+
+
 def state_fullscreen_graph(page, server) -> Any:
     open_app(page, f"{server.url}/?{COMPLETE}")
     page.locator(".st-key-graph_box").hover()
@@ -177,6 +222,10 @@ STATES: dict[str, Callable[[Any, Any], Any]] = {
     "outlook-answered": situation(COMPLETE + "&time_since_treatment=under_3_years"),
     "every-panel-open": state_open_panels,
     "graph-fullscreen": state_fullscreen_graph,
+    "situations-table": state_situations_table,
+    "comparison-by-link": state_comparison,
+    "comparison-from-the-list": state_comparison_chosen_from_the_list,
+    "panels-before-the-path-is-complete": state_panels_before_the_path_is_complete,
     "bad-link-notice": state_bad_link,
 }
 
@@ -220,8 +269,11 @@ def test_narrow_and_zoomed_pages_have_no_violations_and_do_not_scroll_sideways(b
     """200% zoom of a 1280 px window is a 640 CSS px viewport at two device pixels per CSS pixel."""
     page = new_page(browser, width, height, scale)
     try:
-        for query in ("", COMPLETE):
+        for query in ("", COMPLETE, f"{COMPLETE}&compare={OTHER}"):
             open_app(page, f"{app_server.url}/?{query}")
+            if "compare" in query:  # the comparison and the all-situations table, narrow
+                expect(page.locator(".st-key-compare_panel table").first).to_be_visible(timeout=TIMEOUT)
+                open_panel(page, "situations_panel", "table")
             audit(page, f"{width}px {query or 'empty'}")
             sizes = page.evaluate(GRAPH_TEXT_JS)
             assert sizes["page"]["scroll"] <= sizes["page"]["client"], "the page scrolls sideways (WCAG 1.4.10)"
@@ -301,7 +353,8 @@ def framed(page, intranet: str, query: str):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("query", ["", COMPLETE], ids=["empty", "complete"])
+@pytest.mark.parametrize("query", ["", COMPLETE, f"{COMPLETE}&compare={OTHER}"],
+                         ids=["empty", "complete", "comparison"])
 def test_app_inside_an_iframe_has_no_violations(page, intranet, query):
     frame = framed(page, intranet, query)
     audit(frame, f"iframe {query or 'empty'}")

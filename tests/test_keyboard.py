@@ -173,7 +173,7 @@ def test_everything_can_be_done_with_the_keyboard_alone_with_focus_always_visibl
     page.wait_for_url("**cns_involvement=no**")
 
     # Open and close every panel and expander with Enter.
-    panels = ["basis_panel", "path_table", "downloads_panel"]
+    panels = ["basis_panel", "path_table", "compare_panel", "situations_panel", "downloads_panel"]
     for key in panels:
         summary = walk.tab_to(lambda s, key=key: s["key"] == key and s["tag"] == "SUMMARY")
         walk.press("Enter")
@@ -190,8 +190,26 @@ def test_everything_can_be_done_with_the_keyboard_alone_with_focus_always_visibl
         walk.press("Enter")
         expect(details).not_to_have_attribute("open", "", timeout=TIMEOUT)
 
+    # Compare with another situation: open the panel, choose from the list with the arrows and Enter.
+    walk.tab_to(lambda s: s["key"] == "compare_panel" and s["tag"] == "SUMMARY", back=True)
+    walk.press("Enter")
+    expect(page.locator(".st-key-compare_with")).to_be_visible(timeout=TIMEOUT)
+    walk.after_rerun()
+    walk.tab_to(lambda s: s["key"] == "compare_with")
+    page.keyboard.press("ArrowDown")  # opens the list (no ring check here: taking focus away would close it)
+    expect(page.get_by_role("option").first).to_be_visible(timeout=TIMEOUT)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator(".st-key-compare_panel table").first).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_url("**compare=**")
+    assert walk.after_rerun()["key"] == "compare_with", "focus left the list after choosing"
+    walk.tab_to(lambda s: s["key"] == "compare_panel" and s["tag"] == "SUMMARY", back=True)
+    walk.press("Enter")
+    expect(page.locator(".st-key-compare_panel details")).not_to_have_attribute("open", "", timeout=TIMEOUT)
+    walk.after_rerun()
+
     # Download a file: open the downloads panel, Tab to a button, Enter.
-    walk.tab_to(lambda s: s["key"] == "downloads_panel" and s["tag"] == "SUMMARY", back=True)
+    walk.tab_to(lambda s: s["key"] == "downloads_panel" and s["tag"] == "SUMMARY")
     walk.press("Enter")
     expect(page.locator(".st-key-download_markdown button")).to_be_visible(timeout=TIMEOUT)
     walk.after_rerun()

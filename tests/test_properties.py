@@ -295,19 +295,25 @@ def test_unsafe_html_is_never_enabled_in_the_app_or_the_package():
     sources = [ROOT / "app.py", ROOT / "views.py", *sorted((ROOT / "pathways").rglob("*.py"))]
     for source in sources:
         text = source.read_text(encoding="utf-8")
-        if source.name == "app.py":  # one fixed style sheet (layout and focus), never text from content
-            text = text.replace("st.html(PAGE_CSS)", "", 1)
+        if source.name == "app.py":  # fixed style sheets (layout and focus, print), never text from content
+            for sheet in STYLE_SHEETS:
+                text = text.replace(f"st.html({sheet})", "", 1)
         assert "unsafe_allow_html" not in text, f"{source.name} enables unsafe_allow_html"
         assert not re.search(r"\bst\.html\(|components\.v1", text), f"{source.name} renders raw HTML"
 
 
-def test_the_one_style_sheet_the_app_adds_is_a_constant_with_style_rules_only():
+#: The style sheets app.py may add with st.html: module constants holding style rules only.
+STYLE_SHEETS = ("PAGE_CSS", "PRINT_CSS")
+
+
+@pytest.mark.parametrize("sheet", STYLE_SHEETS)
+def test_each_style_sheet_the_app_adds_is_a_constant_with_style_rules_only(sheet):
     import ast
 
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
     value = next(node.value for node in tree.body if isinstance(node, ast.Assign)
-                 and any(getattr(t, "id", None) == "PAGE_CSS" for t in node.targets))
-    assert isinstance(value, ast.Constant) and isinstance(value.value, str), "PAGE_CSS must be a literal string"
+                 and any(getattr(t, "id", None) == sheet for t in node.targets))
+    assert isinstance(value, ast.Constant) and isinstance(value.value, str), f"{sheet} must be a literal string"
     css = value.value
     assert css.startswith("<style>") and css.endswith("</style>") and css.count("<") == 2, css
     assert not re.search(r"(?i)url\(|@import|expression\(|javascript:", css), css
