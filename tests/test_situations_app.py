@@ -237,4 +237,4 @@ def test_handout_downloads_for_the_situation_and_the_comparison_on_screen(downlo
 def test_no_handout_button_until_the_situation_is_complete():
     at = open_panel(app(age_group="child"), "downloads_panel")
     assert "download_handout" not in {b.key for b in at.get("download_button")}
-    assert any("made for a complete situation" in c.value for c in at.caption)
+    assert any("made for a complete situation" in m.value for m in at.markdown)  # small grey text, not a caption

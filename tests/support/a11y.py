@@ -3,6 +3,7 @@ tree as Chromium exposes it to screen readers (DevTools protocol), the graph's r
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -55,15 +56,16 @@ CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight,
 MAX_HEIGHT = 16_000
 
 
-def axe_findings(page_or_frame: Any, context: str | None = None) -> list[Finding]:
+def axe_findings(page_or_frame: Any, context: str | None = None, stretch: bool = True) -> list[Finding]:
     """Every violation axe-core finds in the page (or one frame of it), one per element.
 
     axe can judge colour contrast only where it can see the text: content scrolled out of view comes back as
     "needs review", not as a violation. So the window (or the iframe) is first made as tall as its content, and
-    restored afterwards; widths, and so the layout being audited, stay as they are.
+    restored afterwards; widths, and so the layout being audited, stay as they are. ``stretch=False`` audits the
+    window as it is (an open popup list closes when the window is resized).
     """
     options = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations", "incomplete"]}
-    with _all_in_view(page_or_frame):
+    with _all_in_view(page_or_frame) if stretch else contextlib.nullcontext():
         response = _AXE.run(page_or_frame, context=context, options=options).response
     findings = [Finding(v["id"], v.get("impact") or "", " ".join(map(str, n["target"])), n["html"],
                         " ".join(n.get("failureSummary", "").split()))
