@@ -111,6 +111,8 @@ def open_panel(page, key: str, inside: str) -> None:
     page.locator(f".st-key-{key} summary").click()
     expect(page.locator(f".st-key-{key} {inside}").first).to_be_visible(timeout=TIMEOUT)
     settle(page)
+    # the expander opens with a height transition: until it ends its content overlaps what follows
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
 
 
 def shot(page, name: str) -> None:
