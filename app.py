@@ -14,12 +14,12 @@ from pathways.handout import pdf_available
 from pathways.lifecycle import approval_text, review_status
 from pathways.model import Statement
 from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
-from pathways.table import EDITORIAL
+from pathways.table import EDITORIAL, NOT_SHOWN, SHOWN
 from serving import tune_process_once
 from views import (current_pathway, fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
                    view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
-                   situations_html, situations_view)
+                   situations_frame, situations_view)
 
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
 STREAMLIT_PARAMS = ("embed", "embed_options")
@@ -226,21 +226,32 @@ def _download_buttons(view: dict[str, Any], pathway: Pathway, key: str) -> None:
                              "docs/interoperability.md")
 
 
+def open_situation(answers: dict[str, str]) -> None:
+    """Put a situation's answers on screen (a row's button in the all-situations table); other answers stay."""
+    st.session_state.update(answers)
+
+
 def show_situations(pathway: Pathway, key: str, result: Result) -> None:
-    """Every complete situation as a table (rows open a situation), built only while the panel is open."""
+    """Every complete situation as a table, and a button per row that opens it, built only while the panel is open."""
     with st.expander("Every situation at a glance (a table of what each one shows)", icon=":material/grid_on:",
                      key="situations_panel", on_change="rerun") as panel:
         if not panel.open:
             return
         view = situations_view(pathway, dated(key))
         current = "/".join(step.option_id for step in result.path) if result.complete else None
-        outlook = {q.id for q in pathway.outlook_questions()}
-        keep = (("embed", "true"),) if st.context.is_embedded else ()  # st.query_params never holds it
-        keep += tuple((k, v) for k, v in result.answers.items() if k in outlook)
-        st.markdown(situations_html(pathway, dated(key), current, keep), unsafe_allow_html=True)
+        st.table(situations_frame(pathway, dated(key), current), hide_index=False,
+                 alt=f"Every complete situation (rows) and every category (columns): {SHOWN} shown, {NOT_SHOWN} not "
+                     f"shown, {EDITORIAL} an editorial assumption decides it")
         reasons = editorial_reasons_md(view["table"])
         if reasons:
             st.markdown(f"**{EDITORIAL} Editorial assumptions in the table**\n\n{reasons}")
+        st.markdown("**Open a situation** :small[:gray[(the questions above take its answers)]]")
+        buttons = st.container(horizontal=True, key="open_situations")
+        for number, row in enumerate(view["table"].rows, 1):
+            situation = row.situation
+            buttons.button(plain(view["labels"][situation.key]), key=f"open_situation_{number}",
+                           on_click=open_situation, args=(situation.answer_dict,), type="secondary",
+                           disabled=situation.key == current, icon=":material/open_in_browser:")
         csv_text = view["csv"]
         st.download_button("Every situation (CSV)", lambda: csv_text, file_name=f"{pathway.id}-situations.csv",
                            mime="text/csv", key="download_situations_csv", on_click="ignore",
@@ -311,15 +322,19 @@ def show_about(static: dict[str, Any]) -> None:
     st.markdown(static["about"])
 
 
-#: The page's style sheet (fixed text, never from content; PRINT_CSS is the print one). Streamlit shows an
-#: element's toolbar (full screen, the chart's data) only on hover, yet its buttons take keyboard focus while invisible: shown while one has focus.
+#: The page's one style sheet (fixed text, never from content). Streamlit shows an element's toolbar (full screen,
+#: the chart's data) only on hover, yet its buttons take keyboard focus while invisible: shown while one has focus.
 #: In full screen the page behind is hidden (so not focusable): Tab cannot wander behind the full-screen element.
-#: Table cells wrap long words, so a table fits a 320 px column instead of scrolling in a box no key can reach;
-#: the all-situations table, wider, scrolls in its own box (its links take focus) instead of being cut off.
+#: Table cells wrap long words, so a table (the all-situations one too) fits a 320 px column instead of scrolling
+#: in a box no key can reach.
 #: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
 #: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
+#: For the page's own Print (outside an iframe), the page as a document: no toolbar, buttons, closed panels or
+#: unchosen options; columns stacked and Streamlit's flex blocks laid out as plain blocks, so that the graph, each
+#: card and each box stays whole (Chromium overlaps content after an unbreakable item in a flex column); the
+#: disclaimer stays at the top (docs/handout.md).
 PAGE_CSS = """<style>
 [data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; z-index: 100 !important; }
 [data-testid="stMain"]:has(button[aria-label^="Close fullscreen"]) * { visibility: hidden !important; }
@@ -327,7 +342,6 @@ PAGE_CSS = """<style>
 [data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]) * {
   visibility: visible !important; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { overflow-wrap: anywhere; white-space: normal !important; }
-.situations-box { overflow-x: auto; max-width: 100%; }
 @media (max-width: 480px) {
   [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
   [data-testid="stTable"] th, [data-testid="stTable"] td { padding: 0.25rem !important; } }
@@ -341,15 +355,6 @@ PAGE_CSS = """<style>
   .st-key-ask_and_graph [data-testid="stColumn"] { width: 100% !important;
     flex: 1 1 auto !important; }
 }
-</style>"""
-GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
-             "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
-             "The path is also listed as a table below.")
-#: The page's own Print (outside an iframe): the page as a document. No toolbar, buttons, closed panels or unchosen
-#: options; columns stacked and Streamlit's flex blocks laid out as plain blocks, so that the graph, each card and
-#: each box stays whole (Chromium overlaps content after an unbreakable item in a flex column); the disclaimer stays
-#: at the top (docs/handout.md).
-PRINT_CSS = """<style>
 @media print {
   @page { margin: 12mm; }
   header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
@@ -375,6 +380,9 @@ PRINT_CSS = """<style>
   h1, h2, h3, h4 { break-after: avoid; }
 }
 </style>"""
+GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
+             "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
+             "The path is also listed as a table below.")
 CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no information is shown.** "
                    "Ask the team that maintains the content to fix the problems below.")
 SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
@@ -409,7 +417,6 @@ def main() -> None:
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
-    st.html(PRINT_CSS)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import base64
 import datetime
-import html
 import json
 import os
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 import pandas as pd
 import pyarrow as pa
@@ -382,28 +380,20 @@ def situations_view(_pathway: Pathway, key: str) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def situations_html(_pathway: Pathway, key: str, current: str | None, keep: tuple[tuple[str, str], ...]) -> str:
-    """The table as HTML: a caption, a header per category, and a row header per situation that is a link opening
-    it in the same frame (``keep``: the link's parameters to carry over, such as Streamlit's embed ones)."""
+def situations_frame(_pathway: Pathway, key: str, current: str | None) -> pd.DataFrame:
+    """The table to show: a row per situation (its answers in words as the row header, "(on screen)" for the one
+    shown), a column per category, each cell its mark and its words (✔ shown, ✘ not shown, † editorial)."""
     table = situations_view(_pathway, key)["table"]
-    e = html.escape
     questions = _pathway.tree_questions()
-    head = "".join(f'<th scope="col">{e(c.label)}</th>' for c in table.categories)
-    rows = []
+    index, rows = [], []
     for row in table.rows:
-        situation = row.situation
-        href = "?" + urlencode([*keep, *situation.answers])
-        here = " (on screen)" if situation.key == current else ""
-        answers = {s.question.id: s.option_label for s in situation.result.path}
+        answers = {s.question.id: s.option_label for s in row.situation.result.path}
         words = " · ".join(answers.get(q.id, "—") for q in questions)
-        cells = "".join(f"<td>{e(c.mark)} {e(c.words)}</td>" for c in row.cells)
-        rows.append(f'<tr><th scope="row"><a href="{e(href)}" target="_self">{e(words)}</a>{e(here)}</th>{cells}</tr>')
-    caption = (f"Every complete situation ({len(table.rows)}) and every category: {SHOWN} shown, {NOT_SHOWN} not "
-               f"shown, {EDITORIAL} an editorial assumption decides it. Open a situation with its link.")
-    # In a box that scrolls sideways when the column is narrower than the table (app.PAGE_CSS); its links can take
-    # focus, so the keyboard reaches the part scrolled out of view.
-    return (f'<div class="situations-box"><table class="situations"><caption>{e(caption)}</caption><thead><tr>'
-            f'<th scope="col">Situation</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+        index.append(plain(words + (" (on screen)" if row.situation.key == current else "")))
+        rows.append([f"{c.mark} {c.words}" for c in row.cells])
+    frame = pd.DataFrame(rows, index=pd.Index(index, name="Situation"),
+                         columns=[plain(c.label) for c in table.categories])
+    return frame
 
 
 def editorial_reasons_md(table: DecisionTable) -> str:

@@ -187,7 +187,7 @@ figure {{ margin: 3pt 0 2pt; break-inside: avoid; }}
 figure img {{ height: 90mm; width: auto; max-width: 100%; }}
 figure {{ text-align: center; }}
 figcaption {{ text-align: left; }}
-figure.pair img {{ height: 84mm; }}
+figure.pair img {{ height: 70mm; }}
 figcaption {{ font-size: 9.5pt; }}
 table {{ border-collapse: collapse; width: 100%; margin: 2pt 0 4pt; }}
 th, td {{ border: 0.75pt solid black; padding: 1.5pt 4pt; text-align: left; vertical-align: top; }}
@@ -365,11 +365,10 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
         body.append(_graph(side.result, GRAPH_KEY, css="pair"))
     top, body = body, ["<h2>What each category is, and why it appears</h2>"]
     body += [_compared_category(line) for line in comparison.categories]
-    for side in comparison.sides:
-        assert side.result.outcome is not None
-        body.append(f"<h2>Notes for situation {side.number}</h2>")
-        body.append(_statement(side.result.outcome.summary, lead="In short:"))
-        body += [f'<div class="note">{_statement(n, lead="Note:")}</div>' for n in side.notes]
+    for side in comparison.sides:  # (the outcomes' summaries are left out, as in the handout of one situation)
+        if side.notes:
+            body.append(f"<h2>Notes for situation {side.number}</h2>")
+            body += [f'<div class="note">{_statement(n, lead="Note:")}</div>' for n in side.notes]
     body.append("<h2>Outlook</h2>")
     body.append(_outlook_context(pathway, (*first.outlook, *second.outlook)))
     for line in comparison.outlook:

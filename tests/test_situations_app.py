@@ -4,12 +4,9 @@ every mark and every difference checked against evaluate, links that reopen what
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 import pytest
 from pypdf import PdfReader
@@ -45,44 +42,14 @@ def markdown(at: AppTest) -> str:
     return "\n".join(str(m.value) for m in at.markdown)
 
 
-class _Table(HTMLParser):
-    """The situations table as the browser builds it: header cells, and per row its link and cell texts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.header: list[str] = []
-        self.rows: list[dict] = []
-        self._cell: list[str] | None = None
-        self._in_head = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "thead":
-            self._in_head = True
-        elif tag == "tr" and not self._in_head:
-            self.rows.append({"href": None, "target": None, "cells": []})
-        elif tag in ("th", "td"):
-            self._cell = []
-        elif tag == "a" and self.rows:
-            self.rows[-1]["href"], self.rows[-1]["target"] = dict(attrs)["href"], dict(attrs).get("target")
-
-    def handle_endtag(self, tag):
-        if tag == "thead":
-            self._in_head = False
-        elif tag in ("th", "td") and self._cell is not None:
-            text = "".join(self._cell).strip()
-            (self.header if self._in_head else self.rows[-1]["cells"]).append(text)
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
+def situations_table(at: AppTest):
+    """The all-situations table the app shows (a DataFrame: situations as the index, categories as columns)."""
+    (table,) = [t.value for t in at.table if t.value.index.name == "Situation"]
+    return table
 
 
-def situations_table(at: AppTest) -> _Table:
-    (source,) = [str(m.value) for m in at.markdown if "<table" in str(m.value)]
-    parser = _Table()
-    parser.feed(source)
-    return parser
+def unescaped(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)  # undo markdown escaping
 
 
 @pytest.fixture
@@ -109,42 +76,43 @@ def pdf_text(data: bytes) -> str:
 
 def test_situations_panel_is_built_only_while_open(downloads):
     at = app(**FIRST.answer_dict)
-    assert "<table" not in markdown(at) and f"{PATHWAY.id}-situations.csv" not in downloads
+    assert not [t for t in at.table if t.value.index.name == "Situation"]
+    assert f"{PATHWAY.id}-situations.csv" not in downloads and not at.get("button")[1:]
     at = open_panel(at, "situations_panel")
-    assert "<table" in markdown(at) and f"{PATHWAY.id}-situations.csv" in downloads
+    assert len(situations_table(at)) == 8 and f"{PATHWAY.id}-situations.csv" in downloads
 
 
 def test_situations_table_has_a_row_per_situation_with_the_marks_evaluate_gives():
     table = situations_table(open_panel(app(), "situations_panel"))
-    assert table.header == ["Situation", *[c.label for c in PATHWAY.content.categories]]
-    assert len(table.rows) == len(SITUATIONS) == 8
-    for row in table.rows:
-        answers = dict(parse_qsl(row["href"].lstrip("?")))
-        result = evaluate(PATHWAY, answers)
-        assert result.complete and row["cells"][0] == " · ".join(s.option_label for s in result.path)
+    assert [unescaped(c) for c in table.columns] == [c.label for c in PATHWAY.content.categories]
+    assert len(table) == len(SITUATIONS) == 8
+    by_words = {" · ".join(s.option_label for s in evaluate(PATHWAY, situation.answer_dict).path): situation
+                for situation in SITUATIONS}
+    for words, cells in table.iterrows():
+        result = evaluate(PATHWAY, by_words[unescaped(words)].answer_dict)  # the row's situation, evaluated anew
         shown = {t.id: t for t in result.treatments}
         withheld = {c for n in result.outcome.notes if n.editorial for c in n.about}
-        for category, cell in zip(PATHWAY.content.categories, row["cells"][1:]):
+        for category, cell in zip(PATHWAY.content.categories, cells):
             treatment = shown.get(category.id)
             editorial = (treatment.explanation.editorial is not None) if treatment else category.id in withheld
             expected = ("✔" if treatment else "✘") + (" †" if editorial else "")
-            assert cell.startswith(expected + " "), (answers, category.id, cell)
+            assert cell.startswith(expected + " "), (words, category.id, cell)
             assert ("not shown" not in cell) == bool(treatment)  # in words too, not by symbol alone
 
 
-def test_each_row_link_opens_its_situation_in_the_same_frame():
-    # (Inside an iframe the link also carries embed=true: tests/test_situations_browser.py clicks one there.)
-    table = situations_table(open_panel(app(**FIRST.answer_dict, time_since_treatment="under_3_years"),
-                                        "situations_panel"))
-    assert [r["cells"][0].endswith("(on screen)") for r in table.rows] == [s.key == FIRST.key for s in SITUATIONS]
-    for row, situation in zip(table.rows, SITUATIONS):
-        assert row["target"] == "_self"
-        query = dict(parse_qsl(html.unescape(row["href"]).lstrip("?")))
-        assert query == {**situation.answer_dict, "time_since_treatment": "under_3_years"}  # the outlook answer kept
-        opened = app(**query)  # following the link: a new page load with these parameters
-        keys = {c.key.removeprefix("card_") for c in opened.get("flex_container") if (c.key or "").startswith("card_")}
-        assert keys == {t.id for t in situation.result.treatments}
-        assert not opened.get("warning") or all("link were ignored" not in w.value for w in opened.warning)
+@pytest.mark.parametrize("number, situation", list(enumerate(SITUATIONS, 1)), ids=[s.key for s in SITUATIONS])
+def test_each_rows_button_opens_its_situation_keeping_the_outlook_answer(number, situation):
+    start = SITUATIONS[-1] if situation is SITUATIONS[0] else SITUATIONS[0]
+    at = open_panel(app(**start.answer_dict, time_since_treatment="under_3_years"), "situations_panel")
+    table = situations_table(at)
+    assert [unescaped(w).endswith("(on screen)") for w in table.index] == [s is start for s in SITUATIONS]
+    button = at.button(key=f"open_situation_{number}")
+    assert unescaped(button.label) == situation.label and not button.disabled
+    at = button.click().run()
+    keys = {c.key.removeprefix("card_") for c in at.get("flex_container") if (c.key or "").startswith("card_")}
+    assert keys == {t.id for t in situation.result.treatments}  # the page shows that situation
+    assert dict(at.query_params) == {**situation.answer_dict, "time_since_treatment": "under_3_years"}
+    assert at.button(key=f"open_situation_{number}").disabled  # it is the one on screen now
 
 
 def test_situations_csv_has_every_situation_and_the_disclaimer(downloads):
