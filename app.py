@@ -331,10 +331,6 @@ def show_about(static: dict[str, Any]) -> None:
 #: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
-#: For the page's own Print (outside an iframe), the page as a document: no toolbar, buttons, closed panels or
-#: unchosen options; columns stacked and Streamlit's flex blocks laid out as plain blocks, so that the graph, each
-#: card and each box stays whole (Chromium overlaps content after an unbreakable item in a flex column); the
-#: disclaimer stays at the top (docs/handout.md).
 PAGE_CSS = """<style>
 [data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; z-index: 100 !important; }
 [data-testid="stMain"]:has(button[aria-label^="Close fullscreen"]) * { visibility: hidden !important; }
@@ -344,7 +340,11 @@ PAGE_CSS = """<style>
 [data-testid="stTable"] th, [data-testid="stTable"] td { overflow-wrap: anywhere; white-space: normal !important; }
 @media (max-width: 480px) {
   [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
-  [data-testid="stTable"] th, [data-testid="stTable"] td { padding: 0.25rem !important; } }
+  [data-testid="stTable"] th, [data-testid="stTable"] td { padding: 0.25rem !important; }
+  .st-key-situations_panel [data-testid="stTable"] :is(th, td) { padding: 0.1rem !important; font-size: 0.8rem; } }
+.st-key-situations_panel [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
+.st-key-situations_panel [data-testid="stTable"] :is(th, td) * { min-width: 0 !important;
+  overflow-wrap: anywhere !important; }
 .st-key-graph_box { overflow-x: auto; }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
@@ -355,6 +355,12 @@ PAGE_CSS = """<style>
   .st-key-ask_and_graph [data-testid="stColumn"] { width: 100% !important;
     flex: 1 1 auto !important; }
 }
+</style>"""
+#: For the page's own Print (outside an iframe), the page as a document: no toolbar, buttons, closed panels or
+#: unchosen options; columns stacked and Streamlit's flex blocks laid out as plain blocks, so that the graph, each
+#: card and each box stays whole (Chromium overlaps content after an unbreakable item in a flex column); the
+#: disclaimer stays at the top (docs/handout.md).
+PRINT_CSS = """<style>
 @media print {
   @page { margin: 12mm; }
   header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
@@ -417,6 +423,7 @@ def main() -> None:
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
+    st.html(PRINT_CSS)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)

@@ -100,9 +100,9 @@ def test_clicking_a_row_of_the_situations_table_opens_that_situation(page, app_s
     expect(table).to_have_count(0)  # the closed panel is not built
     target = SITUATIONS[6]
     open_situation_from_the_table(page, target)
-    page.wait_for_url(re.compile(re.escape(target.query)))
+    expect(page).to_have_url(re.compile(re.escape(target.query)))
     expect(page.locator(f".st-key-card_{target.result.treatments[0].id}")).to_be_visible()
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+    expect(page.locator("[class*='st-key-card_']")).to_have_count(len(target.result.treatments))
     assert shown_categories(page) == {t.id for t in target.result.treatments}
     assert_clean(page, app_server.url)
 
@@ -134,7 +134,7 @@ def test_inside_an_iframe_a_row_opens_its_situation_in_the_frame_and_a_compariso
     target = SITUATIONS[7]
     open_situation_from_the_table(frame, target)
     expect(frame.locator(f".st-key-card_{target.result.treatments[0].id}")).to_be_visible()
-    frame.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+    expect(frame.locator("[class*='st-key-card_']")).to_have_count(len(target.result.treatments))
     assert shown_categories(frame) == {t.id for t in target.result.treatments}
     assert page.url.startswith(host)  # the host page stayed; the frame shows the situation
     (app_frame,) = [f for f in page.frames if f.url.startswith(app_server.url)]
