@@ -22,7 +22,7 @@ import streamlit as st
 from pathways import Pathway, PathwayError, load_pathway, resolve_pathway
 from pathways.compare import Comparison, Side, compare, second_answers, situation_by_key
 from pathways.evaluate import Result, citation, evaluate
-from pathways.export import about_lines, graph_footer, to_csv, to_markdown
+from pathways.export import FIGURE_MATCH, about_lines, graph_footer, to_csv, to_markdown
 from pathways.fhir import to_json as fhir_json
 from pathways.handout import comparison_pdf, handout_pdf
 from pathways.lifecycle import current_change
@@ -293,8 +293,7 @@ def outlook_md(pathway: Pathway, result: Result) -> str:
 
 def figure_chart(result: Result) -> dict[str, Any] | None:
     """A Vega-Lite spec: bars on a 0–100% scale, each labelled exactly as the source gives the figure."""
-    match = {True: "the situation you described", False: "not the situation you described",
-             None: "shown for reference"}
+    match = FIGURE_MATCH
     rows = [{"Figure": f.figure.label, "Percent": f.figure.value, "Display": f.figure.display,
              "Applies": match[f.applies]} for note in result.notes for f in note.figures]
     if len(rows) < 2:  # a single figure reads better as text than as one bar

@@ -12,7 +12,7 @@ from .lifecycle import approval_text, current_change, review_due_text
 from .load import Pathway
 from .model import Basis, Question, Statement
 
-__all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "CSV_COLUMNS",
+__all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "CSV_COLUMNS", "FIGURE_MATCH",
            "about_lines", "graph_footer"]
 
 
@@ -149,8 +149,13 @@ def about_lines(pathway: Pathway, made: datetime.date | None = None) -> list[tup
     ]
 
 
+#: How a figure relates to the answers, in the words every view and export uses (None: no answer decides it).
+FIGURE_MATCH = {True: "the situation you described", False: "not the situation you described",
+                None: "shown for reference"}
+
+
 def _figure_words(applies: bool | None) -> str:
-    return {True: " (the situation you described)", False: " (not the situation you described)", None: ""}[applies]
+    return f" ({FIGURE_MATCH[applies]})" if applies is not None else ""
 
 
 def _figures_context(result: Result) -> Statement | None:

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from .compare import CategoryLine, Comparison, Side
 from .errors import PathwayError
 from .evaluate import FigureResult, NoteResult, Result, TreatmentResult, citation
-from .export import about_lines
+from .export import FIGURE_MATCH, about_lines
 from .load import Pathway
 from .model import Statement
 from .render import render_svg, to_dot
@@ -46,7 +46,7 @@ _ON_TOP = ("Disclaimer",)
 _NOT_ON_HANDOUT = ("Changes in this version", "Audience", "Population", "Pathway")
 #: About lines given as their own paragraphs; the rest (pathway, version, dates, sources) run together.
 _ABOUT_ITEMS = ("Intended use", "Editorial policy")
-_FIGURE_MATCH = {True: "the situation you described", False: "another situation", None: "for reference"}
+_FIGURE_MATCH = FIGURE_MATCH
 _LIBRARIES = ("Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; "
               "bash scripts/setup.sh installs them")
 

@@ -197,7 +197,7 @@ def test_outlook_answer_is_in_the_situation_and_selects_the_figure():
     result = evaluate(PATHWAY, {**SITUATIONS[-1].answer_dict, "time_since_treatment": "3_years_or_more"})
     text = pdf_text(handout_pdf(result, MADE))
     assert "Time since initial treatment: At a later stage (3 years or more)" in text
-    assert "20% (the situation you described)" in text and "5.8% (another situation)" in text
+    assert "20% (the situation you described)" in text and "5.8% (not the situation you described)" in text
 
 
 @pytest.mark.parametrize("answers", [{}, {"age_group": "adult"}], ids=["unanswered", "half-answered"])
