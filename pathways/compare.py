@@ -70,8 +70,22 @@ class Side:
         return next((t for t in self.result.treatments if t.id == category_id), None)
 
 
+class _Placed:
+    """Where a line stands (``place``, a key of MARKS), as a symbol and in words."""
+
+    place: str
+
+    @property
+    def symbol(self) -> str:
+        return MARKS[self.place][0]
+
+    @property
+    def words(self) -> str:
+        return MARKS[self.place][1]
+
+
 @dataclass(frozen=True)
-class CategoryLine:
+class CategoryLine(_Placed):
     """A category documented for at least one side, with each side's treatment (None where it is not shown)."""
 
     category: Category
@@ -79,17 +93,9 @@ class CategoryLine:
     first: TreatmentResult | None
     second: TreatmentResult | None
 
-    @property
-    def symbol(self) -> str:
-        return MARKS[self.place][0]
-
-    @property
-    def words(self) -> str:
-        return MARKS[self.place][1]
-
 
 @dataclass(frozen=True)
-class OutlookLine:
+class OutlookLine(_Placed):
     """An outlook note that applies to at least one side."""
 
     note_id: str
@@ -97,14 +103,6 @@ class OutlookLine:
     place: str
     first: NoteResult | None
     second: NoteResult | None
-
-    @property
-    def symbol(self) -> str:
-        return MARKS[self.place][0]
-
-    @property
-    def words(self) -> str:
-        return MARKS[self.place][1]
 
 
 @dataclass(frozen=True)
