@@ -10,11 +10,11 @@ import streamlit as st
 
 from pathways import Pathway, PathwayError, ValidationFailed
 from pathways.evaluate import Result, evaluate
-from pathways.handout import pdf_available
+from pathways.outputs.handout import pdf_available
 from pathways.lifecycle import approval_text, review_status
 from pathways.model import Statement
-from pathways.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
-from pathways.table import EDITORIAL, NOT_SHOWN, SHOWN
+from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
+from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
 from serving import tune_process_once
 from views import (current_pathway, fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
                    view_for)

@@ -20,17 +20,17 @@ import pyarrow as pa
 import streamlit as st
 
 from pathways import Pathway, PathwayError, load_pathway, resolve_pathway
-from pathways.compare import Comparison, Side, compare, second_answers, situation_by_key
+from pathways.outputs.compare import Comparison, Side, compare, second_answers, situation_by_key
 from pathways.evaluate import Result, citation, evaluate
-from pathways.export import FIGURE_MATCH, about_lines, graph_footer, to_csv, to_markdown
-from pathways.fhir import to_json as fhir_json
-from pathways.handout import comparison_pdf, handout_pdf
+from pathways.outputs.export import FIGURE_MATCH, about_lines, graph_footer, to_csv, to_markdown
+from pathways.outputs.fhir import to_json as fhir_json
+from pathways.outputs.handout import comparison_pdf, handout_pdf
 from pathways.lifecycle import current_change
 from pathways.model import Statement
-from pathways.render import DRAW_LIMIT, dot_available, render_svg, to_dot
+from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot
 from pathways.situations import complete_situations
-from pathways.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
-from pathways.table import to_csv as table_csv
+from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
+from pathways.outputs.table import to_csv as table_csv
 
 
 #: The setting naming the pathway to serve (a shipped id or a file); unset: the shipped default.

@@ -50,7 +50,7 @@ def apptest_clicks(app: str, caching: bool, clicks: int) -> list[float]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from pathways.render import dot_available, render_svg
+    from pathways.outputs.render import dot_available, render_svg
 
     at = AppTest.from_file(str(ROOT / app), default_timeout=120).run()
     if app == BASELINE:

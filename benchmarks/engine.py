@@ -17,9 +17,9 @@ import yaml
 from pathways import load_pathway, load_pathway_text, resolve_pathway
 from pathways.load import _gc_paused, _load_text
 from pathways.evaluate import evaluate
-from pathways.handout import handout_pdf
+from pathways.outputs.handout import handout_pdf
 from pathways.model import PathwayContent
-from pathways.render import render, to_dot
+from pathways.outputs.render import render, to_dot
 from pathways.validate import check_rules
 from pathways.yamlsafe import parse_yaml
 from tests.support.generate import generated_pathway_data

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Sequence
 
 from .cases import cases_path_for, run_cases
-from .compare import compare, second_answers, situation_by_key
+from .outputs.compare import compare, second_answers, situation_by_key
 from .errors import AnswerError, PathwayError, ValidationFailed
 from .evaluate import evaluate
-from .export import to_markdown
-from .fhir import DEFAULT_CANONICAL_BASE, CanonicalBaseError, FhirExportError
-from .fhir import to_json as fhir_json
-from .handout import comparison_pdf, handout_pdf
+from .outputs.export import result_to_dict, to_markdown
+from .outputs.fhir import DEFAULT_CANONICAL_BASE, CanonicalBaseError, FhirExportError
+from .outputs.fhir import to_json as fhir_json
+from .outputs.handout import comparison_pdf, handout_pdf
 from .load import available_pathways, load_pathway, resolve_pathway
-from .render import RENDER_FORMATS, render, to_dot
-from .table import TABLE_FORMATS, decision_table, render_table
+from .outputs.render import RENDER_FORMATS, render, to_dot
+from .outputs.table import TABLE_FORMATS, decision_table, render_table
 from .validate import review_findings
 from .yamlsafe import YamlProblem, parse_yaml
 
@@ -105,7 +105,7 @@ def _evaluate(args: argparse.Namespace):
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     _, result = _evaluate(args)
     if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(result_to_dict(result), indent=2, ensure_ascii=False))
     else:
         print(to_markdown(result))
     return EXIT_OK
@@ -132,7 +132,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     """Exit 0 when nothing a reader sees changed, 1 when something did, 2 when a side cannot be read or is invalid."""
-    from .diff import diff_refs, render_diff
+    from .outputs.diff import diff_refs, render_diff
 
     try:
         diff = diff_refs(args.old, args.new)
@@ -146,8 +146,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_review(args: argparse.Namespace) -> int:
     """The review pack; its format follows the output's suffix (.html or .md) unless --format says."""
-    from .diff import diff_pathways, load_side
-    from .review import review_command, review_pack, render_review
+    from .outputs.diff import diff_pathways, load_side
+    from .outputs.review import review_command, review_pack, render_review
 
     pathway = load_pathway(resolve_pathway(args.pathway))
     diff = None

@@ -80,12 +80,6 @@ class Result:
             ids.append(self.next_node_id)
         return tuple(ids)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (the CLI's ``evaluate --format json`` shape)."""
-        from .export import result_to_dict
-
-        return result_to_dict(self)
-
 
 def check_answers(pathway: Pathway, answers: Mapping[str, str]) -> dict[str, str]:
     """Answers as plain strings; raise AnswerError naming an unknown key or value and the allowed ones."""

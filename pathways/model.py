@@ -48,6 +48,8 @@ class Basis(_Model):
     source: Id
     section: Id
     reported_by: Label | None = None
+    #: The source's own words the statement rests on, copied exactly (validate --source checks them).
+    quote: Text | None = None
 
 
 class Statement(_Model):
@@ -56,6 +58,8 @@ class Statement(_Model):
     text: Text
     basis: list[Basis] = []
     editorial: Text | None = None
+    #: The same statement in plain language for families: no more and no less than ``text``.
+    plain: Text | None = None
 
     @model_validator(mode="after")
     def _has_basis_or_editorial(self) -> "Statement":

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from pathways import load_pathway, resolve_pathway
 from pathways.cases import cases_path_for, load_cases
 from pathways.evaluate import evaluate
-from pathways.render import render_svg, to_dot
+from pathways.outputs.render import render_svg, to_dot
 from tests.support.a11y import (
     CHART_COLOURS_JS,
     GRAPH_TEXT_JS,

@@ -339,7 +339,7 @@ def test_outlook_question_selects_the_figure_that_applies():
 def test_pathway_too_large_to_draw_whole_shows_the_path_neighbourhood_and_offers_its_dot(tmp_path, monkeypatch):
     import yaml
 
-    from pathways.render import DRAW_LIMIT
+    from pathways.outputs.render import DRAW_LIMIT
     from tests.support.generate import generated_pathway_data
 
     big = tmp_path / "big.yaml"
@@ -357,7 +357,7 @@ def test_pathway_too_large_to_draw_whole_shows_the_path_neighbourhood_and_offers
 def test_medium_pathway_offers_the_full_tree_on_request(tmp_path, monkeypatch):
     import yaml
 
-    from pathways.render import FOCUS_THRESHOLD
+    from pathways.outputs.render import FOCUS_THRESHOLD
     from tests.support.generate import generated_pathway_data
 
     medium = tmp_path / "medium.yaml"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pathways import load_pathway, resolve_pathway
-from pathways.compare import (
+from pathways.outputs.compare import (
     BOTH,
     MARKS,
     ONLY_FIRST,

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from pathways import load_pathway, resolve_pathway
-from pathways.diff import RECORD, SHOWN, WORDING, diff_pathways, word_diff
+from pathways.outputs.diff import RECORD, SHOWN, WORDING, diff_pathways, word_diff
 from pathways.situations import complete_situations
 from pathways.yamlsafe import parse_yaml
 

@@ -6,6 +6,7 @@ import pytest
 
 from pathways import AnswerError, load_pathway, resolve_pathway
 from pathways.evaluate import evaluate
+from pathways.outputs.export import result_to_dict
 
 PATHWAY = load_pathway(resolve_pathway(None))
 FULL = {"age_group": "child", "cns_involvement": "yes", "cell_type": "b_cell"}
@@ -34,7 +35,7 @@ def test_complete_answers_give_path_outcome_and_disclaimer():
     assert [s.option_id for s in result.path] == ["child", "yes", "b_cell"]
     assert all(s.why.text for s in result.path)
     assert result.outcome.id == "child_cns_b"
-    assert result.to_dict()["disclaimer"]["text"] == PATHWAY.content.metadata.disclaimer
+    assert result_to_dict(result)["disclaimer"]["text"] == PATHWAY.content.metadata.disclaimer
 
 
 @pytest.mark.parametrize(
@@ -49,7 +50,7 @@ def test_partial_answers_claim_no_treatment_and_name_the_next_question(answers, 
     assert result.outcome is None and result.treatments == ()
     assert result.next_question.id == next_question
     assert len(result.path) == steps
-    assert result.to_dict()["outcome"] is None
+    assert result_to_dict(result)["outcome"] is None
 
 
 def test_answer_off_the_path_is_reported_as_unused_and_not_used_for_notes():

@@ -10,7 +10,7 @@ import pytest
 
 from pathways import load_pathway, resolve_pathway
 from pathways.evaluate import citation, evaluate
-from pathways.export import to_csv, to_markdown
+from pathways.outputs.export import to_csv, to_markdown
 
 PATHWAY = load_pathway(resolve_pathway(None))
 META = PATHWAY.content.metadata

@@ -24,7 +24,7 @@ from fhirpathpy.models import models
 from pathways import Pathway, load_pathway, load_pathway_text, resolve_pathway
 from pathways.cli import main
 from pathways.evaluate import evaluate
-from pathways.fhir import (
+from pathways.outputs.fhir import (
     DEFAULT_CANONICAL_BASE,
     CanonicalBaseError,
     FhirCodeError,
@@ -35,7 +35,7 @@ from pathways.fhir import (
     to_json,
     validate_bundle,
 )
-from pathways.fhir_codes import ENABLE_WHEN_EXPRESSION_EXTENSION, FHIR_VERSION
+from pathways.outputs.fhir_codes import ENABLE_WHEN_EXPRESSION_EXTENSION, FHIR_VERSION
 from tests.support.generate import generated_pathway_data
 
 ROOT = Path(__file__).parents[1]

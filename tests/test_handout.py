@@ -14,9 +14,9 @@ import pytest
 from pypdf import PdfReader
 
 from pathways import load_pathway, resolve_pathway
-from pathways.compare import compare
+from pathways.outputs.compare import compare
 from pathways.evaluate import evaluate
-from pathways.handout import BODY_PT, EDITORIAL_MARK, HandoutError, comparison_pdf, handout_html, handout_pdf
+from pathways.outputs.handout import BODY_PT, EDITORIAL_MARK, HandoutError, comparison_pdf, handout_html, handout_pdf
 from pathways.situations import complete_situations
 
 ROOT = Path(__file__).parents[1]

@@ -139,7 +139,7 @@ def test_validate_rejects_a_malformed_today():
 
 def test_exports_say_approval_is_pending_and_mark_an_overdue_review_on_the_day_they_are_made(tmp_path):
     from pathways.evaluate import evaluate
-    from pathways.export import about_lines, to_csv, to_markdown
+    from pathways.outputs.export import about_lines, to_csv, to_markdown
 
     pathway = load_pathway(SHIPPED_FILE)
     due = META.next_review_due

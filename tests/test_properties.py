@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from pathways.outputs.export import result_to_dict
 from pathways import AnswerError, Pathway, ValidationFailed, load_pathway, load_pathway_text, resolve_pathway
 from pathways.evaluate import evaluate
 from pathways.load import MAX_FILE_BYTES
@@ -220,7 +221,7 @@ def test_any_answers_give_a_consistent_result_or_a_clean_answer_error(answers):
     else:
         assert result.treatments == () and result.next_question is not None
         assert result.next_question.id not in answers
-    json.dumps(result.to_dict())  # the export shape stays serialisable
+    json.dumps(result_to_dict(result))  # the export shape stays serialisable
 
 
 # ---- random links in the app -------------------------------------------------------------------------

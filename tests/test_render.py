@@ -8,7 +8,7 @@ import pytest
 
 from pathways import load_pathway, load_pathway_text, resolve_pathway
 from pathways.evaluate import evaluate
-from pathways.render import FOCUS_THRESHOLD, RenderError, render, to_dot
+from pathways.outputs.render import FOCUS_THRESHOLD, RenderError, render, to_dot
 
 PATHWAY = load_pathway(resolve_pathway(None))
 EDGE = re.compile(r"^\s*(\w+) -> (\w+) \[(.*)\]\s*$", re.M)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pathways import load_pathway, resolve_pathway
-from pathways.diff import diff_refs
-from pathways.review import DECISIONS, content_fingerprint, pack_name, review_command, review_pack, render_review
+from pathways.outputs.diff import diff_refs
+from pathways.outputs.review import DECISIONS, content_fingerprint, pack_name, review_command, review_pack, render_review
 from pathways.situations import complete_situations
 from tests.support.a11y import axe_findings
 

@@ -15,7 +15,7 @@ import pytest
 from pathways import load_pathway, load_pathway_text, resolve_pathway
 from pathways.evaluate import evaluate
 from pathways.situations import complete_situations, situation_for
-from pathways.table import EDITORIAL, NOT_SHOWN, SHOWN, decision_table, to_csv, to_dict, to_markdown
+from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN, decision_table, to_csv, to_dict, to_markdown
 
 ROOT = Path(__file__).parents[1]
 PATHWAY = load_pathway(resolve_pathway(None))

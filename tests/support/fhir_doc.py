@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pathways import load_pathway, resolve_pathway
-from pathways.fhir import to_bundle
+from pathways.outputs.fhir import to_bundle
 
 __all__ = ["DOC", "render_excerpts", "excerpt"]
 

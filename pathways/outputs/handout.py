@@ -18,11 +18,11 @@ import re
 from typing import Iterable, Sequence
 
 from .compare import CategoryLine, Comparison, Side
-from .errors import PathwayError
-from .evaluate import FigureResult, NoteResult, Result, TreatmentResult, citation
+from ..errors import PathwayError
+from ..evaluate import FigureResult, NoteResult, Result, TreatmentResult, citation
 from .export import FIGURE_MATCH, about_lines
-from .load import Pathway
-from .model import Statement
+from ..load import Pathway
+from ..model import Statement
 from .render import render_svg, to_dot
 
 __all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "GRAPH_KEY", "EDITORIAL_MARK", "SAME_READING",

@@ -7,10 +7,10 @@ import datetime
 import io
 from typing import Any
 
-from .evaluate import Result, citation
-from .lifecycle import approval_text, current_change, review_due_text
-from .load import Pathway
-from .model import Basis, Question, Statement
+from ..evaluate import Result, citation
+from ..lifecycle import approval_text, current_change, review_due_text
+from ..load import Pathway
+from ..model import Basis, Question, Statement
 
 __all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "CSV_COLUMNS", "FIGURE_MATCH",
            "about_lines", "graph_footer"]

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Union
 
-from .errors import PathwayError
-from .evaluate import NoteResult, Result, TreatmentResult
-from .load import Pathway
-from .model import Category, Statement
-from .situations import Situation, complete_situations
+from ..errors import PathwayError
+from ..evaluate import NoteResult, Result, TreatmentResult
+from ..load import Pathway
+from ..model import Category, Statement
+from ..situations import Situation, complete_situations
 
 __all__ = ["BOTH", "ONLY_FIRST", "ONLY_SECOND", "PLACES", "MARKS", "ComparisonError", "Side", "CategoryLine",
            "OutlookLine", "Comparison", "compare", "situation_by_key", "second_answers"]

@@ -16,13 +16,13 @@ from typing import Iterator, Union
 
 from .diff import (RECORD, RECORD_FIELDS, SHOWN, WORDING, Difference, PathwayDiff, is_rewording, summary_line,
                    word_changes)
-from .errors import dotted
-from .evaluate import citation
-from .lifecycle import REVIEW_LEAD_MONTHS, approval_text, current_change
-from .load import Pathway
-from .model import Statement
+from ..errors import dotted
+from ..evaluate import citation
+from ..lifecycle import REVIEW_LEAD_MONTHS, approval_text, current_change
+from ..load import Pathway
+from ..model import Statement
 from .table import EDITORIAL, NOT_SHOWN, SHOWN as SHOWN_MARK, DecisionTable, decision_table
-from .validate import _statements
+from ..validate import _statements
 
 __all__ = ["Span", "Heading", "Para", "Bullets", "Table", "SignOff", "Block", "ReviewPack", "REVIEW_FORMATS",
            "DECISIONS", "review_pack", "content_fingerprint", "to_markdown", "to_html", "render_review",

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from .errors import PathwayError, ValidationFailed
-from .evaluate import TreatmentResult, citation
-from .load import Pathway, load_pathway_bytes, resolve_pathway
-from .model import Figure, PathwayContent, Statement
+from ..errors import PathwayError, ValidationFailed
+from ..evaluate import TreatmentResult, citation
+from ..load import Pathway, load_pathway_bytes, resolve_pathway
+from ..model import Figure, PathwayContent, Statement
 from .table import DecisionTable, OutlookLine, Row, decision_table
 
 __all__ = ["SHOWN", "WORDING", "RECORD", "KINDS", "Difference", "SituationDiff", "SectionDiff", "PathwayDiff",

@@ -17,8 +17,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .errors import PathwayError
-from .evaluate import citation
+from ..errors import PathwayError
+from ..evaluate import citation
 from .export import about_lines
 from .fhir_codes import (
     ACTION_CONDITION_KIND,
@@ -46,8 +46,8 @@ from .fhir_codes import (
     USAGE_CONTEXT_TYPE_SYSTEM,
     XHTML_NAMESPACE,
 )
-from .load import Pathway
-from .model import OutcomeNode, Question, QuestionNode, Statement
+from ..load import Pathway
+from ..model import OutcomeNode, Question, QuestionNode, Statement
 
 __all__ = [
     "DEFAULT_CANONICAL_BASE",

@@ -9,11 +9,11 @@ import io
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .evaluate import citation
+from ..evaluate import citation
 from .export import about_lines, disclaimer_block, statement_to_dict
-from .load import Pathway
-from .model import Category, OutlookNote, Statement
-from .situations import Situation, complete_situations
+from ..load import Pathway
+from ..model import Category, OutlookNote, Statement
+from ..situations import Situation, complete_situations
 
 __all__ = ["Cell", "OutlookLine", "Row", "DecisionTable", "TABLE_FORMATS", "decision_table", "to_markdown",
            "to_csv", "to_dict", "render_table", "SHOWN", "NOT_SHOWN", "EDITORIAL"]

@@ -9,10 +9,10 @@ from typing import Sequence
 
 import graphviz
 
-from .errors import PathwayError
-from .evaluate import Result
-from .load import Pathway
-from .model import OutcomeNode, QuestionNode
+from ..errors import PathwayError
+from ..evaluate import Result
+from ..load import Pathway
+from ..model import OutcomeNode, QuestionNode
 
 __all__ = ["to_dot", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD", "DRAW_LIMIT",
            "FONT_SIZE", "RenderError"]
