@@ -205,25 +205,26 @@ def show_result(pathway: Pathway, key: str, view: PageView) -> None:
     meta = pathway.content.metadata
     with st.container(border=True, key="result"):
         st.markdown(block.markdown)
-        st.markdown(f":small[{plain(meta.disclaimer)}]")
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
-        if dot_available() and pdf_available():
-            actions.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers),
-                                    file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
-                                    key="download_handout", on_click="ignore", type="primary",
-                                    icon=":material/picture_as_pdf:",
-                                    help="A printable summary of this situation, two pages at most")
-        else:
-            actions.markdown(":small[:gray[The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server "
-                             "(scripts/setup.sh).]]")
-        actions.link_button("Print", f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}", icon=":material/print:",
-                            help="Opens this situation as a page of its own in a new tab, ready to print")
-        actions.button("Copy link", key="copy_link", icon=":material/link:",
-                       help="Copies the link to this view (your answers) to the clipboard")
+        with actions:
+            if dot_available() and pdf_available():
+                st.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers),
+                                   file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
+                                   key="download_handout", on_click="ignore", type="primary",
+                                   icon=":material/picture_as_pdf:",
+                                   help="A printable summary of this situation, two pages at most")
+            else:
+                st.markdown(":small[:gray[The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server "
+                            "(scripts/setup.sh).]]")
+            st.link_button("Print", f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}", icon=":material/print:",
+                           help="Opens this situation as a page of its own in a new tab, ready to print")
+            st.button("Copy link", key="copy_link", icon=":material/link:",
+                      help="Copies the link to this view (your answers) to the clipboard")
         link = share_link(view, st.session_state.get(COMPARE_KEY))
         with st.container(key="share_link"):
             st.markdown(f":small[Link to this view:] {quoted_link(link)}")
+        st.markdown(f":small[{plain(meta.disclaimer)}]")
         st.html(COPY_JS, unsafe_allow_javascript=True)
 
 
@@ -428,12 +429,18 @@ PAGE_CSS = """<style>
 .st-key-situations_panel [data-testid="stTable"] :is(th, td) * { min-width: 0 !important;
   overflow-wrap: anywhere !important; }
 .st-key-graph_box { overflow-x: auto; }
+.st-key-result h2 { font-size: 1.6rem; padding-top: 0; }
+.st-key-share_link code { overflow-wrap: anywhere; white-space: normal; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
+  [data-testid="stHeading"] h1 { font-size: 1.75rem; }
+  [data-testid="stHeading"] h2, [data-testid="stMarkdownContainer"] h2 { font-size: 1.4rem; } }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
 .st-key-graph_box [data-testid="stFullScreenFrame"] { justify-content: safe center !important;
   align-items: safe center !important; }
 @media (max-width: 1259.98px) {
-  .st-key-ask_and_graph [data-testid="stHorizontalBlock"] { flex-direction: column; }
+  .st-key-ask_and_graph [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]) { flex-direction: column; }
   .st-key-ask_and_graph [data-testid="stColumn"] { width: 100% !important;
     flex: 1 1 auto !important; }
 }
@@ -604,21 +611,20 @@ def interactive(pathway: Pathway, key: str) -> None:
     tree, optional = questions_now(pathway, result)
     was_complete = st.session_state.get("was_complete")  # None on the first run: a link's result is not scrolled to
     st.session_state["was_complete"] = result.complete
-    left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see PAGE_CSS
+    left, right = st.container(key="ask_and_graph").columns([1, 2], gap="medium")  # side by side: see PAGE_CSS
     with left:
         st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
-                    "The result appears under the last question.]]")
-        ask(tree)
+                    "The result follows the questions.]]")
+        ask(tree + optional)
+        st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
+                  key="reset", icon=":material/restart_alt:")
+    with right:  # beside the questions where the width allows; under them (stacked) elsewhere
         if view.result_block is not None:
             show_result(pathway, key, view)
             if was_complete is False:  # the last answer was just given: bring the result into view
                 st.html(SCROLL_JS, unsafe_allow_javascript=True)
         else:
             show_next(result)
-        ask(optional)
-        st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
-                  key="reset", icon=":material/restart_alt:")
-    with right:
         if len(pathway.nodes) > DRAW_LIMIT:
             st.markdown(f":small[:gray[This pathway has {len(pathway.nodes):,} nodes, too many to draw whole: the "
                         "graph shows the neighbourhood of your path. The whole tree is in the DOT download below.]]")
