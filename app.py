@@ -37,6 +37,8 @@ FIGURES_LABEL = "Survival figures and outlook notes (figures from studies of gro
 PRINT_PARAM, PRINT_VIEW = "view", "print"
 #: Link parameters and their one allowed value.
 FLAGS = {FIGURES_PARAM: FIGURES_OPEN, PRINT_PARAM: PRINT_VIEW}
+#: Session key: the situation just opened from the all-situations table (its label), said once.
+OPENED = "opened_situation"
 #: The setting naming the address people outside the dashboard's frame should get in a copied link.
 PUBLIC_URL_ENV = "PUBLIC_URL"
 #: The toggle that opens a question's editorial reason (interface words; the reason is the content's).
@@ -318,9 +320,14 @@ def _download_buttons(view: PageView, pathway: Pathway, key: str) -> None:
                              "docs/interoperability.md")
 
 
-def open_situation(answers: dict[str, str]) -> None:
-    """Put a situation's answers on screen (a row's button in the all-situations table); other answers stay."""
+def open_situation(answers: dict[str, str], key: str, label: str, current: str | None) -> None:
+    """Put a situation's answers on screen (a row's button in the all-situations table); other answers stay. The
+    page then brings its result into view and says so; a comparison with the situation opened now compares it
+    with the one that was on screen, never with itself."""
     st.session_state.update(answers)
+    if st.session_state.get(COMPARE_KEY) == key:
+        st.session_state[COMPARE_KEY] = current
+    st.session_state[OPENED] = label
 
 
 def show_situations(pathway: Pathway, key: str, result: Result) -> None:
@@ -342,7 +349,8 @@ def show_situations(pathway: Pathway, key: str, result: Result) -> None:
         for number, row in enumerate(view["table"].rows, 1):
             situation = row.situation
             buttons.button(plain(view["labels"][situation.key]), key=f"open_situation_{number}",
-                           on_click=open_situation, args=(situation.answer_dict,), type="secondary",
+                           on_click=open_situation, type="secondary",
+                           args=(situation.answer_dict, situation.key, view["labels"][situation.key], current),
                            disabled=situation.key == current, icon=":material/open_in_browser:")
         csv_text = view["csv"]
         st.download_button("Every situation (CSV)", lambda: csv_text, file_name=f"{pathway.id}-situations.csv",
@@ -360,18 +368,18 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
             st.info("Answer every question on the path first; then choose a situation to compare it with.",
                     icon=":material/help:")
             return
-        labels = situations_view(pathway, dated(key))["labels"]
+        current = "/".join(step.option_id for step in result.path)
+        labels = {k: v for k, v in situations_view(pathway, dated(key))["labels"].items() if k != current}
         st.selectbox("Compare the situation on screen with", options=list(labels), format_func=labels.__getitem__,
                      key=COMPARE_KEY, index=None, placeholder="Choose a second situation")
         other = st.session_state.get(COMPARE_KEY)
         if other is None:
             return
         view = comparison_view(pathway, dated(key), tuple(sorted(answers.items())), other)
-        st.table(view["table"], hide_index=True,
-                 alt="Each category shown in either situation: shown or not in situation 1 and 2, and where")
-        st.markdown(view["differs"])
+        st.table(view.table, hide_index=True, alt=view.table_alt)
+        st.markdown(view.differs_md)
         columns = st.columns(2, gap="medium")  # side by side; stacked at narrow widths
-        for column, body in zip(columns, view["sides"]):
+        for column, body in zip(columns, view.sides):
             with column.container(border=True):
                 st.markdown(body)
         if dot_available() and pdf_available():
@@ -611,6 +619,9 @@ def interactive(pathway: Pathway, key: str) -> None:
     tree, optional = questions_now(pathway, result)
     was_complete = st.session_state.get("was_complete")  # None on the first run: a link's result is not scrolled to
     st.session_state["was_complete"] = result.complete
+    opened = st.session_state.pop(OPENED, None)  # a situation just opened from the all-situations table
+    if result.complete and st.session_state.get(COMPARE_KEY) == "/".join(s.option_id for s in result.path):
+        st.session_state[COMPARE_KEY] = None  # never a situation compared with itself
     left, right = st.container(key="ask_and_graph").columns([1, 2], gap="medium")  # side by side: see PAGE_CSS
     with left:
         st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
@@ -621,8 +632,11 @@ def interactive(pathway: Pathway, key: str) -> None:
     with right:  # beside the questions where the width allows; under them (stacked) elsewhere
         if view.result_block is not None:
             show_result(pathway, key, view)
-            if was_complete is False:  # the last answer was just given: bring the result into view
+            if was_complete is False or opened:  # the last answer was just given: bring the result into view
                 st.html(SCROLL_JS, unsafe_allow_javascript=True)
+            if opened:
+                st.toast(f"Opened: {plain(opened)}. Its result is now in view.",
+                         icon=":material/open_in_browser:")
         else:
             show_next(result)
         if len(pathway.nodes) > DRAW_LIMIT:
