@@ -1,6 +1,7 @@
 """Keyboard only, in a real browser: every question answered and one changed, every panel opened and closed, a
-download, a reset and the graph's full screen, with Tab, arrows, Space, Enter and Escape; focus always visible,
-never lost, never trapped (WCAG 2.1.1, 2.1.2, 2.4.3, 2.4.7, 2.4.11)."""
+download, the result's Copy link and Print, a reset and the graph's full screen, with Tab, arrows, Space, Enter and
+Escape; focus always visible, never lost, never trapped, and every focus indicator at least 3:1 against what is
+behind it (WCAG 2.1.1, 2.1.2, 2.4.3, 2.4.7, 2.4.11, 1.4.11)."""
 
 from __future__ import annotations
 
