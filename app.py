@@ -441,6 +441,8 @@ PAGE_CSS = """<style>
 [data-testid="stTable"] th, [data-testid="stTable"] td { overflow-wrap: anywhere; white-space: normal !important; }
 @media (max-width: 480px) {
   [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
+  [data-testid="stTable"] :is(th, td) * { min-width: 0 !important; overflow-wrap: anywhere !important; }
+  .st-key-path_table [data-testid="stTable"] :is(th, td) { padding: 0.1rem !important; font-size: 0.8rem; }
   [data-testid="stTable"] th, [data-testid="stTable"] td { padding: 0.25rem !important; }
   .st-key-situations_panel [data-testid="stTable"] :is(th, td) { padding: 0.1rem !important; font-size: 0.8rem; } }
 .st-key-situations_panel [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
@@ -448,6 +450,7 @@ PAGE_CSS = """<style>
   overflow-wrap: anywhere !important; }
 .st-key-graph_box { overflow-x: auto; }
 .st-key-result h2 { font-size: 1.6rem; padding-top: 0; }
+.st-key-result h2, .st-key-result_actions { scroll-margin: 1rem; }
 .st-key-share_link code { overflow-wrap: anywhere; white-space: normal; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
@@ -536,7 +539,9 @@ COPY_JS = """<script>
     window.pathwayCopied = link;
     const done = () => say("Link copied. Paste it to share this view.");
     const failed = () => say("Could not copy: select the link under the buttons and copy it.");
-    if (navigator.clipboard && window.isSecureContext) {
+    const policy = document.permissionsPolicy || document.featurePolicy;  // a frame without allow="clipboard-write"
+    const allowed = !policy || policy.allowsFeature("clipboard-write");
+    if (navigator.clipboard && window.isSecureContext && allowed) {
       navigator.clipboard.writeText(link).then(done, () => (fallback(link) ? done() : failed()));
     } else {
       fallback(link) ? done() : failed();
