@@ -199,13 +199,16 @@ def share_link(view: PageView, compare_with: str | None) -> str:
     return f"{base.split('?')[0]}?{urlencode(query)}"
 
 
-def show_result(pathway: Pathway, key: str, view: PageView) -> None:
+def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None = None) -> None:
     """The compact result: the outcome, the situation in words, the categories with their marks, the disclaimer
-    again, and the main actions (handout, print, copy link)."""
+    again, and the main actions (handout, print, copy link). A situation just opened from the all-situations
+    table is said in a status message (a live region: screen readers announce it)."""
     block = view.result_block
     assert block is not None
     meta = pathway.content.metadata
     with st.container(border=True, key="result"):
+        if opened:
+            st.info(f"Opened from the table of every situation: {plain(opened)}.", icon=":material/open_in_browser:")
         st.markdown(block.markdown)
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
@@ -245,10 +248,11 @@ def show_categories(view: PageView) -> None:
     st.markdown(f"## The treatment categories in detail\n\n{view.summary_md}")
     for heading, ids in view.groups:
         st.markdown(heading)
-        columns = st.columns(2)
-        for index, category in enumerate(ids):
-            with columns[index % 2].container(border=True, key=f"card_{category}"):
-                st.markdown(view.cards[category])
+        for pair in range(0, len(ids), 2):  # row by row, so that reading order is the order they are seen in
+            columns = st.columns(2)
+            for column, category in zip(columns, ids[pair:pair + 2]):
+                with column.container(border=True, key=f"card_{category}"):
+                    st.markdown(view.cards[category])
     for note in view.notes:
         with st.container(border=True):
             st.markdown(note)
@@ -650,12 +654,9 @@ def interactive(pathway: Pathway, key: str) -> None:
                   key="reset", icon=":material/restart_alt:")
     with right:  # beside the questions where the width allows; under them (stacked) elsewhere
         if view.result_block is not None:
-            show_result(pathway, key, view)
+            show_result(pathway, key, view, opened)
             if was_complete is False or opened:  # the last answer was just given: bring the result into view
                 st.html(SCROLL_JS, unsafe_allow_javascript=True)
-            if opened:
-                st.toast(f"Opened: {plain(opened)}. Its result is now in view.",
-                         icon=":material/open_in_browser:")
         else:
             show_next(result)
         if len(pathway.nodes) > DRAW_LIMIT:

@@ -399,7 +399,7 @@ def figures_md(seen: Shown) -> str:
     as text too, saying whether it is the situation described."""
     parts = [item_md(i, prefix=f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT)]
     for note in seen.by_role(OUTLOOK_NOTE):
-        parts.append(item_md(note, prefix=f"#### {plain(note.title)}\n\n"))
+        parts.append(item_md(note, prefix=f"### {plain(note.title)}\n\n"))
         figures = [f for f in seen.by_role(FIGURE) if f.note == note.note]
         if figures:
             parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})"
@@ -612,10 +612,10 @@ def difference_md(difference: Difference) -> str:
 def differs_md(comparison: Comparison) -> str:
     """What differs, computed from what each side shows; "nothing" only when they show the same statements."""
     if comparison.same_statements:
-        return "#### What differs\n\nNothing: both situations show the same statements."
+        return "### What differs\n\nNothing: both situations show the same statements."
     lines = [f"- {d.symbol} {difference_md(d)}" for d in comparison.differences
              if not (d.role == EXPLANATION and d.place != DIFFERENT)]  # a category on one side only is named once
-    return ("#### What differs\n\n:small[✔ ✘ only in situation 1 · ✘ ✔ only in situation 2 · ≠ in both, not the "
+    return ("### What differs\n\n:small[✔ ✘ only in situation 1 · ✘ ✔ only in situation 2 · ≠ in both, not the "
             "same]\n\n" + "\n".join(lines))
 
 

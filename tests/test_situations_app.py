@@ -220,7 +220,7 @@ def test_opening_a_situation_from_the_table_says_so_and_brings_its_result_into_v
     at = open_panel(app(**FIRST.answer_dict), "situations_panel")
     number, other = next((n, s) for n, s in enumerate(SITUATIONS, 1) if s.key != FIRST.key)
     at = at.button(key=f"open_situation_{number}").click().run()
-    assert any(other.label in unescaped(t.proto.body) for t in at.get("toast"))  # a live region says what opened
+    assert any(other.label in unescaped(i.value) for i in at.info)  # a status (a live region) says what opened
     assert [c for c in at.get("flex_container") if c.key == "result"]
     assert any("scrollIntoView" in h.proto.body for h in at.get("html"))
 
