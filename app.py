@@ -645,7 +645,7 @@ def interactive(pathway: Pathway, key: str) -> None:
     opened = st.session_state.pop(OPENED, None)  # a situation just opened from the all-situations table
     if result.complete and st.session_state.get(COMPARE_KEY) == "/".join(s.option_id for s in result.path):
         st.session_state[COMPARE_KEY] = None  # never a situation compared with itself
-    left, right = st.container(key="ask_and_graph").columns([1, 2], gap="medium")  # side by side: see PAGE_CSS
+    left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see PAGE_CSS
     with left:
         st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
                     "The result follows the questions.]]")

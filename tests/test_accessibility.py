@@ -511,7 +511,8 @@ def test_no_menu_offers_another_theme_so_the_audited_light_theme_is_the_only_one
 def test_the_audit_finds_a_low_contrast_caption_put_back(page, app_server):
     """The check can fail: the editorial note dimmed as Streamlit dims a caption (opacity 0.6) is reported."""
     open_app(page, app_server.url)
-    note = page.locator("[data-testid='stMarkdownContainer']").filter(has_text="Editorial assumption").first
+    note = page.locator("[data-testid='stMarkdownContainer']").filter(
+        has=page.locator("[class*='stMarkdownBadge']")).filter(has_text="Editorial assumption").first
     note.evaluate("e => { e.style.opacity = '0.6'; }")
     findings = axe_findings(page)
     assert any(f.rule == "color-contrast" and "stMarkdownBadge" in f.html for f in findings), findings
@@ -521,7 +522,7 @@ def test_the_audit_finds_a_low_contrast_caption_put_back(page, app_server):
 def test_outlook_chart_text_and_bars_meet_aa_contrast_and_do_not_rely_on_colour(page, app_server):
     """axe cannot read an SVG chart's colours, so they are read here as drawn: text 4.5:1, bars 3:1 on white."""
     adult = next(c for c in CASES if c.answers["age_group"] == "adult")
-    open_app(page, f"{app_server.url}/?{query_of(adult.answers)}&time_since_treatment=under_3_years")
+    open_app(page, f"{app_server.url}/?{query_of(adult.answers)}&time_since_treatment=under_3_years&figures=open")
     page.locator("[data-testid='stVegaLiteChart'] g.mark-rect path").first.wait_for()
     colours = page.evaluate(CHART_COLOURS_JS)
     assert colours["text"] and colours["marks"], colours
