@@ -217,6 +217,8 @@ class Source(_Model):
     title: Label
     description: Text
     sections: Annotated[list[Id], Field(min_length=1)]
+    #: Every statement that cites this source and is not editorial must quote it in a basis (checked on load).
+    quotes_required: bool = False
 
 
 class Change(_Model):
