@@ -56,7 +56,8 @@ DAMAGES = {
     "missing-basis": (replace("      text: Chemotherapy that combines two or more anticancer drugs.\n"
                               "      basis:\n        - source: relapsed-all-overview\n"
                               "          section: treatment-children\n"
-                              "          quote: \"combination chemotherapy, which uses more than one anticancer drug\"\n",
+                              "          quote: \"combination chemotherapy, which uses more than one anticancer "
+                              "drug\"\n",
                               "      text: Chemotherapy that combines two or more anticancer drugs.\n"),
                       r"neither a basis nor an editorial flag",
                       "    description:\n      text: Chemotherapy that combines"),
