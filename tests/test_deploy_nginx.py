@@ -43,7 +43,9 @@ def test_frame_ancestors_setting_appears_only_in_the_policy_directive():
     text = render(Settings(frame_ancestors=["https://intranet.example"], upstreams=["127.0.0.1:8501"]))
     policy = re.search(r'add_header Content-Security-Policy "([^"]+)"', text).group(1)
     assert policy.endswith("frame-ancestors https://intranet.example")
-    assert text.count("https://intranet.example") == 2  # the directive, and the comment naming the setting
+    # the comment naming the setting, the directive on every response, and again where the static files are served
+    assert text.count("https://intranet.example") == 3
+    assert text.count(policy) == 2
 
 
 @pytest.mark.parametrize(
@@ -360,7 +362,7 @@ def test_dockerignore_keeps_the_virtualenv_git_and_tests_out_of_the_image():
 
 @pytest.mark.parametrize("directive", ["User=explorer", "NoNewPrivileges=yes", "ProtectSystem=strict",
                                        "PrivateTmp=yes", "Restart=on-failure", "Environment=STREAMLIT_SERVER_PORT=",
-                                       "Environment=STREAMLIT_SERVER_ADDRESS=", "Environment=STREAMLIT_SERVER_BASE_URL_PATH="],
+                                       "Environment=STREAMLIT_SERVER_ADDRESS=", "Environment=BASE_PATH="],
                          ids=lambda d: d.split("=")[0] + ("-" + d.split("=")[1].split("_")[-1] if "_" in d else ""))
 def test_systemd_unit_sets_hardening_restart_and_settings(directive):
     assert any(line.startswith(directive) for line in UNIT.splitlines()), directive
