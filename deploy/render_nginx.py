@@ -216,6 +216,15 @@ def _static(base: str, directory: str, frame_ancestors: list[str]) -> str:
         f'        add_header Cache-Control "public, max-age={STATIC_MAX_AGE}, immutable" always;',
         _security_headers(frame_ancestors, "        "),
         "    }",
+        "    # The page itself (Streamlit's index.html, the same for every session): from the file, revalidated each time.",
+        f"    location = {base}/ {{",
+        f"        root {directory.rstrip('/')};",
+        "        try_files /index.html =404;",
+        "        types { text/html html; }",
+        '        add_header Cache-Control "no-cache" always;',
+        _security_headers(frame_ancestors, "        "),
+        "        add_header Set-Cookie $explorer_sticky_cookie;",
+        "    }",
     ])
 
 

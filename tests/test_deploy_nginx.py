@@ -43,9 +43,10 @@ def test_frame_ancestors_setting_appears_only_in_the_policy_directive():
     text = render(Settings(frame_ancestors=["https://intranet.example"], upstreams=["127.0.0.1:8501"]))
     policy = re.search(r'add_header Content-Security-Policy "([^"]+)"', text).group(1)
     assert policy.endswith("frame-ancestors https://intranet.example")
-    # the comment naming the setting, the directive on every response, and again where the static files are served
-    assert text.count("https://intranet.example") == 3
-    assert text.count(policy) == 2
+    # the comment naming the setting, and the directive: on every response, and again where nginx serves the page
+    # and the static files itself (an add_header in a location replaces the server's)
+    assert text.count("https://intranet.example") == 4
+    assert text.count(policy) == 3
 
 
 @pytest.mark.parametrize(
@@ -85,7 +86,9 @@ def test_pinned_inline_script_hash_matches_the_installed_streamlit():
 def test_access_log_format_leaves_out_the_query_string_and_referrer():
     text = render(Settings())
     log_format = text[text.index("log_format"):text.index(";", text.index("log_format"))]
-    assert "$uri" in log_format
+    assert "$explorer_path_only" in log_format
+    path_map = text[text.index("map $request_uri $explorer_path_only"):]
+    assert '"~^(?<explorer_path>[^?]*)" $explorer_path;' in path_map[:path_map.index("}")]  # cut at the '?'
     for leaky in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer", "$request\""):
         assert leaky not in log_format
 
