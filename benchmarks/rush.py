@@ -136,8 +136,63 @@ def rush_table(results: list[dict[str, object]]) -> str:
     return head + "".join(rows) + (f"\nErrors seen: {errors}\n" if errors else "")
 
 
-if __name__ == "__main__":
-    import sys
+def profile_burst(py_spy: str, sessions: int = 100, top: int = 25) -> str:
+    """One process behind nginx, sampled by py-spy (``--gil``: the thread holding the interpreter, i.e. Python's
+    CPU) during one burst; the functions with the largest share of the samples, inclusive and self."""
+    import collections
+    import re
+    import signal
+    import subprocess
 
-    quick = "--quick" in sys.argv
-    print(rush_table(morning_rush((20, 40) if quick else (100, 200))))
+    from tests.support.nginx import start_nginx
+    from tests.support.server import start_streamlit
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = start_streamlit(Path(folder) / "app.log", base_path=BASE_PATH)
+        proxy = None
+        try:
+            proxy = start_nginx(Path(folder) / "nginx", [f"127.0.0.1:{app.port}"], base_path=BASE_PATH)
+            burst(proxy.url + BASE_PATH, [app.proc.pid], 4, seed=99)
+            raw = Path(folder) / "profile.txt"
+            spy = subprocess.Popen([py_spy, "record", "--pid", str(app.proc.pid), "--format", "raw", "--gil",
+                                    "--rate", "200", "--nonblocking", "-o", str(raw)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.5)
+            result = burst(proxy.url + BASE_PATH, [app.proc.pid], sessions)
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
+            lines = raw.read_text().splitlines() if raw.exists() else []
+        finally:
+            if proxy is not None:
+                proxy.stop()
+            app.stop()
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        frames = [re.sub(r" \(/\S*site-packages/", " (", f) for f in stack.split(";")]
+        total += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+        own[frames[-1]] += int(count)
+    out = [f"{sessions} sessions, one process: p95 {result['p95_s'] * 1e3:.0f} ms, server CPU "
+           f"{result['server_cpu_s']:.2f} s, {result['load']}; {total} samples holding the GIL", "inclusive:"]
+    out += [f"  {100 * n / max(1, total):5.1f}% {f}" for f, n in inclusive.most_common(top)]
+    out += ["self:"] + [f"  {100 * n / max(1, total):5.1f}% {f}" for f, n in own.most_common(top // 2)]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.rush", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="bursts of 20 and 40 instead of 100 and 200")
+    parser.add_argument("--profile", metavar="PY_SPY", help="profile one 100-session burst with this py-spy binary")
+    args = parser.parse_args()
+    if args.profile:
+        print(profile_burst(args.profile))
+    else:
+        print(rush_table(morning_rush((20, 40) if args.quick else (100, 200))))
