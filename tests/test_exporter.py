@@ -142,3 +142,20 @@ def test_metrics_follow_the_running_app_through_nginx_and_its_failure(tmp_path):
         if proxy is not None:
             proxy.stop()
         app.stop()
+
+
+def test_the_exporters_systemd_unit_passes_systemd_analyze_verify(tmp_path):
+    import shutil
+    import subprocess
+
+    from tests.support.server import ROOT
+
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed here")
+    unit = tmp_path / "relapsed-all-explorer-exporter.service"
+    text = (ROOT / "deploy" / unit.name).read_text(encoding="utf-8")
+    assert "deploy/exporter.py" in text and "--listen 127.0.0.1:" in text  # loopback only
+    unit.write_text(text.replace("/opt/relapsed-all-explorer", str(ROOT)))
+    done = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
