@@ -4,6 +4,7 @@ deploy/front-proxy.conf.template) -> shipped nginx -> two app processes, all und
 from __future__ import annotations
 
 import getpass
+import http.client
 import os
 import re
 import time
@@ -121,6 +122,33 @@ def test_a_forged_forwarded_for_does_not_replace_the_client_address(stack):
     lines = log_lines(stack["shipped"], "_stcore/health")
     assert lines and lines[-1].startswith(BROWSER_ADDRESS + " "), stack["shipped"].access_log()
     assert "203.0.113.9" not in stack["shipped"].access_log()
+
+
+def test_browsers_without_a_cookie_are_spread_over_the_processes_by_their_own_address(stack):
+    """Stickiness by address (the fallback when a cross-site iframe withholds the cookie) hashes the browser's
+    address, which the shipped nginx takes from the trusted front proxy: browsers from 16 addresses reach both
+    processes, each browser always the same one. Without real_ip every browser would have the proxy's address."""
+    front = stack["documented"]
+    chosen: dict[str, set[str]] = {}
+    for number in range(16):
+        client = f"127.0.1.{10 + number}"
+        for _ in range(2):
+            connection = http.client.HTTPConnection("127.0.0.1", front.port, timeout=30, source_address=(client, 0))
+            connection.request("GET", f"{BASE}/_stcore/health?client={number}")
+            assert connection.getresponse().status == 200
+            connection.close()
+    deadline = time.monotonic() + 10  # nginx logs just after answering (a hang guard)
+    while time.monotonic() < deadline:
+        lines = [line for line in stack["shipped"].access_log().splitlines()
+                 if line.startswith("127.0.1.") and "_stcore/health" in line]
+        if len(lines) >= 32:
+            break
+        time.sleep(0.1)
+    for line in lines:
+        chosen.setdefault(line.split()[0], set()).add(re.search(r"upstream=(\S+)", line).group(1))
+    assert len(chosen) == 16, chosen
+    assert all(len(upstreams) == 1 for upstreams in chosen.values()), chosen  # each browser keeps its process
+    assert len(set().union(*chosen.values())) == 2, chosen  # and the browsers are spread over both
 
 
 @pytest.mark.browser
