@@ -34,8 +34,17 @@ def machine_load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-def burst(base: str, pids: list[int], sessions: int, seed: int = 0) -> dict[str, object]:
-    """Open ``sessions`` sessions within ``RAMP`` s; per session the seconds to the deep link's first result."""
+def _tree_cpu_seconds(pid: int | None) -> float:
+    """CPU seconds of a process and its direct children (nginx: the master and its workers); 0 without a pid."""
+    if pid is None:
+        return 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return process_cpu_seconds(pid) + sum(process_cpu_seconds(int(child)) for child in children)
+
+
+def burst(base: str, pids: list[int], sessions: int, seed: int = 0, proxy_pid: int | None = None) -> dict[str, object]:
+    """Open ``sessions`` sessions within ``RAMP`` s; per session the seconds to the deep link's first result.
+    ``proxy_pid``: nginx's master process, whose CPU (with its workers') is reported too."""
     _check_loopback(base)
     rng = random.Random(seed)
     times: list[float] = []
@@ -64,6 +73,7 @@ def burst(base: str, pids: list[int], sessions: int, seed: int = 0) -> dict[str,
 
     rss0 = {pid: process_rss_bytes(pid) for pid in pids}
     cpu0 = sum(process_cpu_seconds(pid) for pid in pids)
+    proxy0, client0 = _tree_cpu_seconds(proxy_pid), time.process_time()
     start = time.perf_counter()
     try:
         asyncio.run(main())
@@ -79,6 +89,7 @@ def burst(base: str, pids: list[int], sessions: int, seed: int = 0) -> dict[str,
         "sessions": sessions, "processes": len(pids), "p50_s": pct(0.5), "p95_s": pct(0.95), "max_s": pct(1.0),
         "errors": sessions - len(times), "error_list": errors[:5], "wall_s": wall,
         "server_cpu_s": sum(process_cpu_seconds(pid) for pid in pids) - cpu0,
+        "proxy_cpu_s": _tree_cpu_seconds(proxy_pid) - proxy0, "client_cpu_s": time.process_time() - client0,
         "rss_before": rss0, "rss_peak": peak_rss, "load": machine_load(),
     }
 
@@ -108,7 +119,7 @@ def morning_rush(counts: tuple[int, ...] = (100, 200), processes: tuple[int, ...
                         apps, proxy = stacks[count]
                         time.sleep(3)  # let the previous burst's sessions be dropped
                         results.append(burst(proxy.url + BASE_PATH, [a.proc.pid for a in apps], sessions,
-                                             seed=round_number))
+                                             seed=round_number, proxy_pid=proxy.proc.pid))
         finally:
             for apps, proxy in stacks.values():
                 if proxy is not None:
@@ -120,8 +131,9 @@ def morning_rush(counts: tuple[int, ...] = (100, 200), processes: tuple[int, ...
 
 def rush_table(results: list[dict[str, object]]) -> str:
     """The morning-rush table for docs/performance.md, with the machine's load beside each row."""
-    head = ("| sessions at once | processes | first result p50 / p95 / max | errors | server CPU | resident memory "
-            "per process (before / with every session open) | machine load at the end |\n"
+    head = ("| sessions at once | processes | first result p50 / p95 / max | errors | CPU: app processes / nginx / "
+            "load generator | resident memory per process (before / with every session open) | machine load at the "
+            "end |\n"
             "| --- | --- | --- | --- | --- | --- | --- |\n")
     rows = []
     for r in results:
@@ -130,7 +142,8 @@ def rush_table(results: list[dict[str, object]]) -> str:
         memory = ", ".join(f"{r['rss_before'][pid] / 2**20:.0f} / {r['rss_peak'].get(pid, 0) / 2**20:.0f} MiB"
                            for pid in r["rss_before"])
         rows.append(f"| {r['sessions']} | {r['processes']} | {r['p50_s'] * 1e3:.0f} / {r['p95_s'] * 1e3:.0f} / "
-                    f"{r['max_s'] * 1e3:.0f} ms{target} | {r['errors']} | {r['server_cpu_s']:.1f} s | {memory} | "
+                    f"{r['max_s'] * 1e3:.0f} ms{target} | {r['errors']} | {r['server_cpu_s']:.2f} / "
+                    f"{r.get('proxy_cpu_s', 0):.2f} / {r.get('client_cpu_s', 0):.2f} s | {memory} | "
                     f"{r['load']} |\n")
     errors = {f"{r['sessions']} x {r['processes']}": r["error_list"] for r in results if r["error_list"]}
     return head + "".join(rows) + (f"\nErrors seen: {errors}\n" if errors else "")
