@@ -103,6 +103,27 @@ def test_the_documented_front_proxy_keeps_the_websocket_far_beyond_streamlits_pi
     assert "ssl_certificate " in text  # the documented front proxy is where TLS ends
 
 
+def test_the_documented_front_proxy_with_tls_passes_nginx_syntax_check(tmp_path):
+    """The rendering as documented (443 with TLS), with a throwaway self-signed certificate: nginx accepts it."""
+    import shutil
+    import subprocess
+
+    from tests.support.nginx import NGINX
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed here (the plain-HTTP rendering is run in the tests below)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=intranet.example",
+                    "-days", "1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    settings = FrontSettings(base_path=BASE, listen=f"127.0.0.1:{free_port()} ssl", tls_certificate=str(cert),
+                             tls_key=str(key), access_log=str(tmp_path / "a.log"), error_log=str(tmp_path / "e.log"))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(render_front(settings, standalone_dir=tmp_path), encoding="utf-8")
+    done = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 0 and "test is successful" in done.stderr, done.stderr
+
+
 def test_the_sub_path_without_its_slash_redirects_to_the_page(stack):
     status, headers, _ = get(stack["documented"].url + BASE)
     assert status == 301 and headers["location"] == BASE + "/"
