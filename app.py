@@ -554,15 +554,21 @@ COPY_JS = """<script>
 })();
 </script>"""
 #: After the last answer, the result (its heading through its actions) scrolled into view, as little as needed, so
-#: the question just answered stays in view where both fit (inside a frame, the portal's page scrolls too).
+#: the question just answered stays in view where both fit (inside a frame, the portal's page scrolls too); the
+#: script then marks itself done (data-done), which tests wait for before measuring positions.
 SCROLL_JS = """<script>
-requestAnimationFrame(() => {
-  const block = document.querySelector(".st-key-result");
-  if (!block) return;
-  const actions = block.querySelector(".st-key-result_actions") || block;
-  actions.scrollIntoView({block: "nearest", behavior: "instant"});
-  (block.querySelector("h2") || block).scrollIntoView({block: "nearest", behavior: "instant"});
-});
+(() => {
+  const me = document.currentScript;
+  requestAnimationFrame(() => {
+    const block = document.querySelector(".st-key-result");
+    if (block) {
+      const actions = block.querySelector(".st-key-result_actions") || block;
+      actions.scrollIntoView({block: "nearest", behavior: "instant"});
+      (block.querySelector("h2") || block).scrollIntoView({block: "nearest", behavior: "instant"});
+    }
+    if (me) me.dataset.done = "yes";
+  });
+})();
 </script>"""
 #: The print view opens the browser's print dialog once drawn.
 PRINT_JS = """<script>
