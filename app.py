@@ -4,6 +4,7 @@ once per process); every clinical word comes from pathways/."""
 from __future__ import annotations
 
 import datetime
+import html
 from typing import Any
 
 import streamlit as st
@@ -143,9 +144,16 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 
 def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
-    if view["svg_uri"]:  # shown at a legible size; its box scrolls when the column is narrower (PAGE_CSS)
-        with st.container(key="graph_box"):
-            st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"])
+    """The tree with the path marked; on a narrow screen the path alone, top to bottom, with the whole tree one
+    switch away (PAGE_CSS chooses by width, so the server need not know it)."""
+    if view["svg_uri"]:  # shown at a legible size; its image scrolls when the column is narrower (PAGE_CSS)
+        with st.container(key="graph_area"):
+            with st.container(key="graph_path"):
+                st.html(f'<img src="{view["path_svg_uri"]}" alt="{html.escape(view["path_alt"])}">')
+            st.toggle("Show the whole tree (every answer)", key="whole_tree",
+                      help="On a narrow screen the graph shows your path alone, top to bottom.")
+            with st.container(key="graph_box"):
+                st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"])
     else:
         st.graphviz_chart(view["dot"], width="stretch")
     st.markdown(f":small[:gray[{GRAPH_KEY}]]")
@@ -345,7 +353,16 @@ PAGE_CSS = """<style>
 .st-key-situations_panel [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
 .st-key-situations_panel [data-testid="stTable"] :is(th, td) * { min-width: 0 !important;
   overflow-wrap: anywhere !important; }
-.st-key-graph_box { overflow-x: auto; }
+.st-key-graph_box [data-testid="stFullScreenFrame"]:not(:has(button[aria-label^="Close fullscreen"])) {
+  position: relative; padding-top: 2.3rem; }
+.st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow-x: auto; position: static !important; }
+.st-key-graph_box [data-testid="stElementToolbar"] { opacity: 1 !important; top: 0 !important; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-graph_path), .st-key-whole_tree { display: none !important; }
+@media (max-width: 639.98px) {
+  [data-testid="stLayoutWrapper"]:has(> .st-key-graph_path) { display: flex !important; }
+  .st-key-whole_tree { display: block !important; }
+  .st-key-graph_area:not(:has(.st-key-whole_tree input:checked)) [data-testid="stLayoutWrapper"]:has(> .st-key-graph_box) {
+    display: none; } }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
 .st-key-graph_box [data-testid="stFullScreenFrame"] { justify-content: safe center !important;

@@ -27,7 +27,7 @@ from pathways.outputs.fhir import to_json as fhir_json
 from pathways.outputs.handout import comparison_pdf, handout_pdf
 from pathways.lifecycle import current_change
 from pathways.model import Statement
-from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot
+from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot, to_dot_path
 from pathways.situations import complete_situations
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
 from pathways.outputs.table import to_csv as table_csv
@@ -107,6 +107,10 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
         "graph_alt": graph_alt(result),
         "drawable": len(_pathway.nodes) <= DRAW_LIMIT,  # small enough to draw whole (in the page, as SVG)
         "svg_uri": svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None,
+        # the path alone, top to bottom, for a narrow screen (app.PAGE_CSS chooses): drawn once per answer set
+        "path_svg_uri": svg_data_uri(legible_svg(render_svg(to_dot_path(_pathway, result))))
+        if renderer == "server" else None,
+        "path_alt": path_alt(result),
         "download_dot": download_dot,
         "markdown": to_markdown(result, made),
         "csv": to_csv(result, made),
@@ -173,7 +177,7 @@ def graph_renderer() -> str:
     return wanted if dot_available() else "browser"
 
 
-def graph_alt(result: Result) -> str:
+def graph_alt(result: Result, what: str = "Decision tree with the path for your answers highlighted") -> str:
     """What the graph shows, in words, for screen readers (the table below has the detail)."""
     steps = [f"{step.question.short_label}: {step.option_label}" for step in result.path]
     if result.outcome is not None:
@@ -181,7 +185,12 @@ def graph_alt(result: Result) -> str:
     elif result.next_question is not None:
         steps.append(f"next question: {result.next_question.short_label}")
     path = "; ".join(steps) if steps else "no answer yet"
-    return f"Decision tree with the path for your answers highlighted. Path: {path}"
+    return f"{what}. Path: {path}"
+
+
+def path_alt(result: Result) -> str:
+    """What the narrow graph (the path alone, top to bottom) shows, in words."""
+    return graph_alt(result, "The path for your answers, drawn top to bottom")
 
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
