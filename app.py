@@ -16,6 +16,7 @@ from pathways.lifecycle import approval_text, review_status
 from pathways.model import Statement
 from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
+from embedding import size_script_html
 from serving import tune_process_once
 from views import (current_pathway, fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
                    view_for)
@@ -426,6 +427,7 @@ def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
 def main() -> None:
     try:
         graph_renderer()
+        size_script = size_script_html()
     except ValueError as exc:
         st.set_page_config(page_title="Pathway explorer: setting error", layout="wide")
         show_error_page(exc, SETTING_PROBLEM)
@@ -441,6 +443,8 @@ def main() -> None:
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
     st.html(PRINT_CSS)
+    if size_script:  # inside the portal's iframe: the content height for the host page (embedding.py)
+        st.html(size_script, unsafe_allow_javascript=True)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)
