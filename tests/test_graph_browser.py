@@ -225,7 +225,7 @@ def test_full_screen_opens_by_click_keyboard_and_tap(pages, app_server, size, ho
     if size == PHONE:  # on a phone the whole tree is behind its switch
         switch = page.locator(".st-key-whole_tree")
         if how == "keyboard":
-            tab_to(page, switch.get_by_role("checkbox"))
+            tab_to(page, switch.locator("input"))
             page.keyboard.press("Space")
         elif how == "tap":
             switch.get_by_text(re.compile("Show the whole tree")).tap()
