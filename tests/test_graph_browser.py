@@ -25,6 +25,7 @@ EMBED = ROOT / "deploy" / "embed"
 #: The address the documented host page frames; the test serves the page with its own server's address instead.
 DOCUMENTED_SRC = "http://127.0.0.1:8501"
 PHONE, LAPTOP = (390, 844), (1366, 768)
+REFLOW_WIDTH = 320
 MIN_TEXT_PX = 12
 #: How far the iframe's height may differ from its content's (rounding of fractional CSS pixels).
 HEIGHT_SLACK_PX = 3
@@ -139,18 +140,20 @@ def test_phone_shows_the_path_top_to_bottom_with_the_outcome_in_view_sideways(pa
     expect(image).to_be_visible()
     expect(page.locator(".st-key-graph_box")).to_be_hidden()  # the whole tree waits behind its switch
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-    drawn = image.evaluate(IMAGE_TEXT_JS)
-    assert 0 <= drawn["left"] and drawn["right"] <= PHONE[0], drawn  # no sideways scrolling needed
-    assert drawn["page"]["scroll"] <= drawn["page"]["client"], "the page scrolls sideways"
-    texts = drawn["texts"]
-    assert min(t["px"] for t in texts) >= MIN_TEXT_PX, min(texts, key=lambda t: t["px"])
-    assert all(0 <= t["left"] and t["right"] <= PHONE[0] for t in texts), [t for t in texts if t["right"] > PHONE[0]]
+    for width in (PHONE[0], REFLOW_WIDTH):  # a phone, and WCAG's reflow width
+        page.set_viewport_size({"width": width, "height": PHONE[1]})
+        drawn = image.evaluate(IMAGE_TEXT_JS)
+        assert 0 <= drawn["left"] and drawn["right"] <= width, drawn  # no sideways scrolling needed
+        assert drawn["page"]["scroll"] <= drawn["page"]["client"], "the page scrolls sideways"
+        texts = drawn["texts"]
+        assert min(t["px"] for t in texts) >= MIN_TEXT_PX, min(texts, key=lambda t: t["px"])
+        assert all(0 <= t["left"] and t["right"] <= width for t in texts), [t for t in texts if t["right"] > width]
     words = [t["text"] for t in texts]
     result = evaluate(PATHWAY, case.answers)
     assert f"✔ {result.outcome.short_title}" in words
     for first_word in outcome_lines(case.answers):
         assert any(w.startswith(f"• {first_word}") for w in words), (first_word, words)
-    assert any(re.fullmatch(r"\d+ other answers?", w) for w in words)  # the branches not taken, summarised
+    assert any(re.fullmatch(r"\d+ other answers? not taken", w) for w in words)  # the branches not taken
     assert not any(re.search(r"\d+ categor", w) for w in words)  # no count to read as "more is better"
     alt = image.get_attribute("alt")
     assert alt.startswith("The path for your answers") and result.outcome.title in alt

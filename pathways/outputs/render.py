@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import shutil
 import textwrap
 from typing import Sequence
@@ -31,7 +32,7 @@ FONT_SIZE = 12
 #: Longest line of a category name in an outcome box, in characters (longer ones wrap).
 LABEL_WIDTH = 28
 #: The same for the path drawn top to bottom (``to_dot_path``), which must fit a phone's 358 px column at 12 px.
-PATH_LABEL_WIDTH = 30
+PATH_LABEL_WIDTH = 28
 #: Colours meet WCAG AA on white: black text and lines; the dimmed ones gray40 (#666666, 5.7:1) for text and lines.
 _ON = {"penwidth": "3", "color": "black", "fontcolor": "black", "fillcolor": "#dbe9f6"}
 _OFF = {"penwidth": "1", "color": "gray40", "fontcolor": "gray40", "fillcolor": "white"}
@@ -140,25 +141,19 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
 
 
 def to_dot_path(pathway: Pathway, result: Result) -> str:
-    """DOT source of the path alone, top to bottom, for a narrow screen: each question answered with the chosen
-    answer on its edge and the answers not taken summarised beside it ("2 other answers"), then the outcome with
-    its categories, or the next question. The whole tree is ``to_dot``'s."""
+    """DOT source of the path alone, top to bottom, for a narrow screen: each question answered, with the answers
+    not taken summarised in its box ("2 other answers not taken") and the chosen answer on its edge, then the
+    outcome with its categories, or the next question. The whole tree is ``to_dot``'s."""
     graph = graphviz.Digraph(f"{pathway.id}_path")
     graph.attr(rankdir="TB", nodesep="0.15", ranksep="0.25", fontname=_FONT, tooltip=pathway.content.metadata.title)
     graph.attr("node", fontname=_FONT, fontsize=str(FONT_SIZE), style="rounded,filled", shape="box", margin="0.06,0.03")
     graph.attr("edge", fontname=_FONT, fontsize=str(FONT_SIZE), arrowsize="0.7")
     ids = result.path_node_ids
     for step in result.path:
-        graph.node(step.node_id, label=_line(step.question.short_label), tooltip=step.question.prompt, **_ON,
-                   **{"class": "node-on-path"})
         others = len(pathway.nodes[step.node_id].branches) - 1  # type: ignore[union-attr]
-        if others:
-            with graph.subgraph() as row:  # beside its question, so it adds no height and little width
-                row.attr(rank="same")
-                row.node(f"{step.node_id}__others", label=f"{others} other answer{'s' if others > 1 else ''}",
-                         shape="plaintext", style="", fontcolor="gray40", margin="0.02,0", **{"class": "node-others"})
-                row.edge(step.node_id, f"{step.node_id}__others", style="dashed", color="gray40", arrowhead="none",
-                         minlen="1", **{"class": "edge-not-taken"})
+        summary = f"{others} other answer{'s' if others != 1 else ''} not taken"
+        label = _html_lines(step.question.short_label) + (f'<BR/><FONT COLOR="gray30">{summary}</FONT>' if others else "")
+        graph.node(step.node_id, label=f"<{label}>", tooltip=step.question.prompt, **_ON, **{"class": "node-on-path"})
     if result.outcome is not None:
         attrs = {**_ON, "shape": "note", "style": "filled", "peripheries": "2"}
         graph.node(result.outcome.id, label=_outcome_label(pathway, result.outcome, True, False, PATH_LABEL_WIDTH),
@@ -176,6 +171,12 @@ def to_dot_path(pathway: Pathway, result: Result) -> str:
 
 def _option_label(step: Step) -> str:
     return next(o.graph_label for o in step.question.options if o.id == step.option_id)
+
+
+def _html_lines(text: str) -> str:
+    """Text for an HTML-like DOT label, wrapped at PATH_LABEL_WIDTH characters (markup escaped)."""
+    lines = textwrap.wrap(text, PATH_LABEL_WIDTH, break_long_words=False) or [text]
+    return "<BR/>".join(html.escape(line, quote=False) for line in lines)
 
 
 def _line(text: str) -> str:
