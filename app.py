@@ -362,8 +362,8 @@ PAGE_CSS = """<style>
 @media (max-width: 639.98px) {
   [data-testid="stLayoutWrapper"]:has(> .st-key-graph_path) { display: flex !important; }
   .st-key-whole_tree { display: block !important; }
-  .st-key-graph_area:not(:has(.st-key-whole_tree input:checked)) [data-testid="stLayoutWrapper"]:has(> .st-key-graph_box) {
-    display: none; } }
+  .st-key-graph_area:not(:has(.st-key-whole_tree input:checked))
+    [data-testid="stLayoutWrapper"]:has(> .st-key-graph_box) { display: none; } }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
 .st-key-graph_box [data-testid="stFullScreenFrame"] { justify-content: safe center !important;

@@ -15,8 +15,8 @@ from ..evaluate import Result, Step
 from ..load import Pathway
 from ..model import OutcomeNode, QuestionNode
 
-__all__ = ["to_dot", "to_dot_path", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD", "DRAW_LIMIT",
-           "FONT_SIZE", "PATH_LABEL_WIDTH", "RenderError"]
+__all__ = ["to_dot", "to_dot_path", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD",
+           "DRAW_LIMIT", "FONT_SIZE", "PATH_LABEL_WIDTH", "RenderError"]
 
 #: Output formats ``render`` can produce through the ``dot`` binary.
 RENDER_FORMATS = ("dot", "svg", "png")
@@ -152,7 +152,9 @@ def to_dot_path(pathway: Pathway, result: Result) -> str:
     for step in result.path:
         others = len(pathway.nodes[step.node_id].branches) - 1  # type: ignore[union-attr]
         summary = f"{others} other answer{'s' if others != 1 else ''} not taken"
-        label = _html_lines(step.question.short_label) + (f'<BR/><FONT COLOR="gray30">{summary}</FONT>' if others else "")
+        label = _html_lines(step.question.short_label)
+        if others:
+            label += f'<BR/><FONT COLOR="gray30">{summary}</FONT>'  # gray30 on the path's fill: 6.9:1
         graph.node(step.node_id, label=f"<{label}>", tooltip=step.question.prompt, **_ON, **{"class": "node-on-path"})
     if result.outcome is not None:
         attrs = {**_ON, "shape": "note", "style": "filled", "peripheries": "2"}

@@ -10,7 +10,8 @@ from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 
-__all__ = ["TAGS", "Exception_", "Finding", "axe_findings", "unexplained", "missing", "ax_nodes", "GRAPH_TEXT_JS", "GRAPH_IMAGES", "GRAPH_SCROLLER",
+__all__ = ["TAGS", "Exception_", "Finding", "axe_findings", "unexplained", "missing", "ax_nodes", "GRAPH_TEXT_JS",
+           "GRAPH_IMAGES", "GRAPH_SCROLLER",
            "CHART_COLOURS_JS", "contrast", "parse_colour"]
 
 #: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and Deque's best practices.
