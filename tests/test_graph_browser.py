@@ -163,7 +163,7 @@ def test_phone_shows_the_whole_tree_one_tap_away(pages, app_server):
     page = pages(PHONE, touch=True)
     open_app(page, f"{app_server.url}/?{query_of(CASES[0].answers)}")
     switch = page.locator(".st-key-whole_tree")
-    switch.get_by_text(re.compile("Show the whole tree")).tap()
+    switch.get_by_text(re.compile("Show the tree, not only your path")).tap()
     whole = page.locator(".st-key-graph_box [data-testid='stImage'] img")
     expect(whole).to_be_visible()
     drawn = whole.evaluate(IMAGE_TEXT_JS)
@@ -231,9 +231,9 @@ def test_full_screen_opens_by_click_keyboard_and_tap(pages, app_server, size, ho
             tab_to(page, switch.locator("input"))
             page.keyboard.press("Space")
         elif how == "tap":
-            switch.get_by_text(re.compile("Show the whole tree")).tap()
+            switch.get_by_text(re.compile("Show the tree, not only your path")).tap()
         else:
-            switch.get_by_text(re.compile("Show the whole tree")).click()
+            switch.get_by_text(re.compile("Show the tree, not only your path")).click()
         wait_for_run(page)
     button = fullscreen_button(page)
     expect(button).to_be_visible()
