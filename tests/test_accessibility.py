@@ -371,7 +371,7 @@ def test_graph_text_is_at_least_12_css_px_at_every_width(browser, app_server, in
                 target = page
             sizes = target.evaluate(GRAPH_TEXT_JS)
             texts = sizes["texts"]
-            assert len(texts) > 10, "the graph's labels were not found"
+            assert len(texts) > (10 if width >= 640 else 0), "the graph's labels were not found"  # phone: the path
             smallest = min(texts, key=lambda t: t["px"])
             assert smallest["px"] >= MIN_GRAPH_TEXT_PX, (query, smallest, sizes["width"])
             assert sizes["page"]["scroll"] <= sizes["page"]["client"], "the page scrolls sideways"
