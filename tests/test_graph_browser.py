@@ -7,6 +7,7 @@ import functools
 import http.server
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -344,3 +345,27 @@ def test_full_screen_inside_the_embedding_covers_the_portal_window_and_gives_it_
     page.wait_for_function("h => Math.abs(document.querySelector('iframe').getBoundingClientRect().height - h) <= 3",
                            arg=height)
     assert_one_scroll(page, "after full screen")
+
+
+# ---- the handout's link, from inside the frame ------------------------------------------------------------
+
+
+def test_handout_from_inside_the_frame_carries_the_link_to_this_view_as_a_qr_code(pages, portal, tmp_path):
+    from tests.test_handout_link import pages_as_text_and_codes
+
+    page = pages(LAPTOP)
+    page.goto(f"{portal}?{query_of(CASES[0].answers)}")
+    frame = page.frame_locator("iframe[data-pathway-explorer]")
+    wait_for_app(frame)
+    shown_link = frame.locator(".st-key-share_link code").inner_text().strip()
+    assert shown_link.startswith(app_origin := page.locator("iframe").get_attribute("src").split("/?")[0])
+    with page.expect_download() as download:
+        frame.get_by_role("button", name=re.compile("Handout \\(PDF\\)")).click()
+    pdf = Path(download.value.path()).read_bytes()
+    text, codes = pages_as_text_and_codes(pdf, tmp_path)
+    assert codes == [shown_link], (codes, shown_link)
+    assert shown_link in "".join(text.split())
+    reopened = pages(LAPTOP)  # the link reopens the same situation
+    open_app(reopened, codes[0])
+    result = evaluate(PATHWAY, CASES[0].answers)
+    expect(reopened.locator(f".st-key-card_{result.treatments[0].id}")).to_be_visible()
