@@ -491,7 +491,7 @@ PRINT_CSS = """<style>
   [data-testid="stColumn"] { width: 100% !important; }
   [data-testid="stImage"], [data-testid="stImage"] img, .st-key-graph_box [data-testid="stImage"] img {
     width: 100% !important; min-width: 0 !important; max-width: 100% !important; height: auto !important; }
-  .st-key-graph_box { overflow: visible !important; }
+  .st-key-graph_box, .st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow: visible !important; }
   [data-testid="stImage"], [data-testid="stAlert"], [class*="st-key-card_"], tr { break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; }
 }

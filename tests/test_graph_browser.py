@@ -172,6 +172,23 @@ def test_phone_shows_the_whole_tree_one_tap_away(pages, app_server):
     assert drawn["page"]["scroll"] <= drawn["page"]["client"], "the page scrolls sideways (the tree's box should)"
 
 
+AXE_STATES = {"path-only": False, "whole-tree": True}
+
+
+@pytest.mark.parametrize("whole", AXE_STATES.values(), ids=AXE_STATES.keys())
+def test_phone_graph_states_have_no_accessibility_violations(pages, app_server, whole):
+    from tests.support.a11y import axe_findings
+
+    page = pages(PHONE, touch=True)
+    open_app(page, f"{app_server.url}/?{query_of(CASES[0].answers)}")
+    if whole:
+        page.locator(".st-key-whole_tree").get_by_text(re.compile("Show the tree, not only your path")).tap()
+        expect(page.locator(".st-key-graph_box [data-testid='stImage'] img")).to_be_visible()
+        wait_for_run(page)
+    findings = axe_findings(page)
+    assert not findings, "\n".join(map(str, findings))
+
+
 @pytest.mark.parametrize("size", [(640, 900), LAPTOP], ids=["640px", "1366px"])
 def test_wider_screens_show_the_whole_tree_and_no_switch(pages, app_server, size):
     page = pages(size)
