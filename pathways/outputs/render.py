@@ -31,7 +31,8 @@ _FONT = "Helvetica"
 FONT_SIZE = 12
 #: Longest line of a category name in an outcome box, in characters (longer ones wrap).
 LABEL_WIDTH = 28
-#: The same for the path drawn top to bottom (``to_dot_path``), which must fit a phone's 358 px column at 12 px.
+#: The same for the path drawn top to bottom (``to_dot_path``): at 12.5 CSS px it fits the 288 px column of a 320 px
+#: screen (tests/test_render.py; tests/test_graph_browser.py measures it in the browser at 390 and 320 px).
 PATH_LABEL_WIDTH = 28
 #: Colours meet WCAG AA on white: black text and lines; the dimmed ones gray40 (#666666, 5.7:1) for text and lines.
 _ON = {"penwidth": "3", "color": "black", "fontcolor": "black", "fillcolor": "#dbe9f6"}
