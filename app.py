@@ -430,6 +430,9 @@ def show_print_view(pathway: Pathway, key: str) -> None:
 #: in a box no key can reach.
 #: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
 #: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
+#: The sideways scroll is on the full-screen frame's inner box, not around the frame, so the graph's toolbar (its
+#: full-screen button, always shown for touch and mouse) is never clipped. Below 640 px the path graph (top to
+#: bottom) is shown and the whole tree only while the "whole_tree" switch is on.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
 PAGE_CSS = """<style>
