@@ -4,7 +4,6 @@ once per process); every clinical word comes from pathways/."""
 from __future__ import annotations
 
 import datetime
-import html
 import os
 import re
 from typing import Any
@@ -178,7 +177,7 @@ def show_graph(view: PageView) -> None:
         with st.container(key="graph_area"):
             if graph.path_svg_uri:
                 with st.container(key="graph_path"):
-                    st.html(f'<img src="{graph.path_svg_uri}" alt="{html.escape(graph.path_alt)}">')
+                    st.markdown(f"![{plain(graph.path_alt)}]({graph.path_svg_uri})")  # an image, no raw HTML
                 st.toggle("Show the tree, not only your path", key="whole_tree",
                           help="On a narrow screen the graph shows your path alone, top to bottom.")
             with st.container(key="graph_box"):
