@@ -16,11 +16,13 @@ from pypdf import PdfReader
 from pathways import load_pathway, resolve_pathway
 from pathways.outputs.compare import compare
 from pathways.evaluate import evaluate
-from pathways.outputs.handout import BODY_PT, EDITORIAL_MARK, HandoutError, comparison_pdf, handout_html, handout_pdf
+from pathways.outputs.handout import (BODY_PT, EDITORIAL_MARK, MAX_COMPARISON_PAGES, MAX_PAGES, HandoutError, comparison_pdf,
+                                      handout_html, handout_pdf)
 from pathways.situations import complete_situations
 
 ROOT = Path(__file__).parents[1]
-PATHWAY = load_pathway(resolve_pathway(None))
+SHIPPED = resolve_pathway(None)
+PATHWAY = load_pathway(SHIPPED)
 META = PATHWAY.content.metadata
 SITUATIONS = complete_situations(PATHWAY)
 MADE = datetime.date(2026, 12, 1)
@@ -94,7 +96,7 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
     pdf = handouts[situation.key]
     text = pdf_text(pdf)
     result = evaluate(PATHWAY, situation.answer_dict)
-    assert pdf.startswith(b"%PDF-") and len(PdfReader(io.BytesIO(pdf)).pages) <= 2
+    assert pdf.startswith(b"%PDF-") and len(PdfReader(io.BytesIO(pdf)).pages) <= MAX_PAGES
     assert text.startswith(normal(META.title)) and normal(META.disclaimer) in text[:800]  # the disclaimer on top
     for step in result.path:  # the situation in words
         assert f"{step.question.short_label} {step.option_label}" in text
@@ -188,9 +190,9 @@ def test_handout_body_is_set_at_11_points_or_more(handouts):
 
 @pytest.mark.parametrize("situation", SITUATIONS, ids=[s.key for s in SITUATIONS])
 @pytest.mark.parametrize("time", ["under_3_years", "3_years_or_more"])
-def test_handout_with_the_outlook_answer_too_stays_within_two_pages(situation, time):
+def test_handout_with_the_outlook_answer_too_stays_within_its_pages(situation, time):
     result = evaluate(PATHWAY, {**situation.answer_dict, "time_since_treatment": time})
-    assert len(PdfReader(io.BytesIO(handout_pdf(result, MADE))).pages) <= 2
+    assert len(PdfReader(io.BytesIO(handout_pdf(result, MADE))).pages) <= MAX_PAGES
 
 
 def test_outlook_answer_is_in_the_situation_and_selects_the_figure():
@@ -222,7 +224,7 @@ def test_comparison_handout_marks_what_differs_with_text_and_symbol(first, secon
     pdf = comparison_pdf(comparison, MADE)
     text = pdf_text(pdf)
     reader, elements = structure(pdf)
-    assert len(reader.pages) <= 4 and normal(META.disclaimer) in text[:900]
+    assert len(reader.pages) <= MAX_COMPARISON_PAGES and normal(META.disclaimer) in text[:900]
     assert f"Situation 1: {first.outcome.title}. Situation 2: {second.outcome.title}." in text
     for line in comparison.categories:
         assert f"{line.category.label} ({line.symbol} {line.words})" in text
@@ -275,3 +277,52 @@ def test_cli_refuses_bad_input_with_exit_2_and_writes_no_file(tmp_path, args, me
     done = run_cli("handout", *args, "-o", str(out), cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert "Traceback" not in done.stderr and not out.exists()
+
+
+def _with_markup():
+    """The shipped pathway with markup and an ampersand in a category's description and an editorial reason."""
+    from pathways.load import load_pathway_text
+
+    text = SHIPPED.read_text(encoding="utf-8")
+    description = PATHWAY.categories["combination_chemotherapy"].description.text
+    note = next(n for n in PATHWAY.nodes["child_cns_t"].notes if n.editorial)
+    assert text.count(description) == 1 and text.count(note.editorial.split()[0]) >= 1
+    text = text.replace(description, "<b>Bold</b> & <i>drugs</i> " + description, 1)
+    return load_pathway_text(text, str(SHIPPED))
+
+
+def test_markup_in_the_content_is_printed_as_text_not_read_as_html():
+    pathway = _with_markup()
+    html = handout_html(evaluate(pathway, {"age_group": "child", "cns_involvement": "yes", "cell_type": "b_cell"}),
+                        MADE)
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;i&gt;drugs&lt;/i&gt;" in html
+    assert "<b>" not in html and "<i>" not in html
+
+
+@pytest.mark.parametrize("situation", SITUATIONS, ids=[s.key for s in SITUATIONS])
+def test_every_category_has_its_description_basis_and_its_explanation_basis_and_marks(situation):
+    from pathways.outputs.export import basis_words
+    from pathways.shown import shown
+
+    view = shown(situation.result)
+    html = handout_html(situation.result, MADE)
+    for category in view.categories:
+        card = html.split(f"<h3>{category.label}</h3>", 1)[1].split("</div>", 1)[0]
+        what, why = card.split("Why it appears here:", 1)
+        for part, item in ((what, category.description), (why, category.explanation)):
+            if item.basis:
+                assert "Basis: " + "; ".join(basis_words(b) for b in item.basis) in part.replace("&#x27;", "'"), \
+                    item.key
+            if item.editorial:
+                assert EDITORIAL_MARK in part, item.key
+    for note in view.by_role("note"):
+        if note.editorial:
+            assert f"<strong>{EDITORIAL_MARK}:</strong>" in html
+
+
+def test_the_answers_help_is_on_the_handout_with_its_editorial_mark():
+    situation = next(s for s in SITUATIONS if s.answer_dict["age_group"] == "adult")
+    text = pdf_text(handout_pdf(situation.result, MADE))
+    option = next(o for o in PATHWAY.questions["age_group"].options if o.id == "adult")
+    assert option.help is not None and f"{option.label}: {normal(option.help.text)}" in text
+    assert normal(PATHWAY.questions["age_group"].help.text) in text
