@@ -27,6 +27,7 @@ from pathways.shown import (FIGURE, OPTION_HELP, QUESTION_WHY, SITUATION_ROLES, 
                             reference_items, shown)
 from pathways.situations import complete_situations
 from tests.support.pdf import normal, pdf_text
+from tests.support.quoted import quoted_pathway
 
 PATHWAY = load_pathway(resolve_pathway(None))
 MADE = datetime.date(2026, 12, 1)
@@ -35,8 +36,10 @@ OUTLOOK = PATHWAY.outlook_questions()
 #: Every complete answer set: each situation, without an outlook answer and with each option of each.
 ANSWER_SETS = [(s.key, s.answer_dict) for s in SITUATIONS] + [
     (f"{s.key}+{o.id}", {**s.answer_dict, q.id: o.id}) for s in SITUATIONS for q in OUTLOOK for o in q.options]
-STATEMENTS = dict(keyed_statements(PATHWAY.content))
-REFERENCE_KEYS = {i.key for _, _, items in reference_items(PATHWAY) for i in items}
+QUOTED = quoted_pathway()
+#: The same checks on the shipped pathway with a quote on every basis (each situation once, without the outlook
+#: answer): every output that gives bases must give the source's words too.
+QUOTED_SETS = [(f"quoted:{s.key}", s.answer_dict) for s in SITUATIONS]
 #: How far after a statement's text its basis and editorial mark may stand (a long reason and several citations).
 WINDOW = 2500
 
@@ -87,24 +90,28 @@ def result_json(view: Shown) -> Rendered:
     return Rendered(data=json.loads(json.dumps(export.shown_to_dict(view))))
 
 
-TABLE = table.decision_table(PATHWAY)
+_TABLES: dict[int, table.DecisionTable] = {}
+
+
+def _table(view: Shown) -> table.DecisionTable:
+    return _TABLES.setdefault(id(view.pathway), table.decision_table(view.pathway))
 
 
 def _row(view: Shown) -> table.Row:
-    row = TABLE.row_for(view.result.answers)
+    row = _table(view).row_for(view.result.answers)
     assert row is not None
     return row
 
 
 def table_json(view: Shown) -> Rendered:
-    data = json.loads(table.render_table(TABLE, "json"))
-    index = TABLE.rows.index(_row(view))
+    data = json.loads(table.render_table(_table(view), "json"))
+    index = _table(view).rows.index(_row(view))
     return Rendered(data=data["rows"][index])
 
 
 def table_markdown(view: Shown) -> Rendered:
-    text = table.to_markdown(TABLE, MADE)
-    index = TABLE.rows.index(_row(view)) + 1
+    text = table.to_markdown(_table(view), MADE)
+    index = _table(view).rows.index(_row(view)) + 1
     shared = text.split("## Shown for every situation", 1)[1].split("\n## ", 1)[0]
     own = text.split(f"\n## {index}. ", 1)[1].split("\n## ", 1)[0]
     return Rendered(normal(shared + "\n" + own))
@@ -125,18 +132,20 @@ _PDFS: dict[str, str] = {}
 
 def handout_pdf_text(view: Shown) -> Rendered:
     """The handout as a reader copies it from the PDF (made once per situation: PDFs take a second each)."""
-    if view.key not in _PDFS:
-        _PDFS[view.key] = pdf_text(handout.html_to_pdf(handout.shown_handout_html(view, MADE)))
-    return Rendered(_PDFS[view.key])
+    key = f"{id(view.pathway)}:{view.key}"
+    if key not in _PDFS:
+        _PDFS[key] = pdf_text(handout.html_to_pdf(handout.shown_handout_html(view, MADE)))
+    return Rendered(_PDFS[key])
 
 
-BUNDLE = fhir.to_bundle(PATHWAY)
+_BUNDLES: dict[int, dict] = {}
 
 
 def fhir_parts(view: Shown) -> Rendered:
     """The situation's parts of the Bundle: its outcome's action, the outlook notes that apply, the Questionnaire's
     items for the questions answered, and the ActivityDefinitions of its categories."""
-    resources = {r["resource"]["resourceType"] + "/" + r["resource"]["id"]: r["resource"] for r in BUNDLE["entry"]}
+    bundle = _BUNDLES.setdefault(id(view.pathway), fhir.to_bundle(view.pathway))
+    resources = {r["resource"]["resourceType"] + "/" + r["resource"]["id"]: r["resource"] for r in bundle["entry"]}
     plan = next(r for r in resources.values() if r["resourceType"] == "PlanDefinition")
     pathway_action, outlook = plan["action"]
     outcome = next(a for a in pathway_action["action"] if a["id"] == view.result.outcome.id)
@@ -158,10 +167,6 @@ def fhir_parts(view: Shown) -> Rendered:
     return Rendered(data=[outcome, outlook, items, [{k: v for k, v in a.items() if k != "text"} for a in activities]])
 
 
-def _without_outlook_answer(answers: dict[str, str]) -> bool:
-    return not any(q.id in answers for q in OUTLOOK)
-
-
 OUTPUTS = [
     Output("markdown", markdown, reference=True),
     Output("csv", csv_text, reference=True),
@@ -171,7 +176,7 @@ OUTPUTS = [
     Output("handout-html", handout_html_text, roles=tuple(r for r in SITUATION_ROLES if r not in (QUESTION_WHY, SUMMARY)),
            left_out="the summary says what the category cards say; the questions' reasons are the page's",
            same_reading=handout.SAME_READING),
-    Output("handout-pdf", handout_pdf_text, applies=_without_outlook_answer,
+    Output("handout-pdf", handout_pdf_text, applies=lambda answers: False,
            roles=tuple(r for r in SITUATION_ROLES if r not in (QUESTION_WHY, SUMMARY)),
            left_out="as handout-html", same_reading=handout.SAME_READING),
     Output("fhir", fhir_parts),
@@ -236,7 +241,10 @@ def _missing(output: Output, item: Item, rendered: Rendered) -> str | None:
 
 
 VIEWS = {name: shown(evaluate(PATHWAY, answers)) for name, answers in ANSWER_SETS}
+VIEWS |= {name: shown(evaluate(QUOTED, answers)) for name, answers in QUOTED_SETS}
+#: The handout PDF is made once per situation (a second each), for the quoted pathway: it has all the others have.
 CASES = [(o, name) for o in OUTPUTS for name, answers in ANSWER_SETS if o.applies(answers)]
+CASES += [(o, name) for o in OUTPUTS for name, answers in QUOTED_SETS if o.applies(answers) or o.name == "handout-pdf"]
 
 
 @pytest.mark.parametrize("output, situation", CASES, ids=[f"{o.name}-{n}" for o, n in CASES])
@@ -248,7 +256,7 @@ def test_every_shown_statement_is_in_the_output_with_its_basis_and_mark(output, 
         if item.role in output.roles and (problem := _missing(output, item, rendered)) is not None:
             problems[item.key] = problem
     if output.reference:
-        for _, _, items in reference_items(PATHWAY):
+        for _, _, items in reference_items(view.pathway):
             for item in items:
                 if (problem := _missing(output, item, rendered)) is not None:
                     problems[item.key] = problem
@@ -261,10 +269,12 @@ def test_the_output_shows_no_statement_the_situation_does_not_show(output, situa
     rendered = output.render(view)
     text = rendered.text if rendered.data is None else json.dumps(rendered.data, ensure_ascii=False)
     text = text if rendered.data is None else text.replace("\\\"", "\"")
-    allowed = {i.key for i in view.items} | output.allowed(view) | (REFERENCE_KEYS if output.reference else set())
-    containing = {key: s.text for key, s in STATEMENTS.items() if key in allowed}
+    statements = dict(keyed_statements(view.pathway.content))
+    reference = {i.key for _, _, items in reference_items(view.pathway) for i in items}
+    allowed = {i.key for i in view.items} | output.allowed(view) | (reference if output.reference else set())
+    containing = {key: s.text for key, s in statements.items() if key in allowed}
     extra = []
-    for key, statement in STATEMENTS.items():
+    for key, statement in statements.items():
         words = statement.text if rendered.data is not None else normal(statement.text)
         if key in allowed or words not in text:
             continue
@@ -279,6 +289,8 @@ def test_every_output_is_checked_for_every_answer_set():
     assert {o.name for o in OUTPUTS} >= {"markdown", "csv", "result-json", "table-json", "table-markdown",
                                         "handout-html", "handout-pdf", "fhir"}
     assert sum(1 for o, _ in CASES if o.name == "handout-pdf") == len(SITUATIONS)  # one PDF per situation
+    assert all(any(b.quote for b in i.basis) for v in VIEWS.values() if v.pathway is QUOTED for i in v.items
+               if i.basis)
 
 
 def test_a_dropped_editorial_mark_is_caught():
