@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pathways import load_pathway, resolve_pathway
+from pathways.lifecycle import approval_text
 from pathways.outputs.diff import diff_refs
 from pathways.outputs.review import (DECISIONS, SIGN_OFF_FIELDS, content_fingerprint, pack_name, review_command, review_pack,
                                      render_review, slug)
@@ -69,7 +70,7 @@ def pack_md() -> str:
 def test_pack_carries_disclaimer_version_dates_and_approval(pack_md):
     assert pack_md.count(META.disclaimer) >= 2  # at the top and under the sign-off
     for needed in (f"| **Content version** | {META.version} |", f"| **Last reviewed** | {META.last_reviewed}",
-                   f"| **Next review due** | {META.next_review_due}", "| **Approval** | pending",
+                   f"| **Next review due** | {META.next_review_due}", f"| **Approval** | {approval_text(META)}",
                    content_fingerprint(PATHWAY)):
         assert needed in pack_md, needed
 
