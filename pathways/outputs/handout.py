@@ -146,8 +146,12 @@ def _help(views: Sequence[Shown]) -> str:
     if not seen:
         return ""
     parts = ["<h2>About the answers</h2>"]
+    questions = views[0].pathway.questions
     for item in seen.values():
-        lead = f"{item.title}:" if item.role == OPTION_HELP else ""
+        if item.role == OPTION_HELP:
+            lead = f"{item.title}:"
+        else:
+            lead = _asked(questions[item.question].short_label) if item.question in questions else ""
         parts.append(f'<div class="help">{_statement(item, lead=lead)}</div>')
     return "".join(parts)
 
@@ -285,7 +289,7 @@ def shown_handout_html(view: Shown, made: datetime.date | None = None) -> str:
     body += [f"<li>{_e(_asked(q))} <strong>{_e(a)}</strong></li>" for q, a in _answers(view)]
     body.append("</ul>")
     body.append(_graph(result, GRAPH_KEY))
-    top, body = body, [_help([view])]
+    top, body = body, []
     groups = {g.id: g for g in pathway.content.category_groups}
     intros = {i.group: i for i in view.by_role(GROUP_INTRO)}
     for group in pathway.content.category_groups:
@@ -303,6 +307,7 @@ def shown_handout_html(view: Shown, made: datetime.date | None = None) -> str:
     body.append("<h2>Outlook</h2>")
     body.append(_outlook_context([view]))
     body += [_outlook_note(view, n) for n in view.by_role(OUTLOOK_NOTE)]
+    body.append(_help([view]))  # how each answer is meant (the age assumption): after the answer, as the page does
     return _document(pathway, pathway.content.metadata.title, f"Handout for one situation: {outcome.title}", top,
                      body, made, f"What the content documents for: {outcome.title}")
 
@@ -396,7 +401,7 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
     for side in comparison.sides:
         body.append(f"<h2>{_e(_side_heading(side))} on the tree</h2>")
         body.append(_graph(side.result, GRAPH_KEY, css="pair"))
-    top, body = body, [_help(views), "<h2>What each category is, and why it appears</h2>"]
+    top, body = body, ["<h2>What each category is, and why it appears</h2>"]
     body += [_compared_category(line, views) for line in comparison.categories]
     for number, view in enumerate(views, 1):  # (the outcomes' summaries are left out, as in the one-situation one)
         notes = view.by_role(NOTE)
@@ -415,6 +420,7 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
             two = tuple(f for f in views[1].by_role(FIGURE) if f.note == note_id)
             if one != [(f.title, f.text, f.applies) for f in two]:
                 body.append(f"<p>Situation 2's figures:</p>{_figures(two)}")
+    body.append(_help(views))
     title = f"Comparing situation 1 ({first.title}) with situation 2 ({second.title})"
     return _document(pathway, pathway.content.metadata.title, title, top, body, made, title)
 
