@@ -208,3 +208,23 @@ def test_every_statement_has_the_sources_words_beside_it():
                 "<", "\\<").replace(">", "\\>")
             starts = [m.start() for m in re.finditer(re.escape(beside), text)]
             assert any(words in text[at: at + len(beside) + 3000] for at in starts), key
+
+
+@pytest.mark.browser
+def test_html_pack_with_quotes_and_significant_changes_is_accessible(browser, tmp_path):
+    """A pack as content with quotes will make it (a quote on every basis), against the previous version."""
+    from pathways.outputs.diff import diff_pathways, load_side
+    from tests.support.quoted import quoted_pathway
+
+    old, name = load_side(shipped_against())
+    pack = review_pack(quoted_pathway(), diff_pathways(old, quoted_pathway(), name, "quoted"), "test")
+    path = tmp_path / "pack.html"
+    path.write_text(render_review(pack, "html"), encoding="utf-8")
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    assert page.locator("span.quote").count() > 100 and page.locator("h2#significant + p").is_visible()
+    page.locator('a[href="#sign-off"]').click()
+    assert page.evaluate("location.hash") == "#sign-off"
+    findings = axe_findings(page)
+    page.close()
+    assert not findings, "\n".join(map(str, findings))
