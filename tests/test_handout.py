@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathways.evaluate import evaluate
 from pathways.outputs.handout import (BODY_PT, EDITORIAL_MARK, MAX_COMPARISON_PAGES, MAX_PAGES, HandoutError, comparison_pdf,
                                       handout_html, handout_pdf)
 from pathways.situations import complete_situations
-from tests.support.pdf import FOOTER_TOP, GRAPH_LARGEST, normal, pdf_text  # noqa: F401
+from tests.support.pdf import normal, pdf_text
 
 ROOT = Path(__file__).parents[1]
 SHIPPED = resolve_pathway(None)

@@ -22,8 +22,7 @@ from ..evaluate import citation
 from ..lifecycle import REVIEW_LEAD_MONTHS, approval_text, current_change
 from ..load import Pathway
 from ..model import Statement
-from ..shown import (CATEGORY, EXPLANATION, FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_HELP, OUTLOOK_BASIS,
-                     OUTLOOK_NOTE, QUESTION_HELP, QUESTION_WHY, SUMMARY, Item)
+from ..shown import EXPLANATION, FIGURE, FIGURES_CONTEXT, NOTE, OPTION_HELP, OUTLOOK_NOTE, SUMMARY, Item
 from ..validate import _statements
 from .diff import (RECORD, RECORD_FIELDS, SHOWN, WORDING, Difference, PathwayDiff, is_rewording, is_significant,
                    significant_changes, summary_line, word_changes)

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from ..evaluate import evaluate
 from ..load import Pathway
 from ..model import Category, OutlookNote, Statement
-from ..shown import CATEGORY, EXPLANATION, FIGURE, FIGURES_CONTEXT, NOTE, OUTLOOK_NOTE, Item, Shown, shown
+from ..shown import FIGURE, FIGURES_CONTEXT, NOTE, OUTLOOK_NOTE, Item, Shown, shown
 from ..situations import Situation, complete_situations
 from .export import about_lines, cite, disclaimer_block, item_to_dict, statement_to_dict
 
