@@ -302,6 +302,30 @@ def test_a_dropped_editorial_mark_is_caught():
     assert _missing(OUTPUTS[0], item, Rendered(rendered.text.replace(normal(item.editorial), ""))) is not None
 
 
+# ---- the comparison handout: two situations in one document -------------------------------------------------------
+
+PAIRS = [(a, b) for i, a in enumerate(SITUATIONS) for b in SITUATIONS[i + 1:]]
+HANDOUT = next(o for o in OUTPUTS if o.name == "handout-html")
+
+
+@pytest.mark.parametrize("first, second", PAIRS, ids=[f"{a.key}-vs-{b.key}" for a, b in PAIRS])
+def test_comparison_handout_shows_both_situations_statements_and_no_other(first, second):
+    from pathways.outputs.compare import compare
+
+    document = handout.comparison_html(compare(first, second), MADE)
+    text = normal(html.unescape(re.sub(r"<[^>]+>", " ", document.split("<body>", 1)[1])))
+    views = [shown(first.result), shown(second.result)]
+    problems = {(n, i.key): problem for n, view in enumerate(views, 1) for i in view.items
+                if i.role in HANDOUT.roles and (problem := _missing(HANDOUT, i, Rendered(text))) is not None}
+    assert not problems, problems
+    allowed = {i.key for view in views for i in view.items}
+    statements = dict(keyed_statements(PATHWAY.content))
+    shown_texts = [normal(s.text) for k, s in statements.items() if k in allowed]
+    extra = [k for k, s in statements.items() if k not in allowed and normal(s.text) in text
+             and not any(normal(s.text) in other for other in shown_texts)]
+    assert not extra, extra
+
+
 # ---- the page and the comparison ---------------------------------------------------------------------------------
 # PAGE_AND_COMPARISON: the page (AppTest: at.markdown / at.caption text for the answers) and the comparison (one
 # Shown per side, checked for each pair of answer sets) join OUTPUTS here as Output(name, render, ...), where

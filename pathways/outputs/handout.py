@@ -402,7 +402,13 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
         body.append(f"<h2>{_e(_side_heading(side))} on the tree</h2>")
         body.append(_graph(side.result, GRAPH_KEY, css="pair"))
     top, body = body, ["<h2>What each category is, and why it appears</h2>"]
-    body += [_compared_category(line, views) for line in comparison.categories]
+    intros = {i.group: i for view in views for i in view.by_role(GROUP_INTRO)}
+    labels = {g.id: g.label for g in pathway.content.category_groups}
+    for line in comparison.categories:  # a group's introduction before its first category, where one side shows it
+        intro = intros.pop(line.category.group, None)
+        if intro is not None:
+            body.append(f'<div class="group-intro">{_statement(intro, lead=labels[line.category.group] + ":")}</div>')
+        body.append(_compared_category(line, views))
     for number, view in enumerate(views, 1):  # (the outcomes' summaries are left out, as in the one-situation one)
         notes = view.by_role(NOTE)
         if notes:
