@@ -34,8 +34,9 @@ __all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "MAX_PAGES", "
 FONT_FAMILY = "DejaVu Sans"
 BODY_PT = 11
 PAGE_SIZE = "A4"
-#: The most pages a handout of one situation, and of a comparison, may take (tests/test_handout.py holds them).
-MAX_PAGES, MAX_COMPARISON_PAGES = 3, 5
+#: The most pages a handout of one situation, and of a comparison, may take (tests/test_handout.py holds them):
+#: content 1.1.0 takes 2-3 and 3-4; with the source's words beside every citation (content 1.2.0) 2-4 and 4-5.
+MAX_PAGES, MAX_COMPARISON_PAGES = 4, 5
 #: How a statement that is (partly) our own reading is marked: a symbol and words, never colour alone.
 EDITORIAL_MARK = "† Editorial assumption"
 #: What a statement says when its editorial reason was already given in full above.
