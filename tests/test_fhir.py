@@ -651,9 +651,13 @@ def test_every_resource_has_a_generated_narrative_with_the_disclaimer(kind):
 def test_narratives_print_markup_in_the_content_as_text():
     import xml.etree.ElementTree as ElementTree
 
-    text = resolve_pathway(None).read_text(encoding="utf-8")
-    description = SHIPPED.categories["targeted_therapy"].description.text
-    pathway = load_pathway_text(text.replace(description, "<b>Aimed</b> & " + description, 1))
+    from tests.support.quoted import edited_pathway
+
+    def edit(data):
+        category = next(c for c in data["categories"] if c["id"] == "targeted_therapy")
+        category["description"]["text"] = "<b>Aimed</b> & " + category["description"]["text"]
+
+    pathway = edited_pathway(edit)
     activity = next(e["resource"] for e in to_bundle(pathway)["entry"]
                     if e["resource"]["resourceType"] == "ActivityDefinition"
                     and e["resource"]["code"]["coding"][0]["code"] == "targeted_therapy")

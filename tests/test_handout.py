@@ -253,15 +253,14 @@ def test_cli_refuses_bad_input_with_exit_2_and_writes_no_file(tmp_path, args, me
 
 
 def _with_markup():
-    """The shipped pathway with markup and an ampersand in a category's description and an editorial reason."""
-    from pathways.load import load_pathway_text
+    """The shipped pathway with markup and an ampersand in a category's description."""
+    from tests.support.quoted import edited_pathway
 
-    text = SHIPPED.read_text(encoding="utf-8")
-    description = PATHWAY.categories["combination_chemotherapy"].description.text
-    note = next(n for n in PATHWAY.nodes["child_cns_t"].notes if n.editorial)
-    assert text.count(description) == 1 and text.count(note.editorial.split()[0]) >= 1
-    text = text.replace(description, "<b>Bold</b> & <i>drugs</i> " + description, 1)
-    return load_pathway_text(text, str(SHIPPED))
+    def edit(data):
+        category = next(c for c in data["categories"] if c["id"] == "combination_chemotherapy")
+        category["description"]["text"] = "<b>Bold</b> & <i>drugs</i> " + category["description"]["text"]
+
+    return edited_pathway(edit)
 
 
 def test_markup_in_the_content_is_printed_as_text_not_read_as_html():
