@@ -4,6 +4,7 @@ once per process); every clinical word comes from pathways/."""
 from __future__ import annotations
 
 import datetime
+import html
 import os
 import re
 from typing import Any
@@ -19,6 +20,7 @@ from pathways.outputs.handout import pdf_available
 from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
 from pathways.shown import OUTLOOK_NOTE
+from embedding import size_script_html
 from serving import tune_process_once
 from views import (EDITORIAL_WORDS, PageView, StaticView, current_pathway, fhir_bundle, graph_renderer, pathway_key,
                    plain, quoted, static_view, view_for)
@@ -169,10 +171,18 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 
 def show_graph(view: PageView) -> None:
+    """The tree with the path marked; on a narrow screen the path alone, top to bottom, with the whole tree one
+    switch away (PAGE_CSS chooses by width, so the server need not know it)."""
     graph = view.graph
-    if graph.svg_uri:  # shown at a legible size; its box scrolls when the column is narrower (PAGE_CSS)
-        with st.container(key="graph_box"):
-            st.image(graph.svg_uri, width="stretch", alt=graph.alt)
+    if graph.svg_uri:  # shown at a legible size; its image scrolls when the column is narrower (PAGE_CSS)
+        with st.container(key="graph_area"):
+            if graph.path_svg_uri:
+                with st.container(key="graph_path"):
+                    st.html(f'<img src="{graph.path_svg_uri}" alt="{html.escape(graph.path_alt)}">')
+                st.toggle("Show the tree, not only your path", key="whole_tree",
+                          help="On a narrow screen the graph shows your path alone, top to bottom.")
+            with st.container(key="graph_box"):
+                st.image(graph.svg_uri, width="stretch", alt=graph.alt)
     else:
         st.graphviz_chart(graph.dot, width="stretch")
     st.markdown(f":small[:gray[{GRAPH_KEY}]]")
@@ -185,16 +195,21 @@ def show_next(result: Result) -> None:
             icon=":material/help:")
 
 
-def share_link(view: PageView, compare_with: str | None) -> str:
+def share_link(view: PageView | str, compare_with: str | None) -> str:
     """The address of this view for people outside the frame: PUBLIC_URL when set, else the app's own address
     (the frame's, never the portal's), with the answers (and the comparison, and the figures when open)."""
-    query = dict(parse_qsl(view.query))
+    query = dict(parse_qsl(view if isinstance(view, str) else view.query))
     if compare_with:
         query[COMPARE_PARAM] = compare_with
     if st.session_state.get(FIGURES_PANEL):
         query[FIGURES_PARAM] = FIGURES_OPEN
     base = os.environ.get(PUBLIC_URL_ENV) or st.context.url or ""
     return f"{base.split('?')[0]}?{urlencode(query)}"
+
+
+def printed_link(link: str) -> str | None:
+    """The link a handout prints (as text and a QR code): only an absolute http(s) address, else none."""
+    return link if link.startswith(("https://", "http://")) else None
 
 
 def show_result(pathway: Pathway, key: str, view: PageView) -> None:
@@ -209,7 +224,8 @@ def show_result(pathway: Pathway, key: str, view: PageView) -> None:
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
         if dot_available() and pdf_available():
-            actions.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers),
+            printed = printed_link(share_link(view, None))
+            actions.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers, printed),
                                     file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
                                     key="download_handout", on_click="ignore", type="primary",
                                     icon=":material/picture_as_pdf:",
@@ -308,7 +324,9 @@ def _download_buttons(view: PageView, pathway: Pathway, key: str) -> None:
     other = st.session_state.get(COMPARE_KEY)
     if other and view.result.complete and dot_available() and pdf_available():
         answers = tuple(sorted(view.result.answers.items()))
-        row.download_button("Comparison handout (PDF)", lambda: comparison_bytes(pathway, dated(key), answers, other),
+        printed = printed_link(share_link(view, other))
+        row.download_button("Comparison handout (PDF)",
+                            lambda: comparison_bytes(pathway, dated(key), answers, other, printed),
                             file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                             key="download_compare_pdf", on_click="ignore")
     row.download_button("FHIR Bundle (JSON)", lambda: fhir_bundle(pathway, key), file_name=f"{pathway.id}-fhir.json",
@@ -374,7 +392,8 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
             with column.container(border=True):
                 st.markdown(body)
         if dot_available() and pdf_available():
-            pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other)
+            printed = printed_link(share_link(urlencode(answers), other))
+            pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other, printed)
             st.download_button("Comparison handout (PDF)", lambda: comparison_bytes(*pdf_args),
                                file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                                key="download_compare_pdf_panel", on_click="ignore", icon=":material/picture_as_pdf:")
@@ -411,6 +430,9 @@ def show_print_view(pathway: Pathway, key: str) -> None:
 #: in a box no key can reach.
 #: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
 #: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
+#: The sideways scroll is on the full-screen frame's inner box, not around the frame, so the graph's toolbar (its
+#: full-screen button, always shown for touch and mouse) is never clipped. Below 640 px the path graph (top to
+#: bottom) is shown and the whole tree only while the "whole_tree" switch is on.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
 PAGE_CSS = """<style>
@@ -427,7 +449,16 @@ PAGE_CSS = """<style>
 .st-key-situations_panel [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
 .st-key-situations_panel [data-testid="stTable"] :is(th, td) * { min-width: 0 !important;
   overflow-wrap: anywhere !important; }
-.st-key-graph_box { overflow-x: auto; }
+.st-key-graph_box [data-testid="stFullScreenFrame"]:not(:has(button[aria-label^="Close fullscreen"])) {
+  position: relative; padding-top: 2.3rem; }
+.st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow-x: auto; position: static !important; }
+.st-key-graph_box [data-testid="stElementToolbar"] { opacity: 1 !important; top: 0 !important; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-graph_path), .st-key-whole_tree { display: none !important; }
+@media (max-width: 639.98px) {
+  [data-testid="stLayoutWrapper"]:has(> .st-key-graph_path) { display: flex !important; }
+  .st-key-whole_tree { display: block !important; }
+  .st-key-graph_area:not(:has(.st-key-whole_tree input:checked))
+    [data-testid="stLayoutWrapper"]:has(> .st-key-graph_box) { display: none; } }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
 .st-key-graph_box [data-testid="stFullScreenFrame"] { justify-content: safe center !important;
@@ -463,7 +494,7 @@ PRINT_CSS = """<style>
   [data-testid="stColumn"] { width: 100% !important; }
   [data-testid="stImage"], [data-testid="stImage"] img, .st-key-graph_box [data-testid="stImage"] img {
     width: 100% !important; min-width: 0 !important; max-width: 100% !important; height: auto !important; }
-  .st-key-graph_box { overflow: visible !important; }
+  .st-key-graph_box, .st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow: visible !important; }
   [data-testid="stImage"], [data-testid="stAlert"], [class*="st-key-card_"], tr { break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; }
 }
@@ -556,6 +587,7 @@ def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
 def main() -> None:
     try:
         graph_renderer()
+        size_script = size_script_html()
     except ValueError as exc:
         st.set_page_config(page_title="Pathway explorer: setting error", layout="wide")
         show_error_page(exc, SETTING_PROBLEM)
@@ -571,6 +603,8 @@ def main() -> None:
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
     st.html(PRINT_CSS)
+    if size_script:  # inside the portal's iframe: the content height for the host page (embedding.py)
+        st.html(size_script, unsafe_allow_javascript=True)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)

@@ -29,7 +29,7 @@ from pathways.outputs.fhir import to_json as fhir_json
 from pathways.outputs.handout import comparison_pdf, handout_pdf
 from pathways.lifecycle import current_change
 from pathways.model import Statement
-from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot
+from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot, to_dot_path
 from pathways.shown import (FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_HELP, OUTLOOK_BASIS, OUTLOOK_NOTE, QUESTION_HELP,
                              QUESTION_WHY, SUMMARY, CategoryShown, Item, Shown, reference_items, shown)
 from pathways.situations import complete_situations
@@ -108,6 +108,8 @@ class GraphView:
     alt: str
     svg_uri: str | None
     drawable: bool  # small enough to draw whole (in the page, as SVG)
+    path_svg_uri: str | None = None  # the path alone, top to bottom (render.to_dot_path), for a narrow screen
+    path_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,10 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
     made = datetime.date.fromisoformat(key.rsplit("@", 1)[1])
     dot = to_dot(_pathway, result, full=full)
     graph = GraphView(dot=dot, alt=graph_alt(result), drawable=len(_pathway.nodes) <= DRAW_LIMIT,
-                      svg_uri=svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None)
+                      svg_uri=svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None,
+                      # the path alone, top to bottom, for a narrow screen (app.PAGE_CSS chooses by width)
+                      path_svg_uri=svg_data_uri(legible_svg(render_svg(to_dot_path(_pathway, result))))
+                      if renderer == "server" else None, path_alt=path_alt(result))
     downloads = DownloadsView(markdown=to_markdown(result, made), csv=to_csv(result, made),
                               dot=to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made)))
     groups = []
@@ -250,7 +255,7 @@ def graph_renderer() -> str:
     return wanted if dot_available() else "browser"
 
 
-def graph_alt(result: Result) -> str:
+def graph_alt(result: Result, what: str = "Decision tree with the path for your answers highlighted") -> str:
     """What the graph shows, in words, for screen readers (the table below has the detail)."""
     steps = [f"{step.question.short_label}: {step.option_label}" for step in result.path]
     if result.outcome is not None:
@@ -258,7 +263,12 @@ def graph_alt(result: Result) -> str:
     elif result.next_question is not None:
         steps.append(f"next question: {result.next_question.short_label}")
     path = "; ".join(steps) if steps else "no answer yet"
-    return f"Decision tree with the path for your answers highlighted. Path: {path}"
+    return f"{what}. Path: {path}"
+
+
+def path_alt(result: Result) -> str:
+    """What the narrow graph (the path alone, top to bottom) shows, in words."""
+    return graph_alt(result, "The path for your answers, drawn top to bottom")
 
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
@@ -586,15 +596,18 @@ def side_md(comparison: Comparison, side: Side) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...]) -> bytes:
-    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md)."""
-    return handout_pdf(evaluate(_pathway, dict(answers)), _made(key))
+def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...],
+                  link: str | None = None) -> bytes:
+    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md);
+    ``link`` (the view's address) is printed at its end as text and a QR code."""
+    return handout_pdf(evaluate(_pathway, dict(answers)), _made(key), link=link)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str) -> bytes:
-    """The PDF handout of a comparison, made on the first click on its download and kept."""
-    return comparison_pdf(comparison_view(_pathway, key, answers, other)["comparison"], _made(key))
+def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str,
+                     link: str | None = None) -> bytes:
+    """The PDF handout of a comparison, made on the first click on its download and kept (``link`` printed)."""
+    return comparison_pdf(comparison_view(_pathway, key, answers, other)["comparison"], _made(key), link=link)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -38,6 +38,7 @@ __all__ = [
     "SettingError",
     "content_security_policy",
     "inline_script_hashes",
+    "frame_script_hashes",
     "render",
     "main",
 ]
@@ -155,9 +156,22 @@ def inline_script_hashes() -> tuple[str, ...]:
     )
 
 
+#: The explorer's own inline script inside the portal's iframe (embedding.py; README "Embedding in an intranet page").
+FRAME_SCRIPT = Path(__file__).resolve().parent / "embed" / "frame-size.js"
+
+
+def frame_script_hashes() -> tuple[str, ...]:
+    """The CSP hash of the script that posts the content height to the portal (it runs only with
+    EMBED_HOST_ORIGINS set; its text is fixed, the origins travel in an attribute)."""
+    if not FRAME_SCRIPT.exists():
+        return ()
+    digest = hashlib.sha256(FRAME_SCRIPT.read_text(encoding="utf-8").encode("utf-8")).digest()
+    return ("sha256-" + base64.b64encode(digest).decode("ascii"),)
+
+
 def content_security_policy(frame_ancestors: list[str], script_hashes: tuple[str, ...] | None = None) -> str:
     """The smallest policy under which Streamlit's frontend (with its Graphviz renderer) runs without violations."""
-    hashes = inline_script_hashes() if script_hashes is None else script_hashes
+    hashes = (*(inline_script_hashes() if script_hashes is None else script_hashes), *frame_script_hashes())
     # Each source below was needed in Chromium (tests/test_deploy_nginx.py checks for violations); the rest
     # fall back to default-src 'none'. 'wasm-unsafe-eval': with GRAPH_RENDERER=browser, st.graphviz_chart
     # compiles Graphviz to WebAssembly in the page. 'unsafe-inline' styles: Streamlit's CSS-in-JS. The hash: the

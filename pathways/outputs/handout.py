@@ -26,9 +26,9 @@ from .compare import CategoryLine, Comparison, Side
 from .export import about_lines, basis_words, figure_words
 from .render import render_svg, to_dot
 
-__all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "MAX_PAGES", "MAX_COMPARISON_PAGES", "GRAPH_KEY", "EDITORIAL_MARK", "SAME_READING",
-           "handout_html", "shown_handout_html",
-           "comparison_html", "handout_pdf", "comparison_pdf", "html_to_pdf", "pdf_available"]
+__all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "MAX_PAGES", "MAX_COMPARISON_PAGES", "GRAPH_KEY",
+           "EDITORIAL_MARK", "SAME_READING", "handout_html", "shown_handout_html", "comparison_html", "handout_pdf",
+           "comparison_pdf", "html_to_pdf", "pdf_available", "with_link", "LINK_SCHEMES"]
 
 #: The typeface (Debian's fonts-dejavu-core, found through fontconfig), the body size in points, the paper.
 FONT_FAMILY = "DejaVu Sans"
@@ -452,11 +452,41 @@ def html_to_pdf(document: str) -> bytes:
     return weasyprint.HTML(string=document, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
 
 
-def handout_pdf(result: Result, made: datetime.date | None = None) -> bytes:
-    """The PDF handout for one complete situation (raises HandoutError for an incomplete one)."""
-    return html_to_pdf(handout_html(result, made))
+def handout_pdf(result: Result, made: datetime.date | None = None, link: str | None = None) -> bytes:
+    """The PDF handout for one complete situation (raises HandoutError for an incomplete one); ``link``, the
+    address that reopens the view, is printed at its end as text and as a QR code."""
+    return html_to_pdf(with_link(handout_html(result, made), link))
 
 
-def comparison_pdf(comparison: Comparison, made: datetime.date | None = None) -> bytes:
-    """The PDF handout for two compared situations."""
-    return html_to_pdf(comparison_html(comparison, made))
+def comparison_pdf(comparison: Comparison, made: datetime.date | None = None, link: str | None = None) -> bytes:
+    """The PDF handout for two compared situations (``link`` as in handout_pdf)."""
+    return html_to_pdf(with_link(comparison_html(comparison, made), link))
+
+
+#: Schemes a handout's link may have (a handout never carries a script or a local file's address).
+LINK_SCHEMES = ("https", "http")
+#: Side of the printed QR code (2 cm and more reads with a phone's camera at arm's length).
+QR_SIZE = "24mm"
+
+
+def with_link(document: str, link: str | None) -> str:
+    """A handout's HTML with ``link`` at its end, as text and as a QR code (PyPI segno, an SVG); unchanged
+    without a link. Raises HandoutError for a link that is not http(s)."""
+    if not link:
+        return document
+    scheme = link.split(":", 1)[0].lower() if ":" in link else ""
+    if scheme not in LINK_SCHEMES or any(c.isspace() for c in link):
+        raise HandoutError(f"unusable link for a handout: {link[:80]!r} (must be one of {list(LINK_SCHEMES)}, "
+                           "without spaces; hint: set PUBLIC_URL to the address people outside the frame use)")
+    import segno  # only when a link is printed
+
+    qr = segno.make(link, error="m", micro=False).svg_data_uri(scale=1, border=4, omitsize=True)
+    block = ('<div class="link" style="break-inside: avoid; display: flex; gap: 8pt; align-items: center; '
+             'margin-top: 8pt">'
+             f'<img src="{qr}" alt="QR code with the link to this view" '
+             f'style="width: {QR_SIZE}; height: {QR_SIZE}; flex: none">'
+             '<p style="margin: 0; overflow-wrap: anywhere"><strong>Open this view again:</strong> scan the code or '
+             f'type the address <a href="{_e(link)}">{_e(link)}</a></p></div>')
+    end = "</div></body>" if "</div></body>" in document else "</body>"  # the end of the two-column flow
+    at = document.rindex(end)
+    return document[:at] + block + document[at:]
