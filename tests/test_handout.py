@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,9 +90,10 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
     assert (normal(context.text) in text) == any(n.figures for n in result.notes)
     # No category that is not shown: its label appears nowhere but inside a statement that mentions it.
     rest = text
-    for statement in [context, *result.outcome.notes, *[n.statement for n in result.notes],
-                      *[g.intro for g in PATHWAY.content.category_groups if g.intro]]:
-        for words in (statement.text, statement.editorial or ""):
+    from pathways.shown import shown as shown_items
+
+    for item in shown_items(result).items:  # every statement, its reason and the source's words it quotes
+        for words in (item.text, item.editorial or "", *item.quotes):
             rest = rest.replace(normal(words), "")
     graph = graph_text(pdf)
     for category_id in set(LABELS) - shown:
@@ -102,8 +104,9 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
         assert needle in text
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     footers = graph_text(pdf)  # every page's footer: version, review date, source, date made, page number
-    assert footers.count(f"content version {META.version} · last reviewed {META.last_reviewed.isoformat()}") == pages
-    assert footers.count(f"made {MADE.isoformat()}") == pages
+    lines = re.sub(r"Page \d+ of \d+ ", "", footers)  # pdftotext may read the page number between its two lines
+    assert lines.count(f"content version {META.version} · last reviewed {META.last_reviewed.isoformat()}") == pages
+    assert lines.count(f"made {MADE.isoformat()}") == pages
     assert [f"Page {n} of {pages}" in footers for n in range(1, pages + 1)] == [True] * pages
 
 
