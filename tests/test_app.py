@@ -305,7 +305,8 @@ def test_embed_parameter_is_not_reported_as_unknown():
     [
         ("dangling", "branches: {child: child_cns, adult: adult_cns}", "branches: {child: child_cns, adult: nowhere}"),
         ("bad-yaml", "  root: age\n", "  root: [age\n"),
-        ("missing-basis", "      basis:\n        - source: relapsed-all-overview\n          section: treatment-children\n"
+        ("missing-basis", "      basis:\n        - source: relapsed-all-overview\n"
+                          "          section: treatment-children\n"
                           "          quote: \"combination chemotherapy, which uses more than one anticancer drug\"\n"
                           "  - id: targeted", "\n  - id: targeted"),
     ],
@@ -459,3 +460,27 @@ def test_medium_pathway_offers_the_full_tree_on_request(tmp_path, monkeypatch):
     assert not at.exception
     assert graph_svg(at).count('class="node') > focused
     assert "Graph (SVG)" in [b.proto.label for b in open_panel(at, "downloads_panel").get("download_button")]
+
+
+# ---- the page agrees with pathways.shown (a cross-check until tests/test_cross_output.py covers the page) ----
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_page_shows_every_statement_of_shown_with_its_basis_and_editorial_reason(case):
+    from pathways.evaluate import citation
+    from pathways.shown import QUESTION_HELP, QUESTION_WHY, shown_for
+
+    seen = shown_for(PATHWAY, case.answers)
+    at = app(**case.answers, figures="open")
+    at = open_panel(at, "basis_panel")
+    text = re.sub(r"\s+", " ", page_text(at))
+    for item in seen.items:
+        if item.role == QUESTION_HELP:
+            continue  # under its question (test_editorial_assumption_in_a_question_...)
+        assert " ".join(item.text.split()) in text, (item.key, item.text[:60])
+        if item.editorial:
+            assert " ".join(item.editorial.split()) in text, (item.key, "editorial reason")
+        for basis in item.basis:
+            assert citation(basis) in text, (item.key, citation(basis))
+    assert len(seen.by_role(QUESTION_WHY)) == len(seen.result.path) + (1 if "time_since_treatment" in case.answers
+                                                                         else 0)
