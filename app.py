@@ -3,7 +3,6 @@ once per process); every clinical word comes from pathways/."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import streamlit as st
@@ -15,8 +14,9 @@ from pathways.lifecycle import approval_text, review_status
 from pathways.model import Statement
 from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
+from guard import NotApproved, SettingProblem, check_answers, guarded, run, served, today, without_paths
 from serving import tune_process_once
-from views import (current_pathway, fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
+from views import (fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
                    view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
                    situations_frame, situations_view)
@@ -95,7 +95,7 @@ def reset(question_ids: list[str]) -> None:
 def show_disclaimer(pathway: Pathway) -> None:
     meta = pathway.content.metadata
     st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
-    status = review_status(meta, datetime.date.today())
+    status = review_status(meta, today())
     if status.overdue and meta.next_review_due is not None:  # beside the disclaimer; the content is still shown
         st.warning(f"**Review overdue.** This content was due for review on {meta.next_review_due.isoformat()} "
                    f"({status.days_overdue} days ago); it was last reviewed on {meta.last_reviewed.isoformat()}. "
@@ -124,6 +124,8 @@ def ask(pathway: Pathway, result: Result) -> None:
                  horizontal=True, **kwargs)
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
             st.markdown(help_md(question.help))
+        if any(o.help is not None for o in question.options):
+            st.markdown(option_help_md(question))
     st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
               key="reset", icon=":material/restart_alt:")
 
@@ -135,6 +137,21 @@ def help_md(help: Statement) -> str:
         return text
     return (f":orange-badge[:material/info: Editorial assumption] {text}  \n"
             f":small[:gray[Why it is an assumption: {plain(help.editorial)}]]")
+
+
+def option_help_md(question: Any) -> str:
+    """The options' help, under the question (each after its option's label) as small grey text; an editorial
+    assumption badged, with its reason."""
+    lines = []
+    for option in question.options:
+        if option.help is None:
+            continue
+        text = f":small[:gray[**{plain(option.label)}:** {plain(option.help.text)}]]"
+        if option.help.editorial:
+            text = (f":orange-badge[:material/info: Editorial assumption] {text}  \n"
+                    f":small[:gray[Why it is an assumption: {plain(option.help.editorial)}]]")
+        lines.append(text)
+    return "  \n".join(lines)
 
 
 def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
@@ -393,13 +410,22 @@ CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no informat
                    "Ask the team that maintains the content to fix the problems below.")
 SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
                    "Ask the team that runs this server to fix the setting below.")
+NOT_APPROVED = ("**This pathway's content is waiting for its clinical approval, so no information is shown.** "
+                "This server shows approved content only. Ask the team that maintains the content when it will be "
+                "signed off.")
 
 
 def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
+    """The page instead of the explorer when the content or a setting is refused: what, where (file name and line,
+    never the server's folders), the disclaimer."""
+    if isinstance(exc, NotApproved):
+        headline = NOT_APPROVED
+    elif isinstance(exc, SettingProblem):
+        headline = SETTING_PROBLEM
     st.title("Pathway explorer")
     st.error(headline, icon=":material/error:")
     errors = exc.errors if isinstance(exc, ValidationFailed) else []
-    st.code("\n".join(e.format() for e in errors) or str(exc), language=None, wrap_lines=True)
+    st.code(without_paths("\n".join(e.format() for e in errors) or str(exc)), language=None, wrap_lines=True)
     st.warning(GENERIC_DISCLAIMER, icon=":material/medical_information:")
 
 
@@ -414,7 +440,7 @@ def main() -> None:
         show_error_page(exc, SETTING_PROBLEM)
         return
     try:
-        pathway, key = current_pathway()
+        pathway, key = served()
     except PathwayError as exc:
         st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
         show_error_page(exc)
@@ -442,10 +468,12 @@ def main() -> None:
 
 
 @st.fragment
+@guarded  # a fragment's rerun runs this body alone, so it carries the page's guard too
 def interactive(pathway: Pathway, key: str) -> None:
     """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
     if pathway_key() != key:
         st.rerun(scope="app")
+    check_answers(pathway, key, COMPARE_KEY, situation_keys)  # the session's answers that this version still has
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)
@@ -477,8 +505,4 @@ def interactive(pathway: Pathway, key: str) -> None:
     show_downloads(view, pathway, key)
 
 
-try:
-    main()
-except Exception:  # the edge: no traceback ever reaches a user (st.stop/rerun are not Exceptions)
-    st.error("Something went wrong and nothing is shown. Please reload the page.", icon=":material/error:")
-    st.warning(GENERIC_DISCLAIMER)
+run(main)  # the edge: an error page with an error id and one log line; no traceback ever reaches a user
