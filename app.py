@@ -140,18 +140,14 @@ def help_md(help: Statement) -> str:
 
 
 def option_help_md(question: Any) -> str:
-    """The options' help, under the question (each after its option's label) as small grey text; an editorial
-    assumption badged, with its reason, unless the question's help above carries the same one."""
-    lines = []
-    above = question.help.editorial if question.help is not None else None
-    for option in question.options:
-        if option.help is None:
-            continue
-        text = f":small[:gray[**{plain(option.label)}:** {plain(option.help.text)}]]"
-        if option.help.editorial and option.help.editorial != above:
-            text = (f":orange-badge[:material/info: Editorial assumption] {text}  \n"
-                    f":small[:gray[Why it is an assumption: {plain(option.help.editorial)}]]")
-        lines.append(text)
+    """The options' help under the question, each after its option's label, as small grey text; then the editorial
+    assumptions they rest on, badged once with their reasons."""
+    helps = [(o.label, o.help) for o in question.options if o.help is not None]
+    lines = [f":small[:gray[**{plain(label)}:** {plain(help.text)}]]" for label, help in helps]
+    reasons = list(dict.fromkeys(help.editorial for _, help in helps if help.editorial))
+    if reasons:
+        lines.append(":orange-badge[:material/info: Editorial assumption] "
+                     f":small[:gray[Why it is an assumption: {plain(' '.join(reasons))}]]")
     return "  \n".join(lines)
 
 
