@@ -470,7 +470,7 @@ def interactive(pathway: Pathway, key: str) -> None:
     """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
     if pathway_key() != key:
         st.rerun(scope="app")
-    check_answers(pathway, key, COMPARE_KEY, situation_keys)  # the session's answers that this version still has
+    check_answers(pathway, key, COMPARE_KEY)  # the session's answers that this version still has
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)

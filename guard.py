@@ -100,6 +100,7 @@ def guarded(body: F) -> F:
 def run(main: Callable[[], None]) -> None:
     """The script's one entry: start-up logged once per process, then the page under the guard."""
     _started()
+    st.set_option("logger.enableRich", False)  # as .streamlit/config.toml says, also where that file is not read
     guarded(main)()
 
 
@@ -196,7 +197,7 @@ def today() -> datetime.date:
 # ---- answers held by a session, checked against the content served now ------------------------------------
 
 
-def check_answers(pathway: Pathway, key: str, compare_key: str, situation_keys: Callable[[Pathway], Any]) -> None:
+def check_answers(pathway: Pathway, key: str, compare_key: str) -> None:
     """Drop the session's answers the content served now no longer has (a question removed, an option renamed or
     removed) and a comparison with a situation it no longer has, then show a notice naming what changed. Never
     logs: what a session answered stays in the session."""
@@ -219,7 +220,7 @@ def check_answers(pathway: Pathway, key: str, compare_key: str, situation_keys: 
         notices.append(f"your answer {quoted(label)} to {quoted(question.prompt)} is no longer one of its "
                        "options, so it was cleared: please answer it again")
     other = state.get(compare_key)
-    if other is not None and other not in situation_keys(pathway):
+    if other is not None and other not in _situation_keys(pathway, key):
         state[compare_key] = None
         notices.append("the situation chosen for the comparison is not in this version, so the comparison was "
                        "cleared: please choose again")
@@ -233,6 +234,24 @@ def check_answers(pathway: Pathway, key: str, compare_key: str, situation_keys: 
         version = plain(pathway.content.metadata.version)
         st.warning(f"**The content changed while this page was open (now version {version}).** "
                    + _sentence("; ".join(shown[1])), icon=":material/update:")
+
+
+_keys_by_version: dict[str, frozenset[str]] = {}
+
+
+def _situation_keys(pathway: Pathway, key: str) -> frozenset[str]:
+    """Every complete situation's key in this file version (``key`` names the version: its file's stat)."""
+    if key not in _keys_by_version:
+        from pathways.situations import complete_situations
+
+        try:
+            keys = frozenset(s.key for s in complete_situations(pathway))
+        except PathwayError:  # too many to list: the page offers no comparison then
+            keys = frozenset()
+        if len(_keys_by_version) >= 8:
+            _keys_by_version.pop(next(iter(_keys_by_version)))
+        _keys_by_version[key] = keys
+    return _keys_by_version[key]
 
 
 def _sentence(text: str) -> str:
