@@ -121,6 +121,7 @@ def served() -> tuple[Pathway, str]:
     (PathwayError) when invalid, or when approval is required and pending."""
     from views import current_pathway
 
+    today()  # a setting the page cannot read is refused here, with the setting-problem page
     try:
         pathway, key = current_pathway()
     except ValidationFailed as exc:

@@ -69,7 +69,7 @@ def test_cli_validate_prints_file_line_and_exits_1_on_broken_fixture(path: Path)
     run = subprocess.run([sys.executable, "-m", "pathways", "validate", str(path)], capture_output=True, text=True,
                          cwd=Path(__file__).parents[1])
     assert run.returncode == 1
-    first = run.stdout.splitlines()[0]
+    first = run.stderr.splitlines()[0]
     assert re.match(rf"^{re.escape(str(path))}:\d+: .+ Hint: .+", first), first
 
 
@@ -120,7 +120,7 @@ def test_figures_without_their_context_statement_are_a_warning_that_strict_fails
                                *extra], capture_output=True, text=True, timeout=60)
 
     loose = validate()
-    assert loose.returncode == 0, loose.stdout
-    assert f"{path}:{line}: warning: outlook figures without a context statement" in loose.stdout
+    assert loose.returncode == 0, loose.stderr
+    assert f"{path}:{line}: warning: outlook figures without a context statement" in loose.stderr
     strict = validate("--strict")
-    assert strict.returncode == 1 and "figures without a context statement" in strict.stdout
+    assert strict.returncode == 1 and "figures without a context statement" in strict.stderr
