@@ -250,3 +250,59 @@ def test_shipped_content_fixture_marked_approved_loads():
     """Guards the approval tests: the approved copy is valid content."""
     assert approved(SHIPPED) != SHIPPED
     assert load_pathway_text(approved(SHIPPED)).content.metadata.approved_on is not None
+
+
+# ---- the page's own keys never collide with a content id ---------------------------------------------------
+
+
+def page_keys(source: str) -> tuple[set[str], set[str]]:
+    """The widget and session-state keys a page module uses: exact keys, and prefixes of keys made per item."""
+    tree = ast.parse(source)
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets[0].elts if isinstance(node.targets[0], ast.Tuple) else node.targets
+            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            for target, value in zip(targets, values):
+                if isinstance(target, ast.Name) and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    names[target.id] = value.value
+    exact, prefixes = set(), set()
+
+    def take(value: ast.AST) -> None:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            exact.add(value.value)
+        elif isinstance(value, ast.Name) and value.id in names:
+            exact.add(names[value.id])
+        elif isinstance(value, ast.JoinedStr) and value.values and isinstance(value.values[0], ast.Constant):
+            prefixes.add(value.values[0].value)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "key":
+            take(node.value)
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and \
+                node.value.attr in ("session_state", "query_params"):
+            take(node.slice)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and \
+                isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "session_state" and node.args:
+            take(node.args[0])
+    for name, value in names.items():
+        if name.endswith(("_PARAM", "_PANEL")) or (name.endswith("_KEY") and name != "GRAPH_KEY"):
+            exact.add(value)
+    return exact, prefixes
+
+
+def test_every_key_the_page_uses_is_reserved_from_content_ids():
+    from pathways.vocabulary import PAGE_KEY_PREFIXES, PAGE_KEYS
+
+    exact, prefixes = page_keys(APP.read_text(encoding="utf-8"))
+    assert "reset" in exact and "compare" in exact and "card_" in prefixes  # guards the scan
+    unreserved = {k for k in exact if k not in PAGE_KEYS and not k.startswith(PAGE_KEY_PREFIXES + ("_",))}
+    unreserved |= {p for p in prefixes if not p.startswith(PAGE_KEY_PREFIXES + ("_",))}
+    assert unreserved == set(), "add them to pathways/vocabulary.py PAGE_KEYS or PAGE_KEY_PREFIXES"
+
+
+def test_a_question_named_like_a_page_control_is_refused_by_the_loader():
+    text = MINIMAL.replace("  - id: time_since_treatment\n", "  - id: reset\n").replace(
+        "{time_since_treatment: [under_3_years]}", "{reset: [under_3_years]}")
+    with pytest.raises(Exception, match=r"question id 'reset' is a name that the page uses"):
+        load_pathway_text(text, "p.yaml")
