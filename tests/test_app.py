@@ -182,7 +182,8 @@ def test_deep_link_restores_answers_and_shows_the_outcome():
     values = {r.key: r.value for r in at.radio}
     assert values.items() >= {"age_group": "adult", "cns_involvement": "no", "cell_type": "t_cell"}.items()
     assert cards(at) == {"combination_chemotherapy", "stem_cell_transplant", "targeted_therapy", "radiation_therapy"}
-    assert not at.warning[1:]  # no "ignored" notice for a valid link
+    assert not [w for w in at.warning if "link were ignored" in w.value]  # no notice for a valid link (the
+    # overdue-review warning may be there, on a day after the content's review date)
 
 
 def test_clicking_writes_the_answers_into_the_link():

@@ -537,7 +537,7 @@ def test_export_command_writes_the_bundle(tmp_path):
 @pytest.mark.parametrize("fixture", BROKEN, ids=[p.stem for p in BROKEN])
 def test_invalid_content_gives_the_validate_errors_and_writes_nothing(fixture, tmp_path, capsys):
     assert main(["validate", str(fixture)]) == 1
-    expected = capsys.readouterr().out.splitlines()
+    expected = capsys.readouterr().err.splitlines()
     out = tmp_path / "bundle.json"
     assert main(["export", "--format", "fhir", "--pathway", str(fixture), "-o", str(out)]) == 1
     captured = capsys.readouterr()
