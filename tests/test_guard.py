@@ -306,3 +306,30 @@ def test_a_question_named_like_a_page_control_is_refused_by_the_loader():
         "{time_since_treatment: [under_3_years]}", "{reset: [under_3_years]}")
     with pytest.raises(Exception, match=r"question id 'reset' is a name that the page uses"):
         load_pathway_text(text, "p.yaml")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("approval, serves", [("pending", False), ("approved", True)], ids=["pending", "approved"])
+def test_browser_with_approval_required_serves_only_signed_off_content(browser, tmp_path, approval, serves):
+    from tests.support.browser import wait_for_app, wait_for_run
+    from tests.support.server import start_streamlit
+
+    path = tmp_path / "served.yaml"
+    path.write_text(approved(SHIPPED) if approval == "approved" else SHIPPED, encoding="utf-8")
+    server = start_streamlit(tmp_path / "server.log", env={"PATHWAY_FILE": str(path), "REQUIRE_APPROVAL": "1"})
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.url}/?age_group=child&cns_involvement=yes&cell_type=b_cell", timeout=60_000)
+        if serves:
+            wait_for_app(page)
+            page.get_by_text("Intrathecal chemotherapy").first.wait_for(timeout=60_000)
+            return
+        page.get_by_text("waiting for its clinical approval").wait_for(timeout=60_000)
+        wait_for_run(page)
+        text = page.locator("[data-testid='stMain']").inner_text()
+        assert "not medical advice" in text and "REQUIRE_APPROVAL" in text and str(tmp_path) not in text
+        assert page.locator("[data-testid='stRadio']").count() == 0
+        assert not any(c.label in text for c in PATHWAY.content.categories)
+    finally:
+        page.close()
+        server.stop()
