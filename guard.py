@@ -100,7 +100,6 @@ def guarded(body: F) -> F:
 def run(main: Callable[[], None]) -> None:
     """The script's one entry: start-up logged once per process, then the page under the guard."""
     _started()
-    st.set_option("logger.enableRich", False)  # as .streamlit/config.toml says, also where that file is not read
     guarded(main)()
 
 
@@ -109,6 +108,7 @@ def _started() -> None:
     import streamlit
 
     logs.configure()
+    st.set_option("logger.enableRich", False)  # as .streamlit/config.toml says, also where that file is not read
     logs.event("start", streamlit=streamlit.__version__, pid=os.getpid(),
                approval_required=_setting_on(os.environ.get(APPROVAL_ENV)) is True)
 
