@@ -8,6 +8,7 @@ import ast
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -214,15 +215,20 @@ def test_question_removed_under_an_open_session_drops_its_answer_with_a_notice(t
 # ---- the approval setting ----------------------------------------------------------------------------------------
 
 
-def approved(text: str) -> str:
-    return text.replace("  approved_on: null", "  approved_on: 2026-11-30", 1)
+def approved(text: str, on: str = "2026-11-30") -> str:
+    """The content text signed off on ``on`` ("null": pending), whatever the shipped file records."""
+    return re.sub(r"(?m)^  approved_on: .*$", f"  approved_on: {on}", text, count=1)
+
+
+def pending(text: str) -> str:
+    return approved(text, "null")
 
 
 @pytest.mark.parametrize("setting, approval, serves", [
     ("", "pending", True), ("1", "pending", False), ("1", "approved", True), ("0", "pending", True),
 ], ids=["off-pending-served", "on-pending-refused", "on-approved-served", "off-explicitly"])
 def test_approval_setting_serves_only_signed_off_content(tmp_path, monkeypatch, setting, approval, serves):
-    served(tmp_path, monkeypatch, approved(SHIPPED) if approval == "approved" else SHIPPED)
+    served(tmp_path, monkeypatch, approved(SHIPPED) if approval == "approved" else pending(SHIPPED))
     monkeypatch.setenv("REQUIRE_APPROVAL", setting)
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params.update(age_group="child", cns_involvement="yes", cell_type="b_cell")
@@ -246,10 +252,10 @@ def test_approval_setting_with_an_unknown_value_is_a_setting_problem(tmp_path, m
     assert not at.radio and "set up wrongly" in at.error[0].value and "REQUIRE_APPROVAL" in at.code[0].value
 
 
-def test_shipped_content_fixture_marked_approved_loads():
+def test_approved_and_pending_copies_of_the_shipped_content_load():
     """Guards the approval tests: the approved copy is valid content."""
-    assert approved(SHIPPED) != SHIPPED
     assert load_pathway_text(approved(SHIPPED)).content.metadata.approved_on is not None
+    assert load_pathway_text(pending(SHIPPED)).content.metadata.approved_on is None
 
 
 # ---- the page's own keys never collide with a content id ---------------------------------------------------
@@ -315,7 +321,7 @@ def test_browser_with_approval_required_serves_only_signed_off_content(browser, 
     from tests.support.server import start_streamlit
 
     path = tmp_path / "served.yaml"
-    path.write_text(approved(SHIPPED) if approval == "approved" else SHIPPED, encoding="utf-8")
+    path.write_text(approved(SHIPPED) if approval == "approved" else pending(SHIPPED), encoding="utf-8")
     server = start_streamlit(tmp_path / "server.log", env={"PATHWAY_FILE": str(path), "REQUIRE_APPROVAL": "1"})
     page = browser.new_page()
     try:
@@ -325,9 +331,10 @@ def test_browser_with_approval_required_serves_only_signed_off_content(browser, 
             page.get_by_text("Intrathecal chemotherapy").first.wait_for(timeout=60_000)
             return
         page.get_by_text("waiting for its clinical approval").wait_for(timeout=60_000)
+        page.get_by_text("REQUIRE_APPROVAL is on").wait_for(timeout=60_000)  # the code block comes a moment later
         wait_for_run(page)
         text = page.locator("[data-testid='stMain']").inner_text()
-        assert "not medical advice" in text and "REQUIRE_APPROVAL" in text and str(tmp_path) not in text
+        assert "not medical advice" in text and "REQUIRE_APPROVAL" in text and str(tmp_path) not in text, text
         assert page.locator("[data-testid='stRadio']").count() == 0
         assert not any(c.label in text for c in PATHWAY.content.categories)
     finally:
