@@ -340,3 +340,12 @@ def test_browser_with_approval_required_serves_only_signed_off_content(browser, 
     finally:
         page.close()
         server.stop()
+
+
+def test_every_setting_the_page_reads_is_documented_in_the_readme():
+    import guard
+    import views
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for setting in (guard.APPROVAL_ENV, guard.TODAY_ENV, views.PATHWAY_ENV, views.RENDERER_ENV):
+        assert f"| `{setting}` |" in readme, setting
