@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,52 @@ def test_exit_code_table_is_documented_in_the_readme():
     table = readme[readme.index("### Exit codes"):]
     for code in ("| 0 |", "| 1 |", "| 2 |", "| 3 |"):
         assert code in table
+
+
+# ---- in process (what mutation testing sees): the messages a content editor reads ---------------------------
+
+
+def marked_line(path: Path) -> int:
+    return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "# <- error" in text)
+
+
+@pytest.mark.parametrize("name", ["cycle", "dangling_branch", "question_id_reserved", "duplicate_option_id"])
+def test_validate_prints_file_line_where_and_hint_on_stderr(name, capsys):
+    from pathways.cli import main
+
+    path = BROKEN / f"{name}.yaml"
+    assert main(["validate", str(path)]) == 1
+    captured = capsys.readouterr()
+    first = captured.err.splitlines()[0]
+    assert re.match(rf"^{re.escape(str(path))}:{marked_line(path)}: (node '\w+', )?at [\w.\[\]]+: .+ Hint: .+", first), \
+        first
+    assert captured.out == ""
+
+
+FORMATS = {
+    "all-parts": (dict(file="p.yaml", line=7, message="bad", node="n1", field="tree.nodes[0]", hint="fix it"),
+                  "p.yaml:7: node 'n1', at tree.nodes[0]: bad Hint: fix it"),
+    "no-line": (dict(file="p.yaml", line=None, message="cannot read"), "p.yaml:0: cannot read"),
+    "field-only": (dict(file="p.yaml", line=3, message="bad", field="metadata.id"), "p.yaml:3: at metadata.id: bad"),
+}
+
+
+@pytest.mark.parametrize("fields, text", FORMATS.values(), ids=FORMATS.keys())
+def test_content_error_reads_file_line_node_field_message_hint(fields, text):
+    from pathways.errors import ContentError, ValidationFailed
+
+    error = ContentError(**fields)
+    assert error.format() == text == str(error)
+    two = ValidationFailed([error, error])
+    assert str(two) == f"pathway content is invalid: {text} (and 1 more)" and two.errors == [error, error]
+    assert str(ValidationFailed([error])) == f"pathway content is invalid: {text}"
+
+
+def test_answer_errors_name_the_key_the_value_and_the_allowed_ones():
+    from pathways.errors import AnswerError, dotted
+
+    assert str(AnswerError("age", None, ["age_group"], "question")) == \
+        "unknown question: 'age' (must be one of ['age_group'])"
+    assert str(AnswerError("age_group", "teen", ["child", "adult"], "option")) == \
+        "unknown option 'teen' for question 'age_group' (must be one of ['child', 'adult'])"
+    assert dotted(("tree", "nodes", 3, "id")) == "tree.nodes[3].id" and dotted((True, 2)) == "True[2]"
