@@ -233,10 +233,14 @@ def test_unexpected_error_on_a_real_server_shows_an_error_id_logged_once_with_no
                 page.get_by_text("Error id:").wait_for(timeout=WAIT_MS)
                 wait_for_run(page)
                 shown = page.locator("[data-testid='stMain']").inner_text()
+                from tests.support.a11y import axe_findings
+
+                findings = axe_findings(page)  # the error page meets WCAG 2.2 AA too
             finally:
                 browser.close()
     finally:
         server.stop()
+    assert not findings, "\n".join(map(str, findings))
     error_id = re.search(r"Error id: ([0-9a-f]{8})", shown).group(1)
     assert secret not in shown and "Traceback" not in shown and str(ROOT) not in shown
     assert "not medical advice" in shown
