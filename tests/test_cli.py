@@ -220,6 +220,7 @@ def test_content_error_reads_file_line_node_field_message_hint(fields, text):
     two = ValidationFailed([error, error])
     assert str(two) == f"pathway content is invalid: {text} (and 1 more)" and two.errors == [error, error]
     assert str(ValidationFailed([error])) == f"pathway content is invalid: {text}"
+    assert str(ValidationFailed([])) == "pathway content is invalid: unknown problem"
 
 
 def test_answer_errors_name_the_key_the_value_and_the_allowed_ones():
@@ -229,4 +230,6 @@ def test_answer_errors_name_the_key_the_value_and_the_allowed_ones():
         "unknown question: 'age' (must be one of ['age_group'])"
     assert str(AnswerError("age_group", "teen", ["child", "adult"], "option")) == \
         "unknown option 'teen' for question 'age_group' (must be one of ['child', 'adult'])"
+    error = AnswerError("age_group", "teen", ["child", "adult"], "option")
+    assert (error.key, error.value, error.allowed, error.kind) == ("age_group", "teen", ["child", "adult"], "option")
     assert dotted(("tree", "nodes", 3, "id")) == "tree.nodes[3].id" and dotted((True, 2)) == "True[2]"

@@ -167,3 +167,54 @@ def test_exports_say_approval_is_pending_and_mark_an_overdue_review_on_the_day_t
     assert "about,Approval,pending" in to_csv(result, due).replace('"', "")
     signed = load_pathway(signed_copy(tmp_path))
     assert dict(about_lines(signed, due))["Approval"] == f"approved on 2026-12-02 by {META.approved_by}"
+
+
+# ---- the words the page and every export show for the record (in process, as mutation testing sees them) ------
+
+
+def meta_with(**fields):
+    return META.model_copy(update=fields)
+
+
+APPROVALS = {
+    "pending-with-role": (dict(approved_on=None, approved_by="Clinical lead"),
+                          f"pending: version {META.version} has not been signed off yet; to be signed off by: "
+                          "Clinical lead"),
+    "pending-no-role": (dict(approved_on=None, approved_by=None),
+                        f"pending: version {META.version} has not been signed off yet"),
+    "approved": (dict(approved_on=datetime.date(2026, 11, 30), approved_by="Clinical lead"),
+                 "approved on 2026-11-30 by Clinical lead"),
+}
+
+
+@pytest.mark.parametrize("fields, text", APPROVALS.values(), ids=APPROVALS.keys())
+def test_approval_reads_as_pending_with_who_signs_or_as_approved(fields, text):
+    from pathways.lifecycle import approval_text
+
+    assert approval_text(meta_with(**fields)) == text
+
+
+def test_review_status_carries_the_record_it_was_made_from():
+    meta = meta_with(approved_on=datetime.date(2026, 11, 30), approved_by="Clinical lead")
+    status = review_status(meta, datetime.date(2026, 12, 1))
+    assert (status.last_reviewed, status.next_review_due) == (meta.last_reviewed, meta.next_review_due)
+    assert (status.approved_on, status.approved_by, status.approved) == (meta.approved_on, "Clinical lead", True)
+    assert review_status(meta_with(approved_on=None), datetime.date(2026, 12, 1)).approved is False
+
+
+def test_review_due_text_says_not_set_and_overdue_in_words():
+    from pathways.lifecycle import review_due_text
+
+    assert review_due_text(meta_with(next_review_due=None), datetime.date(2026, 12, 1)) == "not set"
+    due = META.next_review_due
+    assert review_due_text(META, due) == due.isoformat()
+    after = due + datetime.timedelta(days=1)
+    assert review_due_text(META, after) == f"{due.isoformat()} (overdue on {after.isoformat()})"
+
+
+def test_current_change_is_this_versions_entry_or_none():
+    assert current_change(META).version == META.version
+    others = [c for c in META.changes if c.version != META.version]
+    assert current_change(meta_with(changes=others)) is None
+    if others:
+        assert current_change(meta_with(version=others[0].version)) == others[0]
