@@ -3,7 +3,6 @@ once per process); every clinical word comes from pathways/."""
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 from typing import Any
@@ -20,8 +19,9 @@ from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, 
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
 from pathways.shown import OUTLOOK_NOTE
 from embedding import size_script_html
+from guard import NotApproved, SettingProblem, check_answers, guarded, run, served, today, without_paths
 from serving import tune_process_once
-from views import (EDITORIAL_WORDS, PageView, StaticView, current_pathway, fhir_bundle, graph_renderer, pathway_key,
+from views import (EDITORIAL_WORDS, PageView, StaticView, fhir_bundle, graph_renderer, pathway_key,
                    plain, quoted, static_view, view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
                    situations_frame, situations_view)
@@ -120,7 +120,7 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
     """The short disclaimer first; the review warning when overdue; the rest of the metadata behind one line."""
     meta = pathway.content.metadata
     st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
-    status = review_status(meta, datetime.date.today())
+    status = review_status(meta, today())
     if status.overdue and meta.next_review_due is not None:  # beside the disclaimer; the content is still shown
         st.warning(f"**Review overdue.** This content was due for review on {meta.next_review_due.isoformat()} "
                    f"({status.days_overdue} days ago); it was last reviewed on {meta.last_reviewed.isoformat()}. "
@@ -148,6 +148,14 @@ def ask(questions: list[Question]) -> None:
             if question.help.editorial:
                 with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)})", key=f"why_{question.id}"):
                     st.markdown(f":small[{plain(question.help.editorial)}]")
+        option_help = [o.help for o in question.options if o.help is not None]
+        if option_help:  # each option's help under its question; an editorial one's reason one tap away
+            st.markdown(option_help_md(question))
+            reasons = list(dict.fromkeys(h.editorial for h in option_help if h.editorial))
+            if reasons:
+                with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)}: the options)",
+                                 key=f"why_options_{question.id}"):
+                    st.markdown(f":small[{plain(' '.join(reasons))}]")
 
 
 def questions_now(pathway: Pathway, result: Result) -> tuple[list[Question], list[Question]]:
@@ -164,6 +172,16 @@ def help_md(help: Statement) -> str:
     if not help.editorial:
         return text
     return f":orange-badge[:material/info: {EDITORIAL_WORDS}] {text}"
+
+
+def option_help_md(question: Any) -> str:
+    """The options' help under the question, each after its option's label, as small grey text; then the editorial
+    assumptions they rest on, badged once with their reasons."""
+    helps = [(o.label, o.help) for o in question.options if o.help is not None]
+    lines = [f":small[:gray[**{plain(label)}:** {plain(help.text)}]]" for label, help in helps]
+    if any(help.editorial for _, help in helps):
+        lines.append(f":orange-badge[:material/info: {EDITORIAL_WORDS}]")
+    return "  \n".join(lines)
 
 
 def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
@@ -608,13 +626,22 @@ CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no informat
                    "Ask the team that maintains the content to fix the problems below.")
 SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
                    "Ask the team that runs this server to fix the setting below.")
+NOT_APPROVED = ("**This pathway's content is waiting for its clinical approval, so no information is shown.** "
+                "This server shows approved content only. Ask the team that maintains the content when it will be "
+                "signed off.")
 
 
 def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
+    """The page instead of the explorer when the content or a setting is refused: what, where (file name and line,
+    never the server's folders), the disclaimer."""
+    if isinstance(exc, NotApproved):
+        headline = NOT_APPROVED
+    elif isinstance(exc, SettingProblem):
+        headline = SETTING_PROBLEM
     st.title("Pathway explorer")
     st.error(headline, icon=":material/error:")
     errors = exc.errors if isinstance(exc, ValidationFailed) else []
-    st.code("\n".join(e.format() for e in errors) or str(exc), language=None, wrap_lines=True)
+    st.code(without_paths("\n".join(e.format() for e in errors) or str(exc)), language=None, wrap_lines=True)
     st.warning(GENERIC_DISCLAIMER, icon=":material/medical_information:")
 
 
@@ -630,7 +657,7 @@ def main() -> None:
         show_error_page(exc, SETTING_PROBLEM)
         return
     try:
-        pathway, key = current_pathway()
+        pathway, key = served()
     except PathwayError as exc:
         st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
         show_error_page(exc)
@@ -661,10 +688,12 @@ def main() -> None:
 
 
 @st.fragment
+@guarded  # a fragment's rerun runs this body alone, so it carries the page's guard too
 def interactive(pathway: Pathway, key: str) -> None:
     """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
     if pathway_key() != key:
         st.rerun(scope="app")
+    check_answers(pathway, key, COMPARE_KEY)  # the session's answers that this version still has
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)
@@ -708,8 +737,4 @@ def interactive(pathway: Pathway, key: str) -> None:
     show_downloads(view, pathway, key)
 
 
-try:
-    main()
-except Exception:  # the edge: no traceback ever reaches a user (st.stop/rerun are not Exceptions)
-    st.error("Something went wrong and nothing is shown. Please reload the page.", icon=":material/error:")
-    st.warning(GENERIC_DISCLAIMER)
+run(main)  # the edge: an error page with an error id and one log line; no traceback ever reaches a user
