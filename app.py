@@ -143,19 +143,18 @@ def ask(questions: list[Question]) -> None:
         kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
         st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
                  horizontal=True, **kwargs)
+        reasons = []
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
             st.markdown(help_md(question.help))
-            if question.help.editorial:
-                with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)})", key=f"why_{question.id}"):
-                    st.markdown(f":small[{plain(question.help.editorial)}]")
+            reasons.append(question.help.editorial)
         option_help = [o.help for o in question.options if o.help is not None]
-        if option_help:  # each option's help under its question; an editorial one's reason one tap away
+        if option_help:  # each option's help under its question
             st.markdown(option_help_md(question))
-            reasons = list(dict.fromkeys(h.editorial for h in option_help if h.editorial))
-            if reasons:
-                with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)}: the options)",
-                                 key=f"why_options_{question.id}"):
-                    st.markdown(f":small[{plain(' '.join(reasons))}]")
+            reasons += [h.editorial for h in option_help]
+        reasons = list(dict.fromkeys(r for r in reasons if r))
+        if reasons:  # the editorial reasons one tap away, the toggle named for its question
+            with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)})", key=f"why_{question.id}"):
+                st.markdown(f":small[{plain(' '.join(reasons))}]")
 
 
 def questions_now(pathway: Pathway, result: Result) -> tuple[list[Question], list[Question]]:
@@ -175,13 +174,12 @@ def help_md(help: Statement) -> str:
 
 
 def option_help_md(question: Any) -> str:
-    """The options' help under the question, each after its option's label, as small grey text; then the editorial
-    assumptions they rest on, badged once with their reasons."""
+    """The options' help under the question, each after its option's label, as small grey text, an editorial one
+    badged (its reason is behind the question's toggle)."""
     helps = [(o.label, o.help) for o in question.options if o.help is not None]
-    lines = [f":small[:gray[**{plain(label)}:** {plain(help.text)}]]" for label, help in helps]
-    if any(help.editorial for _, help in helps):
-        lines.append(f":orange-badge[:material/info: {EDITORIAL_WORDS}]")
-    return "  \n".join(lines)
+    return "  \n".join(f":small[:gray[**{plain(label)}:** {plain(help.text)}]]"
+                        + (f" :orange-badge[:material/info: {EDITORIAL_WORDS}]" if help.editorial else "")
+                        for label, help in helps)
 
 
 def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
