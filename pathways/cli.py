@@ -21,6 +21,7 @@ from .outputs.handout import comparison_pdf, handout_pdf
 from .load import available_pathways, load_pathway, resolve_pathway
 from .outputs.render import RENDER_FORMATS, render, to_dot
 from .outputs.table import TABLE_FORMATS, decision_table, render_table
+from .readability import readability_findings
 from .validate import review_findings
 from .yamlsafe import YamlProblem, parse_yaml
 
@@ -76,7 +77,7 @@ def _review_findings(pathway, file: str, today: datetime.date) -> list:
         raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
         raw = None
-    return review_findings(pathway.content, file, today, raw)
+    return review_findings(pathway.content, file, today, raw) + readability_findings(pathway.content, file, raw)
 
 
 def _date(text: str) -> datetime.date:
@@ -227,7 +228,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="*", metavar="FILE")
     validate.add_argument("--strict", action="store_true",
                           help="fail (exit 1) on review warnings too: overdue or missing review date, approval "
-                               "pending, no change-log entry for this version")
+                               "pending, no change-log entry for this version, a plain-language text above "
+                               "Flesch-Kincaid grade 8")
     validate.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
                           help="the day to check review dates against (default: today)")
     validate.set_defaults(run=_cmd_validate)
