@@ -211,6 +211,13 @@ def _cmd_handout(args: argparse.Namespace) -> int:
             outlook = {q.id for q in pathway.outlook_questions()}
             answers = {**{k: v for k, v in result.answers.items() if k in outlook}, **_parse_answers(args.compare)}
         data = comparison_pdf(compare(result, evaluate(pathway, answers)))
+    elif args.family:
+        from .clinic import load_clinic
+        from .outputs.family_handout import family_handout_pdf
+        from .shown import shown
+
+        clinic = load_clinic(args.clinic) if args.clinic else None
+        data = family_handout_pdf(shown(result), link=args.link, clinic=clinic)
     else:
         data = handout_pdf(result)
     output = Path(args.output)  # written only once the whole PDF is made: bad input leaves no file
@@ -293,6 +300,11 @@ def _parser() -> argparse.ArgumentParser:
     handout.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
                          help="a shipped pathway id or a pathway file (default: relapsed-all)")
     handout.add_argument("--output", "-o", required=True, metavar="FILE")
+    handout.add_argument("--family", action="store_true",
+                         help="the family handout: plain language, questions to ask, room for notes (one situation)")
+    handout.add_argument("--link", default=None, metavar="URL", help="with --family: the link back to the view")
+    handout.add_argument("--clinic", default=None, metavar="FILE",
+                         help="with --family: the clinic's details file (as CLINIC_FILE)")
     handout.set_defaults(run=_cmd_handout)
     return parser
 
