@@ -14,8 +14,11 @@ from .errors import ContentError, dotted
 from .model import PathwayContent, Statement
 from .yamlsafe import line_of
 
-__all__ = ["MAX_GRADE", "PlainScore", "grade", "plain_scores", "readability_findings", "library_version"]
+__all__ = ["MAX_GRADE", "ASK_PREFIX", "PlainScore", "grade", "plain_scores", "family_text", "readability_findings",
+           "library_version"]
 
+#: Keys of the generic questions a family may ask (their text is already plain: it is scored as it stands).
+ASK_PREFIX = "ask_the_care_team."
 #: The highest Flesch-Kincaid grade a plain text may have (NIH and AMA advise grade 6 to 8 for patients).
 MAX_GRADE = 8.0
 
@@ -64,8 +67,19 @@ def plain_scores(content: PathwayContent) -> list[PlainScore]:
     from .validate import _statements
 
     locs = {id(statement): loc for loc, statement in _statements(content)}
-    return [PlainScore(key, locs.get(id(statement), ()), statement, grade(statement.plain))
-            for key, statement in keyed_statements(content) if statement.plain is not None]
+    scores = []
+    for key, statement in keyed_statements(content):
+        text = family_text(key, statement)
+        if text is not None:
+            scores.append(PlainScore(key, locs.get(id(statement), ()), statement, grade(text)))
+    return scores
+
+
+def family_text(key: str, statement: Statement) -> str | None:
+    """What a family reads of a statement: its plain text; for a question to ask the care team, its text."""
+    if statement.plain is not None:
+        return statement.plain
+    return statement.text if key.startswith(ASK_PREFIX) else None
 
 
 def readability_findings(content: PathwayContent, file: str, raw: Any = None) -> list[ContentError]:
@@ -74,10 +88,10 @@ def readability_findings(content: PathwayContent, file: str, raw: Any = None) ->
     for score in plain_scores(content):
         if not score.too_hard:
             continue
-        loc = score.loc + ("plain",)
+        loc = score.loc + ("plain" if score.statement.plain is not None else "text",)
         found.append(ContentError(
             file, line_of(raw, loc) if raw is not None and score.loc else None,
-            f"warning: plain text {score.key!r} reads at Flesch-Kincaid grade {score.grade:.1f}, above "
+            f"warning: plain-language text {score.key!r} reads at Flesch-Kincaid grade {score.grade:.1f}, above "
             f"{MAX_GRADE:g} ({library_version()})",
             field=dotted(loc),
             hint="shorter sentences and shorter words; keep every figure and hedge of the statement"))
