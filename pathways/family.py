@@ -12,10 +12,19 @@ from .load import Pathway
 from .shown import (CATEGORY, EXPLANATION, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_HELP, OUTLOOK_BASIS,
                     OUTLOOK_NOTE, QUESTION_HELP, QUESTION_WHY, SUMMARY, Item)
 
-__all__ = ["READING_PARAM", "FAMILY", "CLINICIAN", "READINGS", "READING_LABELS", "FAMILY_ROLES", "PLAIN_DISCLAIMER",
+__all__ = ["FAMILY_TITLE", "GROUP_HEADINGS", "GLOSSARY_LINKS", "READING_PARAM", "FAMILY", "CLINICIAN", "READINGS", "READING_LABELS", "FAMILY_ROLES", "PLAIN_DISCLAIMER",
            "EDITORIAL_MARKER", "EDITORIAL_MARKER_WORDS", "ASK_HEADING", "NOTES_HEADING", "plain_of", "source_words",
            "version_words"]
 
+#: The family reading's title (the page's and the handout's).
+FAMILY_TITLE = "Relapsed ALL: a guide for you and your family"
+#: Medical words that have to stay in the plain texts, and the glossary entry (its term) each links to on the page.
+GLOSSARY_LINKS = {"CNS": "Central nervous system (CNS)", "intrathecal": "Systemic and intrathecal",
+                  "systemic": "Systemic and intrathecal", "chemotherapy": "Chemotherapy",
+                  "blast cells": "Blast cells", "lymphocyte": "B cells and T cells"}
+#: The family reading's heading for each category group (the fixed vocabulary of groups).
+GROUP_HEADINGS = {"main": "Kinds of treatment the article names", "cns_directed": "More options because the ALL "
+                  "has reached the CNS"}
 #: The link's parameter for the reading, and its values (clinicians keep today's reading, the default).
 READING_PARAM = "reading"
 FAMILY, CLINICIAN = "family", "clinician"
@@ -42,9 +51,16 @@ def plain_of(item: Item) -> str:
 
 def source_words(pathway: Pathway) -> str:
     """The source named once, in plain words (every plain text then calls it "the article")."""
-    titles = " and ".join(f"“{s.title}”" for s in pathway.content.sources)
-    return (f"Everything here comes from one article written for the public: {titles}. "
-            "We call it “the article”. We did not write the article; we put what it says in our own words.")
+    sources = pathway.content.sources
+    named = []
+    for source in sources:
+        if getattr(source, "title_is_ours", False):
+            named.append(f"an article written for the public. Our copy does not give its title or who wrote it, so "
+                         f"we describe it as “{source.title}”")
+        else:
+            named.append(f"an article written for the public, “{source.title}”")
+    return (f"Everything here comes from {' and '.join(named)}. Here we call it “the article”. "
+            "We did not write the article; we put what it says in our own words.")
 
 
 def version_words(pathway: Pathway) -> str:

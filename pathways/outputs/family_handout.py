@@ -19,16 +19,15 @@ import textwrap
 import graphviz
 
 from ..clinic import Clinic
-from ..family import (ASK_HEADING, EDITORIAL_MARKER, EDITORIAL_MARKER_WORDS, NOTES_HEADING, PLAIN_DISCLAIMER,
+from ..family import (ASK_HEADING, FAMILY_TITLE, GROUP_HEADINGS, EDITORIAL_MARKER, EDITORIAL_MARKER_WORDS, NOTES_HEADING, PLAIN_DISCLAIMER,
                       plain_of, source_words, version_words)
-from ..shown import (FIGURES_CONTEXT, NOTE, OUTLOOK_BASIS, OUTLOOK_NOTE, SUMMARY, Item, Shown, ask_items)
+from ..shown import (GROUP_INTRO, FIGURES_CONTEXT, NOTE, OUTLOOK_BASIS, OUTLOOK_NOTE, SUMMARY, CategoryShown, Item, Shown, ask_items)
 from .handout import FONT_FAMILY, PAGE_SIZE, HandoutError, html_to_pdf
 from .render import render_svg
 
 __all__ = ["FAMILY_TITLE", "GRAPH_PT", "MIN_GRAPH_PT", "family_handout_html", "family_handout_pdf", "path_dot",
            "graph_scale"]
 
-FAMILY_TITLE = "Relapsed ALL: a sheet for you and your family"
 #: The text size of the path's drawing in Graphviz points, and the smallest size it may print at.
 GRAPH_PT = 11
 MIN_GRAPH_PT = 9
@@ -108,6 +107,11 @@ def _p(item: Item, lead: str = "") -> str:
     return f"<p>{head}{_e(plain_of(item))}{_mark(item)}</p>"
 
 
+def _category(category: CategoryShown) -> str:
+    return (f'<div class="category"><h3>{_e(category.label)}</h3>'
+            f"{_p(category.description, 'What it is:')}{_p(category.explanation, 'Why it is here:')}</div>")
+
+
 def _clinic(clinic: Clinic | None) -> str:
     if clinic is None:
         return ""
@@ -172,10 +176,13 @@ def family_handout_html(shown: Shown, link: str | None = None, clinic: Clinic | 
              if a.used and a.question_id not in {s.question.id for s in shown.result.path}]
     flow.append("<h2>What the article says</h2>")
     flow += [_p(i) for i in shown.by_role(SUMMARY)]
-    flow.append("<h2>Kinds of treatment named for this situation</h2>")
-    for category in shown.categories:
-        flow.append(f'<div class="category"><h3>{_e(category.label)}</h3>'
-                    f"{_p(category.description, 'What it is:')}{_p(category.explanation, 'Why it is here:')}</div>")
+    for group in pathway.content.category_groups:
+        cats = [c for c in shown.categories if c.group == group.id]
+        if not cats:
+            continue
+        flow.append(f"<h2>{_e(GROUP_HEADINGS.get(group.id, group.label))}</h2>")
+        flow += [_p(i) for i in shown.by_role(GROUP_INTRO) if i.group == group.id]
+        flow += [_category(c) for c in cats]
     notes = shown.by_role(NOTE)
     if notes:
         flow.append("<h2>Good to know</h2>")
