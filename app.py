@@ -603,7 +603,7 @@ PAGE_CSS = """<style>
 .st-key-situations_panel [data-testid="stTable"] :is(th, td) * { min-width: 0 !important;
   overflow-wrap: anywhere !important; }
 .st-key-reading button p { color: #1b1e28 !important; }
-.st-key-reading button[kind$="Active"] p { font-weight: 700; }
+.st-key-reading button[aria-checked="true"] p { font-weight: 700; }
 .st-key-graph_box { overflow-x: auto; }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
