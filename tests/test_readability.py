@@ -73,7 +73,7 @@ def test_review_pack_lists_each_plain_text_beside_its_statement_with_its_grade()
     assert "## 6a. Plain-language texts" in pack
     for score in plain_scores(PATHWAY.content):
         row = next(r for r in pack.split("\n") if score.key in r and r.startswith("|"))
-        assert f"| {score.grade:.1f}" in row
+        assert f"Grade {score.grade:.1f}" in row
         if score.statement.plain:
             assert " ".join(score.statement.plain.split())[:60] in row
 

@@ -380,8 +380,9 @@ def _plain_texts(pathway: Pathway) -> list[Block]:
         rows.setdefault(key, []).append(score.key)
         grades[key] = score.grade
     table_rows = tuple(
-        (_t(", ".join(keys)), _t(text), _t(plain), _t(f"{grades[(text, plain, why)]:.1f}"
-                                                      + (" (above)" if grades[(text, plain, why)] > MAX_GRADE else "")),
+        ((Span(", ".join(keys), "code"), Span(" "), Span(text)),
+         (Span(plain), Span(f" Grade {grades[(text, plain, why)]:.1f}"
+                            + (" (above the limit)" if grades[(text, plain, why)] > MAX_GRADE else ""), "b")),
          _t(why))
         for (text, plain, why), keys in rows.items())
     worst = max(s.grade for s in scores)
@@ -390,7 +391,7 @@ def _plain_texts(pathway: Pathway) -> list[Block]:
         Para(_t(f"{len(scores)} statements have a plain-language text, which says no more and no less than the "
                 f"statement, on the same basis; sign it off with the statement. Reading level: Flesch-Kincaid grade "
                 f"by {library_version()}, at most {MAX_GRADE:g} allowed; the highest here is {worst:.1f}.")),
-        Table("Plain-language texts", ("Statement keys", "Statement", "Plain text", "Grade",
+        Table("Plain-language texts", ("Statement (its keys, then its text)", "Plain text, then its grade",
                                        "Where the plain text simplifies"), table_rows),
     ]
 
