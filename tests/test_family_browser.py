@@ -71,7 +71,12 @@ def test_switch_and_link_round_trip(page, app_server):
     expect(page.get_by_role("heading", name=FAMILY_TITLE)).to_have_count(0)
 
 
-def test_family_reading_has_no_accessibility_violations_with_a_marker_open(page, app_server):
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_family_reading_has_no_accessibility_violations_with_a_marker_open(browser, app_server, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.watch = PageWatch().attach(page)
     open_app(page, f"{app_server.url}/?{COMPLETE}&time_since_treatment=under_3_years&reading=family&figures=open")
     expect(page.locator(".st-key-clinic")).to_contain_text("From your clinic")
     findings = axe_findings(page)
@@ -82,6 +87,7 @@ def test_family_reading_has_no_accessibility_violations_with_a_marker_open(page,
     findings = axe_findings(page, stretch=False)
     assert not findings, "\n".join(map(str, findings))
     assert page.watch.errors == [], page.watch.errors
+    context.close()
 
 
 def test_keyboard_reaches_the_switch_and_opens_a_marker(page, app_server):
