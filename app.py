@@ -417,7 +417,7 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
         link = share_link(view, st.session_state.get(COMPARE_KEY))
         with st.container(key="share_link"):
             st.markdown(f":small[Link to this view:] {quoted_link(link)}")
-        st.markdown(f":small[{plain(meta.disclaimer)}]")
+        st.markdown(f":small[{plain(PLAIN_DISCLAIMER if family else meta.disclaimer)}]")
         st.html(COPY_JS, unsafe_allow_javascript=True)
 
 

@@ -54,7 +54,7 @@ def visible(node, inside_marker: bool = False) -> tuple[list[str], list[str]]:
             s, b = visible(child, True)
             behind += s + b
             continue
-        if kind in ("markdown", "alert", "title"):
+        if kind in ("markdown", "alert", "title", "warning", "info", "error", "success"):
             (behind if inside_marker else shown).append(str(child.value))
         s, b = visible(child, inside_marker)
         shown += s

@@ -70,7 +70,7 @@ def test_shipped_content_has_no_readability_warning():
 
 def test_review_pack_lists_each_plain_text_beside_its_statement_with_its_grade():
     pack = to_markdown(review_pack(PATHWAY))
-    assert "## 6a. Plain-language texts" in pack
+    assert "## 7a. Plain-language texts" in pack
     for score in plain_scores(PATHWAY.content):
         row = next(r for r in pack.split("\n") if score.key in r and r.startswith("|"))
         assert f"Grade {score.grade:.1f}" in row

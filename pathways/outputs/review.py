@@ -425,7 +425,7 @@ def _plain_texts(pathway: Pathway) -> list[Block]:
         for (text, plain, why), keys in rows.items())
     worst = max(s.grade for s in scores)
     return [
-        Heading(2, "6a. Plain-language texts (the family reading)", "plain-texts"),
+        Heading(2, "7a. Plain-language texts (the family reading)", "plain-texts"),
         Para(_t(f"{len(scores)} statements have a plain-language text, which says no more and no less than the "
                 f"statement, on the same basis; sign it off with the statement. Reading level: Flesch-Kincaid grade "
                 f"by {library_version()}, at most {MAX_GRADE:g} allowed; the highest here is {worst:.1f}.")),
