@@ -17,7 +17,7 @@ from pathways.model import Question, Statement
 from pathways.outputs.handout import pdf_available
 from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
-from pathways.shown import OUTLOOK_NOTE
+from pathways.shown import OPTION_HELP, OUTLOOK_NOTE, QUESTION_HELP, QUESTION_WHY, Item, ask_items
 from embedding import size_script_html
 from guard import NotApproved, SettingProblem, check_answers, guarded, run, served, today, without_paths
 from serving import tune_process_once
@@ -25,6 +25,11 @@ from views import (EDITORIAL_WORDS, PageView, StaticView, fhir_bundle, graph_ren
                    plain, quoted, static_view, view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
                    situations_frame, situations_view)
+from views import (FamilyView, Sourced, current_clinic, family_handout_bytes, family_reference, family_view_for,
+                   sourced)
+from pathways.clinic import ClinicError
+from pathways.family import (ASK_HEADING, CLINICIAN, FAMILY, FAMILY_TITLE, PLAIN_DISCLAIMER, READING_LABELS,
+                             READING_PARAM, READINGS, source_words)
 
 #: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
 STREAMLIT_PARAMS = ("embed", "embed_options")
@@ -34,6 +39,7 @@ COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_
 #: The link's parameter that opens the outlook figures (closed by default), and its panel.
 FIGURES_PARAM, FIGURES_OPEN, FIGURES_PANEL = "figures", "open", "figures_panel"
 FIGURES_LABEL = "Survival figures and outlook notes (figures from studies of groups of people)"
+FIGURES_LABEL_FAMILY = "Numbers about the outlook (from studies of groups of people)"
 #: The link's parameter of the print view (what "Print" opens in a new tab).
 PRINT_PARAM, PRINT_VIEW = "view", "print"
 #: Link parameters and their one allowed value.
@@ -69,6 +75,13 @@ def read_link(pathway: Pathway) -> tuple[dict[str, Any], list[str]]:
             else:
                 notices.append(f"unknown value {quoted(value)} for {quoted(key)} (allowed: {FLAGS[key]})")
             continue
+        if key == READING_PARAM:
+            value = values[-1] if values else ""
+            if value in READINGS:
+                answers[READING_PARAM] = value
+            else:
+                notices.append(f"unknown reading {quoted(value)} (allowed: {', '.join(READINGS)})")
+            continue
         if key == COMPARE_PARAM:
             value = values[-1] if values else ""
             keys = situation_keys(pathway)
@@ -100,6 +113,8 @@ def write_link(answers: dict[str, str], compare_with: str | None = None) -> None
         wanted[COMPARE_PARAM] = compare_with
     if st.session_state.get(FIGURES_PANEL):
         wanted[FIGURES_PARAM] = FIGURES_OPEN
+    if family_reading():
+        wanted[READING_PARAM] = FAMILY
     current = {k: st.query_params.get_all(k) for k in st.query_params.keys() if k not in STREAMLIT_PARAMS}
     if current == {k: [v] for k, v in wanted.items()}:
         return
@@ -116,10 +131,123 @@ def reset(question_ids: list[str]) -> None:
 # ---- page parts ---------------------------------------------------------------------------------
 
 
+def family_reading() -> bool:
+    """Whether the page is in the family reading (the switch, or the link's reading=family)."""
+    return st.session_state.get(READING_PARAM) == FAMILY
+
+
+def show_reading_switch() -> None:
+    """The switch between the two readings of the same content; part of the link (reading=family)."""
+    if st.session_state.get(READING_PARAM) not in READINGS:
+        st.session_state[READING_PARAM] = CLINICIAN
+    st.segmented_control("Who is reading?", options=list(READINGS), format_func=READING_LABELS.__getitem__,
+                         key=READING_PARAM, required=True, help="For families: the same content in plain words, each text's source one tap away. "
+                                   "For clinicians: every basis and editorial reason in full.")
+
+
+def show_sourced(parts: tuple[Sourced, ...], title: str, key: str) -> None:
+    """Plain texts, then one marker that opens their sources and our readings (never removed, one tap away)."""
+    for part in parts:
+        st.markdown(part.markdown)
+    sources_marker(parts, title, key)
+
+
+def sources_marker(parts: tuple[Sourced, ...], title: str, key: str) -> None:
+    """The marker that opens the sources (and, with †, our readings) of ``parts``."""
+    if not parts:
+        return
+    editorial = any(p.editorial for p in parts)
+    label = f"{'† Our reading and source' if editorial else 'Source'}: {title}"
+    with st.popover(label, key=f"src_{key}", icon=":material/menu_book:"):
+        st.markdown("\n\n---\n\n".join(dict.fromkeys(p.sources_md for p in parts)))
+
+
+def show_clinic_notice() -> None:
+    """The clinic's own details, as coming from the clinic (nothing when no file is set); a broken file: a notice,
+    and the pathway is shown without them."""
+    try:
+        clinic, _ = current_clinic()
+    except ClinicError as exc:
+        st.error("**The clinic's contact details cannot be shown**: the details file has a problem. The information "
+                 "below is not affected. Ask the team that runs this server to fix it.", icon=":material/error:")
+        st.code("\n".join(e.format() for e in exc.errors), language=None, wrap_lines=True)
+        return
+    if clinic is None:
+        return
+    phones = "  \n".join(f"{plain(p.label)}: **{plain(p.number)}**" for p in clinic.phones)
+    extra = "".join(f"  \n{plain(x)}" for x in (clinic.hours, clinic.note) if x)
+    with st.container(border=True, key="clinic"):
+        st.markdown(f"**From your clinic: {plain(clinic.service)}**  \n{phones}{extra}  \n"
+                    ":small[:gray[These details come from your clinic, not from the article.]]")
+
+
+def show_family_categories(fview: FamilyView) -> None:
+    if fview.result_md is None:
+        return
+    st.markdown("## What the article says")
+    show_sourced(fview.summary, "what the article says", "summary")
+    for heading, intro, cards in fview.groups:
+        st.markdown(heading)
+        show_sourced(intro, heading.lstrip("# "), f"intro_{len(intro)}_{heading}")
+        columns = st.columns(2)
+        for index, (category, title, parts) in enumerate(cards):
+            with columns[index % 2].container(border=True, key=f"card_{category}"):
+                st.markdown(title)
+                show_sourced(parts, title.lstrip("# ").rstrip(" †"), f"card_{category}")
+    for index, note in enumerate(fview.notes):
+        with st.container(border=True):
+            show_sourced((note,), "good to know", f"note_{index}")
+
+
+def show_family_outlook(fview: FamilyView, view: PageView) -> None:
+    st.markdown("## Looking ahead")
+    show_sourced(fview.outlook, "looking ahead", "outlook")
+    if not fview.figures:
+        st.markdown(":small[:gray[Notes about the outlook that apply appear as you answer.]]")
+        return
+    with st.expander(FIGURES_LABEL_FAMILY, icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
+        if panel.open:
+            for part in fview.figures:
+                show_sourced((part,), part.key.rsplit(".", 1)[-1].replace("_", " "), f"fig_{part.key}")
+            if fview.figure_lines:
+                st.markdown(fview.figure_lines)
+            if view.chart is not None:
+                st.vega_lite_chart(view.chart, width="stretch")
+
+
+def show_ask(pathway: Pathway) -> None:
+    """Generic questions a family may want to ask the care team (from the content, marked as ours)."""
+    items = ask_items(pathway)
+    if items:
+        st.markdown(f"## {ASK_HEADING}\n\n" + "\n".join(f"- {plain(i.plain or i.text)}" for i in items)
+                    + "\n\n:small[:gray[Our suggestions to start the conversation; they are not from the article.]]")
+
+
+def show_family_reference(pathway: Pathway, key: str) -> None:
+    """The reference sections in plain words; the glossary open (its terms are headings the medical words in the
+    texts link to), the others one tap away."""
+    st.markdown("## Words and tests explained")
+    for index, (title, entries) in enumerate(family_reference(pathway, key)):
+        body = "\n\n".join((f"#### {plain(heading)}\n\n" if heading else "") + part.markdown
+                            for heading, part in entries)
+        parts = tuple(part for _, part in entries)
+        if title.lower() == "glossary":
+            st.markdown(f"### {plain(title)}\n\n{body}")
+            sources_marker(parts, title, f"ref_{index}")
+            continue
+        with st.expander(plain(title), key=f"family_ref_{index}"):
+            st.markdown(body)
+            sources_marker(parts, title, f"ref_{index}")
+
+
 def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
     """The short disclaimer first; the review warning when overdue; the rest of the metadata behind one line."""
     meta = pathway.content.metadata
-    st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
+    if family_reading():  # in plain words; the content's own disclaimer stays under "About this content"
+        st.warning(f"**{plain(PLAIN_DISCLAIMER)}**", icon=":material/medical_information:")
+        st.markdown(plain(source_words(pathway)))
+    else:
+        st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
     status = review_status(meta, today())
     if status.overdue and meta.next_review_due is not None:  # beside the disclaimer; the content is still shown
         st.warning(f"**Review overdue.** This content was due for review on {meta.next_review_due.isoformat()} "
@@ -133,10 +261,12 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
             f"Approval: {plain(approval_text(meta))}. "
             f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}.]"
         )
+        if family_reading():
+            st.markdown(f"**Disclaimer:** {plain(meta.disclaimer)}")
         st.markdown(static.about_md)
 
 
-def ask(questions: list[Question]) -> None:
+def ask(questions: list[Question], view: PageView | None = None) -> None:
     """One radio per question, each with its help; an editorial assumption badged, its reason one tap away."""
     for question in questions:
         labels = {o.id: o.label for o in question.options}
@@ -145,16 +275,18 @@ def ask(questions: list[Question]) -> None:
                  horizontal=True, **kwargs)
         reasons = []
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
-            st.markdown(help_md(question.help))
+            st.markdown(help_md(question.help, family_reading()))
             reasons.append(question.help.editorial)
         option_help = [o.help for o in question.options if o.help is not None]
-        if option_help:  # each option's help under its question
-            st.markdown(option_help_md(question))
+        if option_help and not family_reading():  # each option's help under its question (the family reading
+            st.markdown(option_help_md(question))  # shows the chosen option's plain help below)
             reasons += [h.editorial for h in option_help]
         reasons = list(dict.fromkeys(r for r in reasons if r))
-        if reasons:  # the editorial reasons one tap away, the toggle named for its question
+        if reasons and not family_reading():  # the editorial reasons one tap away, the toggle named for its question
             with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)})", key=f"why_{question.id}"):
                 st.markdown(f":small[{plain(' '.join(reasons))}]")
+        if family_reading() and view is not None:
+            show_family_question(question, view)  # (after the help: its marker opens the help's sources too)
 
 
 def questions_now(pathway: Pathway, result: Result) -> tuple[list[Question], list[Question]]:
@@ -165,11 +297,14 @@ def questions_now(pathway: Pathway, result: Result) -> tuple[list[Question], lis
     return tree, (pathway.outlook_questions() if result.complete else [])
 
 
-def help_md(help: Statement) -> str:
-    """A question's help as small grey text under it; an editorial assumption badged."""
-    text = f":small[:gray[{plain(help.text)}]]"
+def help_md(help: Statement, family: bool = False) -> str:
+    """A question's help as small grey text under it (its plain text in the family reading); an editorial
+    assumption badged."""
+    text = f":small[:gray[{plain(help.plain if family and help.plain else help.text)}]]"
     if not help.editorial:
         return text
+    if family:  # its reason is behind the source marker under the question
+        return f"{text} †"
     return f":orange-badge[:material/info: {EDITORIAL_WORDS}] {text}"
 
 
@@ -180,6 +315,24 @@ def option_help_md(question: Any) -> str:
     return "  \n".join(f":small[:gray[**{plain(label)}:** {plain(help.text)}]]"
                         + (f" :orange-badge[:material/info: {EDITORIAL_WORDS}]" if help.editorial else "")
                         for label, help in helps)
+
+
+def show_family_question(question: Question, view: PageView) -> None:
+    """In the family reading, under an answered question: the chosen option's plain help and why we ask, with
+    the marker that opens their sources (and our reading, where there is one)."""
+    prefix = f"questions.{question.id}."
+    items = [i for i in view.shown.by_role(OPTION_HELP, QUESTION_WHY) if i.key.startswith(prefix)]
+    parts = tuple(sourced(i, frozenset(), "Why we ask: " if i.role == QUESTION_WHY else f"{plain(i.title)}: ")
+                  for i in items)
+    if parts:
+        st.markdown(":small[:gray[" + "  \n".join(p.markdown for p in parts) + "]]")
+    helps: tuple[Sourced, ...] = ()
+    if question.help is not None:  # shown above already: only its sources and our reading go behind the marker
+        help_item = Item(key=f"{prefix}help", role=QUESTION_HELP, title=question.prompt, text=question.help.text,
+                         basis=tuple(question.help.basis), editorial=question.help.editorial,
+                         plain=question.help.plain, statement=question.help)
+        helps = (sourced(help_item, frozenset()),)
+    sources_marker(helps + parts, question.short_label, f"q_{question.id}")
 
 
 def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
@@ -220,6 +373,8 @@ def share_link(view: PageView | str, compare_with: str | None) -> str:
         query[COMPARE_PARAM] = compare_with
     if st.session_state.get(FIGURES_PANEL):
         query[FIGURES_PARAM] = FIGURES_OPEN
+    if family_reading():
+        query[READING_PARAM] = FAMILY
     base = os.environ.get(PUBLIC_URL_ENV) or st.context.url or ""
     return f"{base.split('?')[0]}?{urlencode(query)}"
 
@@ -236,14 +391,32 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
     block = view.result_block
     assert block is not None
     meta = pathway.content.metadata
+    family = family_reading()
     with st.container(border=True, key="result"):
         if opened:
             st.info(f"Opened from the table of every situation: {plain(opened)}.", icon=":material/open_in_browser:")
-        st.markdown(block.markdown)
+        if family:
+            st.markdown(family_view_for(pathway, key, dict(view.result.answers)).result_md or "")
+        else:
+            st.markdown(block.markdown)
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
         with actions:
-            if dot_available() and pdf_available():
+            if family and dot_available() and pdf_available():
+                try:
+                    clinic, clinic_key = current_clinic()
+                except ClinicError:  # said at the top of the page; the handout goes without the details
+                    clinic, clinic_key = None, ""
+                printed = printed_link(share_link(view, None)) or ""
+                st.download_button("Family handout (PDF)",
+                                   lambda: family_handout_bytes(pathway, dated(key), answers, printed, clinic,
+                                                                clinic_key),
+                                   file_name=f"{pathway.id}-family-handout.pdf", mime="application/pdf",
+                                   key="download_family_handout", on_click="ignore", type="primary",
+                                   icon=":material/picture_as_pdf:",
+                                   help="This situation in plain words, with questions to ask and room for notes; "
+                                        "two pages at most")
+            elif dot_available() and pdf_available():
                 printed = printed_link(share_link(view, None))
                 st.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers, printed),
                                    file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
@@ -260,7 +433,7 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
         link = share_link(view, st.session_state.get(COMPARE_KEY))
         with st.container(key="share_link"):
             st.markdown(f":small[Link to this view:] {quoted_link(link)}")
-        st.markdown(f":small[{plain(meta.disclaimer)}]")
+        st.markdown(f":small[{plain(PLAIN_DISCLAIMER if family else meta.disclaimer)}]")
         st.html(COPY_JS, unsafe_allow_javascript=True)
 
 
@@ -489,6 +662,8 @@ PAGE_CSS = """<style>
 .st-key-situations_panel [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
 .st-key-situations_panel [data-testid="stTable"] :is(th, td) * { min-width: 0 !important;
   overflow-wrap: anywhere !important; }
+.st-key-reading button p { color: #1b1e28 !important; }
+.st-key-reading button[aria-checked="true"] p { font-weight: 700; }
 .st-key-graph_box [data-testid="stFullScreenFrame"]:not(:has(button[aria-label^="Close fullscreen"])) {
   position: relative; padding-top: 2.3rem; }
 .st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow-x: auto; position: static !important; }
@@ -673,8 +848,10 @@ def main() -> None:
         st.session_state["link_read"] = True
         st.session_state["link_notices"] = notices
     static = static_view(pathway, key)
-    st.title(plain(meta.title))
+    st.title(plain(FAMILY_TITLE if family_reading() else meta.title))
+    show_reading_switch()
     show_disclaimer(pathway, static)
+    show_clinic_notice()
     notices = st.session_state.get("link_notices", [])
     if notices:
         st.warning("Some parts of the link were ignored: " + "; ".join(notices) + ".", icon=":material/link_off:")
@@ -682,7 +859,10 @@ def main() -> None:
         show_print_view(pathway, key)
         return
     interactive(pathway, key)
-    show_reference(static)
+    if family_reading():
+        show_family_reference(pathway, key)
+    else:
+        show_reference(static)
 
 
 @st.fragment
@@ -709,7 +889,7 @@ def interactive(pathway: Pathway, key: str) -> None:
     with left:
         st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
                     "The result follows the questions.]]")
-        ask(tree + optional)
+        ask(tree + optional, view)
         st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
                   key="reset", icon=":material/restart_alt:")
     with right:  # beside the questions where the width allows; under them (stacked) elsewhere
@@ -726,8 +906,15 @@ def interactive(pathway: Pathway, key: str) -> None:
             st.toggle("Show the full tree", key="full_tree",
                       help="Large pathways show the neighbourhood of your path by default.")
         show_graph(view)
-    show_categories(view)
-    show_outlook(view)
+    if family_reading():
+        fview = family_view_for(pathway, key, answers)
+        show_family_categories(fview)
+        show_family_outlook(fview, view)
+        if view.result.complete:
+            show_ask(pathway)
+    else:
+        show_categories(view)
+        show_outlook(view)
     show_basis(view)
     show_table(view)
     show_compare(pathway, key, result, answers)

@@ -688,3 +688,166 @@ def _situation_keys(_pathway: Pathway, file: str, version: str) -> tuple[str, ..
 def situation_keys(pathway: Pathway) -> tuple[str, ...]:
     """The keys of every complete situation (what a link's ``compare`` may name)."""
     return _situation_keys(pathway, pathway.file, pathway.content.metadata.version)
+
+
+# ---- the family reading (plain texts; sources and reasons one tap away) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A plain text as markdown, with what its marker opens: where it comes from, the source's words, our reading."""
+
+    key: str
+    markdown: str
+    editorial: bool
+    sources_md: str
+
+
+@dataclass(frozen=True)
+class FamilyView:
+    """What one set of answers shows in the family reading, from the same ``Shown`` as the clinician reading."""
+
+    result_md: str | None
+    summary: tuple[Sourced, ...]
+    groups: tuple[tuple[str, tuple[Sourced, ...], tuple[tuple[str, str, tuple[Sourced, ...]], ...]], ...]
+    notes: tuple[Sourced, ...]
+    outlook: tuple[Sourced, ...]
+    figures: tuple[Sourced, ...]
+    figure_lines: str
+
+
+def _glossary_anchor(term: str) -> str:
+    """The anchor Streamlit gives a heading with this text (lower case, words joined by '-')."""
+    return "-".join(re.sub(r"[^a-z0-9 -]", "", term.lower()).split())
+
+
+def linked(text: str, terms: frozenset[str]) -> str:
+    """Plain markdown of ``text`` with the first use of each medical word linked to its glossary entry."""
+    from pathways.family import GLOSSARY_LINKS
+
+    out = plain(text)
+    for word, term in GLOSSARY_LINKS.items():
+        if term not in terms:
+            continue
+        match = re.search(rf"(?<![\w\[]){re.escape(plain(word))}(?![\w\]])", out, re.I)
+        if match:
+            out = (out[:match.start()] + f"[{match.group(0)}](#{_glossary_anchor(term)})" + out[match.end():])
+    return out
+
+
+def _terms(pathway: Pathway) -> frozenset[str]:
+    return frozenset(i.title for _, _, items in reference_items(pathway) for i in items if i.title)
+
+
+def sources_md(item: Item) -> str:
+    """What a marker opens: our reading (the editorial reason, and why the plain text simplifies), then where in
+    the article the text comes from and the article's own words."""
+    from pathways.family import EDITORIAL_MARKER
+
+    lines = []
+    if item.editorial:
+        lines.append(f"**{EDITORIAL_MARKER} Our reading:** {plain(item.editorial)}")
+    simplified = getattr(item.statement, "plain_editorial", None) if item.statement is not None else None
+    if simplified:
+        lines.append(f"**Said more simply:** {plain(simplified)}")
+    for basis in item.basis:
+        part = f"the article, part “{plain(basis.section.replace('-', ' '))}”"
+        who = f", reporting {plain(basis.reported_by)}" if basis.reported_by else ""
+        lines.append(f"**From** {part}{who}" + (f": “{plain(basis.quote)}”" if basis.quote else ""))
+    return "\n\n".join(lines) or "We wrote this; it rests on no source."
+
+
+def sourced(item: Item, terms: frozenset[str], prefix: str = "") -> Sourced:
+    from pathways.family import EDITORIAL_MARKER, plain_of
+
+    mark = f" {EDITORIAL_MARKER}" if item.is_editorial else ""
+    return Sourced(item.key, prefix + linked(plain_of(item), terms) + mark, item.is_editorial, sources_md(item))
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _family_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...]) -> FamilyView:
+    from pathways.family import EDITORIAL_MARKER, EDITORIAL_MARKER_WORDS, GROUP_HEADINGS
+
+    seen = shown(evaluate(_pathway, dict(answers)))
+    terms = _terms(_pathway)
+    result_md = None
+    if seen.complete and seen.title is not None:
+        lines = [f"- {plain(c.label)}" + (f" {EDITORIAL_MARKER}" if c.is_editorial else "") for c in seen.categories]
+        if any(c.is_editorial for c in seen.categories):
+            lines.append(f"\n:small[{EDITORIAL_MARKER} {EDITORIAL_MARKER_WORDS}: the article is not clear here and "
+                         "we say how we read it (tap the marker on its card).]")
+        result_md = (f"## {plain(seen.title)}\n\n:small[For: {plain(seen.label)}]\n\n"
+                     "**The article names these kinds of treatment:**\n\n" + "\n".join(lines))
+    groups = []
+    for group in _pathway.content.category_groups:
+        cats = [c for c in seen.categories if c.group == group.id]
+        if not cats:
+            continue
+        intro = tuple(sourced(i, terms) for i in seen.by_role(GROUP_INTRO) if i.group == group.id)
+        cards = tuple((c.id, f"#### {plain(c.label)}" + (f" {EDITORIAL_MARKER}" if c.is_editorial else ""),
+                       (sourced(c.description, terms), sourced(c.explanation, terms, "*Why it is here:* ")))
+                      for c in cats)
+        groups.append((f"### {plain(GROUP_HEADINGS.get(group.id, group.label))}", intro, cards))
+    figures = [f for f in seen.by_role(FIGURE)]
+    figure_lines = "\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})" for f in figures)
+    return FamilyView(
+        result_md=result_md,
+        summary=tuple(sourced(i, terms) for i in seen.by_role(SUMMARY)),
+        groups=tuple(groups),
+        notes=tuple(sourced(i, terms, "**Good to know:** ") for i in seen.by_role(NOTE)),
+        outlook=tuple(sourced(i, terms) for i in seen.by_role(OUTLOOK_BASIS)),
+        figures=tuple(sourced(i, terms, f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT, OUTLOOK_NOTE)),
+        figure_lines=figure_lines,
+    )
+
+
+def family_view_for(pathway: Pathway, key: str, answers: dict[str, str]) -> FamilyView:
+    return _family_view(pathway, key, tuple(sorted(answers.items())))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def family_reference(_pathway: Pathway, key: str) -> tuple[tuple[str, tuple[tuple[str, Sourced], ...]], ...]:
+    """The reference sections in plain texts: (section title, ((item heading, text), ...)); the glossary's terms
+    are headings, so the medical words in the plain texts can link to them."""
+    terms = _terms(_pathway)
+    sections = []
+    for section_id, title, items in reference_items(_pathway):
+        entries = []
+        for item in items:
+            is_entry = item.key.split(".")[-2] == "items"
+            heading = item.title if is_entry and item.title else ""
+            entries.append((heading, sourced(item, terms)))
+        sections.append((title, tuple(entries)))
+    return tuple(sections)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def family_handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], link: str,
+                         _clinic: Any, clinic_key: str) -> bytes:
+    """The family handout (PDF) of one answer set, made on the first click on its download and kept."""
+    from pathways.outputs.family_handout import family_handout_pdf
+
+    return family_handout_pdf(shown(evaluate(_pathway, dict(answers))), link=link or None, clinic=_clinic,
+                              made=_made(key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _clinic_cached(path: str, stamp: tuple[int, int]) -> Any:
+    from pathways.clinic import load_clinic
+
+    return load_clinic(path)
+
+
+def current_clinic() -> tuple[Any, str]:
+    """The clinic's details the deployment names (None when unset) and a key for caching; raises ClinicError."""
+    from pathways.clinic import CLINIC_ENV, load_clinic
+
+    path = os.environ.get(CLINIC_ENV) or ""
+    if not path:
+        return None, ""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return load_clinic(path), ""  # raises ClinicError naming the file
+    stamp = (info.st_mtime_ns, info.st_size)
+    return _clinic_cached(path, stamp), repr((path, stamp))

@@ -21,6 +21,7 @@ from .outputs.handout import comparison_pdf, handout_pdf
 from .load import available_pathways, load_pathway, resolve_pathway
 from .outputs.render import RENDER_FORMATS, render, to_dot
 from .outputs.table import TABLE_FORMATS, decision_table, render_table
+from .readability import readability_findings
 from .validate import review_findings
 from .yamlsafe import YamlProblem, parse_yaml
 
@@ -130,7 +131,7 @@ def _review_findings(pathway, file: str, today: datetime.date) -> list:
         raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
         raw = None
-    return review_findings(pathway.content, file, today, raw)
+    return review_findings(pathway.content, file, today, raw) + readability_findings(pathway.content, file, raw)
 
 
 def _date(text: str) -> datetime.date:
@@ -264,6 +265,13 @@ def _cmd_handout(args: argparse.Namespace) -> int:
             outlook = {q.id for q in pathway.outlook_questions()}
             answers = {**{k: v for k, v in result.answers.items() if k in outlook}, **_parse_answers(args.compare)}
         data = comparison_pdf(compare(result, evaluate(pathway, answers)))
+    elif args.family:
+        from .clinic import load_clinic
+        from .outputs.family_handout import family_handout_pdf
+        from .shown import shown
+
+        clinic = load_clinic(args.clinic) if args.clinic else None
+        data = family_handout_pdf(shown(result), link=args.link, clinic=clinic)
     else:
         data = handout_pdf(result)
     output = Path(args.output)  # written only once the whole PDF is made: bad input leaves no file
@@ -281,7 +289,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="*", metavar="FILE")
     validate.add_argument("--strict", action="store_true",
                           help="fail (exit 1) on review warnings too: overdue or missing review date, approval "
-                               "pending, no change-log entry for this version")
+                               "pending, no change-log entry for this version, a plain-language text above "
+                               "Flesch-Kincaid grade 8")
     validate.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
                           help="the day to check review dates against (default: today)")
     validate.add_argument("--source", action="append", default=[], type=_source_arg, metavar="[ID=]FILE",
@@ -350,6 +359,11 @@ def _parser() -> argparse.ArgumentParser:
     handout.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
                          help="a shipped pathway id or a pathway file (default: relapsed-all)")
     handout.add_argument("--output", "-o", required=True, metavar="FILE")
+    handout.add_argument("--family", action="store_true",
+                         help="the family handout: plain language, questions to ask, room for notes (one situation)")
+    handout.add_argument("--link", default=None, metavar="URL", help="with --family: the link back to the view")
+    handout.add_argument("--clinic", default=None, metavar="FILE",
+                         help="with --family: the clinic's details file (as CLINIC_FILE)")
     handout.set_defaults(run=_cmd_handout)
     return parser
 

@@ -61,6 +61,8 @@ class Statement(_Model):
     editorial: Text | None = None
     #: The same statement in plain language for families: no more and no less than ``text``.
     plain: Text | None = None
+    #: Where the plain text has to simplify (a word left out, a term said in other words): why, for the reviewer.
+    plain_editorial: Text | None = None
 
     @model_validator(mode="after")
     def _has_basis_or_editorial(self) -> "Statement":
@@ -69,6 +71,9 @@ class Statement(_Model):
                 "clinical statement has neither a basis nor an editorial flag "
                 "(add 'basis: [{source, section}]' or 'editorial: <reason>')"
             )
+        if self.plain_editorial is not None and self.plain is None:
+            raise ValueError("plain_editorial without a plain text (add 'plain: <text>' or remove "
+                             "'plain_editorial')")
         return self
 
     @property
@@ -301,3 +306,6 @@ class PathwayContent(_Model):
     tree: Tree
     outlook: Outlook
     reference: list[ReferenceSection]
+    #: Generic questions a family may want to ask the care team (family handout and page): editorial, no
+    #: clinical claim.
+    ask_the_care_team: list[Statement] = []

@@ -23,6 +23,7 @@ __all__ = [
     "QUESTION_WHY", "QUESTION_HELP", "OPTION_HELP", "SUMMARY", "GROUP_INTRO", "CATEGORY", "EXPLANATION", "NOTE",
     "OUTLOOK_BASIS", "OUTLOOK_NOTE", "FIGURE", "FIGURES_CONTEXT", "REFERENCE", "ROLES", "SITUATION_ROLES",
     "Answer", "Item", "CategoryShown", "Shown", "shown", "shown_for", "keyed_statements", "reference_items",
+    "ASK", "ask_items",
 ]
 
 #: The roles a statement plays in what a situation shows (fixed vocabulary, page order).
@@ -39,6 +40,7 @@ OUTLOOK_NOTE = "outlook_note"        # an outlook note that applies to the answe
 FIGURE = "figure"                    # one figure of an outlook note, with whether it matches the answers
 FIGURES_CONTEXT = "figures_context"  # the context statement shown wherever figures are
 REFERENCE = "reference"              # a reference section's intro or item (the same for every situation)
+ASK = "ask_the_care_team"            # a generic question a family may ask the care team (editorial, no claim)
 SITUATION_ROLES = (QUESTION_WHY, QUESTION_HELP, OPTION_HELP, SUMMARY, GROUP_INTRO, CATEGORY, EXPLANATION, NOTE,
                    OUTLOOK_BASIS, OUTLOOK_NOTE, FIGURE, FIGURES_CONTEXT)
 ROLES = SITUATION_ROLES + (REFERENCE,)
@@ -241,6 +243,12 @@ def reference_items(pathway: Pathway) -> tuple[tuple[str, str, tuple[Item, ...]]
     return tuple(sections)
 
 
+def ask_items(pathway: Pathway) -> tuple[Item, ...]:
+    """The generic questions a family may want to ask the care team (the same for every situation)."""
+    return tuple(_item(f"ask_the_care_team.{index}", ASK, "Question to ask", statement)
+                 for index, statement in enumerate(pathway.content.ask_the_care_team))
+
+
 def keyed_statements(content: PathwayContent) -> Iterator[tuple[str, Statement]]:
     """Every statement of the content with its stable key (the keys ``Item.key`` uses), in file order."""
     for group in content.category_groups:
@@ -274,3 +282,5 @@ def keyed_statements(content: PathwayContent) -> Iterator[tuple[str, Statement]]
             yield f"reference.{section.id}.intro", section.intro
         for index, entry in enumerate(section.items):
             yield f"reference.{section.id}.items.{index}", entry
+    for index, statement in enumerate(content.ask_the_care_team):
+        yield f"ask_the_care_team.{index}", statement

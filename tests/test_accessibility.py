@@ -463,9 +463,9 @@ def test_accessibility_tree_names_every_control_and_the_graph_gives_the_path(pag
 
     groups = named(nodes, "radiogroup")
     shown = [q for q in PATHWAY.tree_questions()] + PATHWAY.outlook_questions()
-    assert groups == [q.prompt for q in shown]
+    assert groups == ["Who is reading?"] + [q.prompt for q in shown]  # the reading switch, then the questions
     radios = named(nodes, "radio")
-    assert radios == [o.label for q in shown for o in q.options]
+    assert radios == ["For clinicians", "For families"] + [o.label for q in shown for o in q.options]
 
     buttons = named(nodes, "button")
     assert all(name.strip() for name in buttons), buttons

@@ -54,6 +54,7 @@ DAMAGES = {
                                  "{b_cell: adult_no_cns_b, t_cell: adult_no_cns_b}"),
                          r"node 'adult_no_cns_t' is not reachable", "    - id: adult_no_cns_t\n"),
     "missing-basis": (replace("      text: Chemotherapy that combines two or more anticancer drugs.\n"
+                              "      plain: Chemotherapy that uses two or more cancer drugs at once.\n"
                               "      basis:\n        - source: relapsed-all-overview\n"
                               "          section: treatment-children\n"
                               "          quote: \"combination chemotherapy, which uses more than one anticancer "

@@ -457,6 +457,17 @@ def _statement(where: str, old: Statement | None, new: Statement | None) -> list
                               else "no longer an editorial assumption", old.editorial, new.editorial))
     elif old.editorial and new.editorial:
         out += _text(WORDING, where, old.editorial, new.editorial, what="editorial reason reworded")
+    out += _plain_text(where, old, new)
+    return out
+
+
+def _plain_text(where: str, old: Statement, new: Statement) -> list[Difference]:
+    """The plain-language text (the family reading) and its reason for simplifying: added, removed or reworded."""
+    out = []
+    for name, words in (("plain", "plain-language text"), ("plain_editorial", "plain-language text's simplification")):
+        a, b = getattr(old, name, None), getattr(new, name, None)
+        what = f"{words} added" if a is None else (f"{words} removed" if b is None else f"{words} reworded")
+        out += _text(WORDING, where, a, b, what=what)
     return out
 
 

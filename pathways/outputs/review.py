@@ -142,6 +142,7 @@ def review_pack(pathway: Pathway, against: PathwayDiff | None = None, command: s
         *_situations(pathway, table),
         *_shared(pathway),
         *_assumptions(pathway, table),
+        *_plain_texts(pathway),
         *_differences(against),
         *_sign_off(pathway),
     ]
@@ -399,6 +400,37 @@ def _assumptions(pathway: Pathway, table: DecisionTable) -> list[Block]:
         Para(_t(f"{len(rows)} statements are, wholly or in part, our reading rather than the source's; each says "
                 "why. They are shown as editorial assumptions wherever they appear.")),
         Table("Editorial assumptions", ("Where", "Statement", "Why it is an editorial assumption"), rows),
+    ]
+
+
+def _plain_texts(pathway: Pathway) -> list[Block]:
+    """Each plain text beside its statement, with its Flesch-Kincaid grade (statements worded alike share a row)."""
+    from ..readability import MAX_GRADE, library_version, plain_scores  # textstat is loaded only for the pack
+
+    scores = plain_scores(pathway.content)
+    if not scores:
+        return []
+    rows: dict[tuple[str, str, str], list[str]] = {}
+    grades: dict[tuple[str, str, str], float] = {}
+    for score in scores:
+        statement = score.statement
+        key = (statement.text, statement.plain or "(the text is itself plain)", statement.plain_editorial or "")
+        rows.setdefault(key, []).append(score.key)
+        grades[key] = score.grade
+    table_rows = tuple(
+        ((Span(", ".join(keys), "code"), Span(" "), Span(text)),
+         (Span(plain), Span(f" Grade {grades[(text, plain, why)]:.1f}"
+                            + (" (above the limit)" if grades[(text, plain, why)] > MAX_GRADE else ""), "b")),
+         _t(why))
+        for (text, plain, why), keys in rows.items())
+    worst = max(s.grade for s in scores)
+    return [
+        Heading(2, "7a. Plain-language texts (the family reading)", "plain-texts"),
+        Para(_t(f"{len(scores)} statements have a plain-language text, which says no more and no less than the "
+                f"statement, on the same basis; sign it off with the statement. Reading level: Flesch-Kincaid grade "
+                f"by {library_version()}, at most {MAX_GRADE:g} allowed; the highest here is {worst:.1f}.")),
+        Table("Plain-language texts", ("Statement (its keys, then its text)", "Plain text, then its grade",
+                                       "Where the plain text simplifies"), table_rows),
     ]
 
 
