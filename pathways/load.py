@@ -77,11 +77,12 @@ class Pathway:
 
 
 def available_pathways(directory: Path = CONTENT_DIR) -> dict[str, Path]:
-    """Shipped pathways by id (the file stem); ``*.cases.yaml`` files are test cases, not pathways."""
+    """Shipped pathways by id (the file stem); ``*.cases.yaml`` files are test cases and ``<id>.<lang>.yaml`` files
+    translations (pathways/translate.py), not pathways."""
     return {
         p.name[: -len(".yaml")]: p
         for p in sorted(directory.glob("*.yaml"))
-        if not p.name.endswith(CASES_SUFFIX)
+        if not p.name.endswith(CASES_SUFFIX) and "." not in p.name[: -len(".yaml")]
     }
 
 
