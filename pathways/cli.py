@@ -56,7 +56,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for error in exc.errors:
                 print(error.format(), file=sys.stdout)
         else:
-            case_errors = _case_errors(pathway, file)
+            case_errors = _case_errors(pathway, file) + _translation_errors(pathway, file)
             for error in case_errors:
                 print(error.format(), file=sys.stdout)
             failed = failed or bool(case_errors)
@@ -68,6 +68,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             if not case_errors and not (args.strict and warned):
                 print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _translation_errors(pathway, file: str) -> list:
+    """Stale, missing and unknown entries of the translations beside the pathway file (pathways/translate.py)."""
+    from .translate import check_translation, load_translation, translation_files
+
+    errors: list = []
+    files = translation_files(file)
+    if not files:
+        return errors
+    try:
+        raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
+        raw = None
+    for path in files.values():
+        try:
+            errors += check_translation(pathway, load_translation(path), raw)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    return errors
 
 
 def _review_findings(pathway, file: str, today: datetime.date) -> list:

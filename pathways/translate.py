@@ -295,10 +295,14 @@ def load_translation(path: str | Path) -> Translation:
                                    "remove it or fix its spelling", f"{where}.{k}"))
         texts = {k: value.get(k) for k in _ENTRY_KEYS}
         bad = [k for k, v in texts.items() if v is not None and not (isinstance(v, str) and v.strip())]
+        if "en" in bad:
+            bad.remove("en")
+            errors.append(_problem(file, value.key_lines["en"], f"'en' must be a quoted fingerprint, found {texts['en']!r}",
+                                   "write it in quotes, as validate prints it: en: \"0a1b2c3d4e5f\"", f"{where}.en"))
         bad += [k for k in ("en", "text") if texts[k] is None]
         if bad:
             errors.append(_problem(file, line, f"entry needs text in {', '.join(sorted(set(bad)))}",
-                                   "'en' is the English's fingerprint (python -m pathways translate-status), "
+                                   "'en' is the English's fingerprint (python -m pathways validate prints it), "
                                    "'text' the translation", where))
             continue
         entries[str(key)] = Entry(str(key), texts["en"], texts["text"], texts["editorial"], texts["plain"], line)
@@ -327,13 +331,13 @@ def check_translation(pathway: Pathway, translation: Translation, raw: Any = Non
         if entry is None:
             where = f" (English at {pathway.file}:{line_of(raw, slot.loc)})" if raw is not None else ""
             errors.append(_problem(file, translation.entries_line, f"missing translation of '{key}'{where}",
-                                   f"add an entry '{key}' with en: {slot.fingerprint} and its translation", key))
+                                   f"add an entry '{key}' with en: \"{slot.fingerprint}\" and its translation", key))
             continue
         if entry.en != slot.fingerprint:
             errors.append(_problem(file, entry.line, f"stale translation of '{key}': the English changed since it was "
                                    f"translated (fingerprint {entry.en}, the English now {slot.fingerprint})",
                                    f"update the translation from the English now: {_short(slot.text)}, then set "
-                                   f"en: {slot.fingerprint}", key))
+                                   f"en: \"{slot.fingerprint}\"", key))
             continue
         for part in ("editorial", "plain"):
             if getattr(slot, part) is not None and getattr(entry, part) is None:
