@@ -198,3 +198,59 @@ def test_compiled_catalogue_matches_its_po_file():
     assert {m.id: m.string for m in written if m.id and m.string} == {m.id: m.string for m in compiled if m.id}
     assert not [m.id for m in written if m.id and not m.string], "untranslated interface strings"
     assert not [m.id for m in written if m.id and m.fuzzy], "fuzzy interface strings: review them"
+
+
+# ---- FHIR: the translations travel with the standard extension -------------------------------------------------
+
+
+def es_translation(element: dict, name: str) -> str:
+    """The Spanish of a FHIR string element, read from its translation extension."""
+    from pathways.outputs.fhir import TRANSLATION_EXTENSION
+
+    (extension,) = [e for e in element[f"_{name}"]["extension"] if e["url"] == TRANSLATION_EXTENSION]
+    parts = {p["url"]: p for p in extension["extension"]}
+    assert parts["lang"]["valueCode"] == "es"
+    return parts["content"]["valueString"]
+
+
+def test_fhir_export_carries_each_statement_translation_and_still_validates():
+    from pathways.outputs.fhir import to_bundle
+
+    bundle = to_bundle(PATHWAY, translations={"es": ES})  # to_bundle checks codes and validates as R4B
+    resources = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+    items = {}
+
+    def walk_items(found: list) -> None:
+        for item in found:
+            items[item["linkId"]] = item
+            walk_items(item.get("item", []))
+    walk_items(resources["Questionnaire"]["item"])
+    for question in PATHWAY.content.questions:
+        assert es_translation(items[question.id], "text") == SPANISH.entries[f"questions.{question.id}.prompt"].text
+        if question.help is not None:
+            assert es_translation(items[f"{question.id}.help"], "text") == \
+                SPANISH.entries[f"questions.{question.id}.help"].text
+        for option, answer in zip(question.options, items[question.id]["answerOption"]):
+            assert es_translation(answer["valueCoding"], "display") == \
+                SPANISH.entries[f"questions.{question.id}.options.{option.id}.label"].text
+    actions = {}
+
+    def walk_actions(found: list) -> None:
+        for action in found:
+            actions[action["id"]] = action
+            walk_actions(action.get("action", []))
+    walk_actions(resources["PlanDefinition"]["action"])
+    assert es_translation(resources["PlanDefinition"], "title") == SPANISH.entries["metadata.title"].text
+    for node in PATHWAY.outcomes():
+        action = actions[node.id]
+        assert es_translation(action, "title") == SPANISH.entries[f"nodes.{node.id}.title"].text
+        assert es_translation(action, "description") == SPANISH.entries[f"nodes.{node.id}.summary"].text
+        for t in node.treatments:
+            assert es_translation(actions[f"{node.id}.{t.category}"], "description") == \
+                SPANISH.entries[f"nodes.{node.id}.treatments.{t.category}.explanation"].text
+        for index, note in enumerate(node.notes):
+            assert es_translation(actions[f"{node.id}.note-{index + 1}"], "textEquivalent") == \
+                SPANISH.entries[f"nodes.{node.id}.notes.{index}"].text
+    for note in PATHWAY.content.outlook.notes:
+        assert es_translation(actions[f"outlook.{note.id}"], "textEquivalent") == \
+            SPANISH.entries[f"outlook.notes.{note.id}"].text
