@@ -16,13 +16,15 @@ from pathways.model import Statement
 from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
 from serving import tune_process_once
+import i18n
 from views import (current_pathway, fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
                    view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
                    situations_frame, situations_view)
 
-#: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
-STREAMLIT_PARAMS = ("embed", "embed_options")
+#: Query parameters that belong to Streamlit itself (iframe embedding) or choose the page's language (i18n.py),
+#: never reported as unknown.
+STREAMLIT_PARAMS = ("embed", "embed_options", i18n.LANG_PARAM)
 #: The link's parameter naming the situation compared with the one on screen (a Situation.key), the selectbox
 #: that chooses it, and the panel that shows the comparison.
 COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_panel"
@@ -79,6 +81,9 @@ def write_link(answers: dict[str, str], compare_with: str | None = None) -> None
     current = {k: st.query_params.get_all(k) for k in st.query_params.keys() if k not in STREAMLIT_PARAMS}
     if current == {k: [v] for k, v in wanted.items()}:
         return
+    language = st.query_params.get(i18n.LANG_PARAM)
+    if language is not None:  # the page's language stays in the link
+        wanted[i18n.LANG_PARAM] = language
     st.query_params.from_dict(wanted)  # Streamlit keeps its own embed parameters
 
 
@@ -420,31 +425,39 @@ def main() -> None:
         show_error_page(exc)
         return
     tune_process_once()
+    page = i18n.page_language(pathway, key)
+    i18n.apply(page)
+    pathway, key = page.pathway, page.key
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
     st.html(PRINT_CSS)
+    i18n.declare_language(page)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)
         st.session_state["link_read"] = True
         st.session_state["link_notices"] = notices
     st.title(plain(meta.title))
+    i18n.language_chooser(page)
+    i18n.unavailable_notice(page)
+    i18n.pending_notice(page)
     show_disclaimer(pathway)
     notices = st.session_state.get("link_notices", [])
     if notices:
         st.warning("Some parts of the link were ignored: " + "; ".join(notices) + ".", icon=":material/link_off:")
 
-    interactive(pathway, key)
+    interactive(pathway, key, page)
     static = static_view(pathway, key)
     show_reference(static)
     show_about(static)
 
 
 @st.fragment
-def interactive(pathway: Pathway, key: str) -> None:
+def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
-    if pathway_key() != key:
+    i18n.apply(page)
+    if pathway_key() != i18n.base_key(key):
         st.rerun(scope="app")
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]

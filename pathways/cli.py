@@ -208,7 +208,12 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     pathway = load_pathway(resolve_pathway(args.pathway))
     # built whole (and checked) before anything is written
-    data = EXPORTERS[args.format](pathway, args.base, datetime.date.today()).encode("utf-8")
+    translations = None
+    if args.translations:
+        from .translate import translate_pathway, translation_files
+
+        translations = {lang: translate_pathway(pathway, lang) for lang in translation_files(pathway.file)}
+    data = EXPORTERS[args.format](pathway, args.base, datetime.date.today(), translations).encode("utf-8")
     output = Path(args.output)
     partial = output.with_name(output.name + ".partial")
     partial.write_bytes(data)
@@ -302,6 +307,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--base", default=DEFAULT_CANONICAL_BASE, metavar="URL",
                         help=f"base of the resources' canonical URLs (default: the placeholder "
                              f"{DEFAULT_CANONICAL_BASE})")
+    export.add_argument("--translations", action="store_true",
+                        help="carry the translations beside the pathway file (FHIR's translation extension); "
+                             "fails when one is stale or incomplete (docs/translations.md)")
     export.set_defaults(run=_cmd_export)
     handout = sub.add_parser("handout", help="a printable PDF for one complete situation, or a comparison of two")
     handout.add_argument("--answer", "-a", action="append", default=[], metavar="KEY=VALUE")

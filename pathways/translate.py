@@ -19,11 +19,7 @@ language of the page or command that asked.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime
-import functools
-import gettext as _gettext
 import hashlib
 import json
 import re
@@ -31,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from .catalogue import LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE, catalogue, current_language, gettext, ngettext, use_language
 from .errors import ContentError, ValidationFailed
 from .load import Pathway, _index
 from .model import PathwayContent
@@ -39,16 +36,9 @@ from .yamlsafe import LineDict, YamlProblem, line_of, parse_yaml
 __all__ = [
     "SOURCE_LANGUAGE", "LANGUAGES", "LOCALE_DIR", "FINGERPRINT_LENGTH", "Slot", "Entry", "Translation",
     "fingerprint", "slots", "english_texts", "translation_path", "translation_files", "load_translation",
-    "check_translation", "translated", "gettext", "ngettext", "use_language", "current_language", "catalogue",
+    "check_translation", "translated", "translate_pathway", "gettext", "ngettext", "use_language", "current_language", "catalogue",
 ]
 
-#: The language the content is written in.
-SOURCE_LANGUAGE = "en"
-#: Languages the project knows, with their own names (what a language choice shows).
-LANGUAGES = {"en": "English", "es": "Español"}
-#: The interface catalogues (gettext, one domain ``messages``), compiled .mo beside each .po.
-LOCALE_DIR = Path(__file__).parent / "locales"
-DOMAIN = "messages"
 #: Hex digits of sha256 kept as an entry's fingerprint (48 bits: a changed text never matches by chance in practice).
 FINGERPRINT_LENGTH = 12
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
@@ -382,41 +372,13 @@ def translated(pathway: Pathway, translation: Translation) -> Pathway:
     return _index(content, pathway.file)
 
 
-# ---- interface words: gettext ------------------------------------------------------------------------------------
-
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("pathways_language", default=SOURCE_LANGUAGE)
-
-
-@functools.lru_cache(maxsize=None)
-def catalogue(language: str) -> _gettext.NullTranslations:
-    """The compiled interface catalogue of a language, read once per process (English: the words as written)."""
+def translate_pathway(pathway: Pathway, language: str) -> Pathway:
+    """The pathway in ``language`` from the translation file beside it; raise ValidationFailed when there is none
+    or it has any problem (stale, missing, unknown: fail closed)."""
     if language == SOURCE_LANGUAGE:
-        return _gettext.NullTranslations()
-    return _gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[language])
-
-
-def current_language() -> str:
-    return _current.get()
-
-
-@contextlib.contextmanager
-def use_language(language: str) -> Iterator[None]:
-    """Translate interface words into ``language`` inside the block (this thread or task only)."""
-    token = _current.set(language)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def gettext(message: str) -> str:
-    """``message`` in the current language (its catalogue's translation; the English when it has none)."""
-    language = _current.get()
-    return message if language == SOURCE_LANGUAGE else catalogue(language).gettext(message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    language = _current.get()
-    if language == SOURCE_LANGUAGE:
-        return singular if n == 1 else plural
-    return catalogue(language).ngettext(singular, plural, n)
+        return pathway
+    path = translation_path(pathway.file, language)
+    if not path.exists():
+        raise ValidationFailed([ContentError(str(path), None, f"no {LANGUAGES.get(language, language)} translation "
+                                             f"of {pathway.id!r}", hint="see docs/translations.md to add one")])
+    return translated(pathway, load_translation(path))

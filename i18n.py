@@ -1,0 +1,166 @@
+"""The page's language, beside app.py (presentation only): the link chooses it (``?lang=es``), the translated pathway
+and the interface catalogue are loaded once per process and file version, and the document's language is declared.
+
+A language is offered only while its translation has no problem (no stale, missing or unknown entry:
+``python -m pathways validate``). A link asking for a language that is not offered shows the English page, declared
+English, with a notice in the language asked for (tagged with it) saying why: never a stale or partial translation,
+and never a guess. docs/translations.md describes this.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from pathways import Pathway, ValidationFailed
+from pathways.catalogue import LANGUAGES, SOURCE_LANGUAGE, catalogue, gettext, set_language as _set_language
+from pathways.translate import load_translation, translated, translation_path
+
+__all__ = ["LANG_PARAM", "LANG_SCRIPTS", "PageLanguage", "page_language", "declare_language", "base_key", "_", "N_"]
+
+#: The link's parameter naming the page's language (absent: English).
+LANG_PARAM = "lang"
+#: Separates a file version's cache key from the language it is shown in (views cache per page key).
+_KEY_SEP = "|lang="
+#: The one script the page runs: it declares the document's language (Streamlit's index.html says lang="en").
+#: A fixed text per language, never built from input (its hash can be listed in a Content-Security-Policy).
+LANG_SCRIPTS = {lang: f'<script>document.documentElement.lang = "{lang}";</script>' for lang in LANGUAGES}
+#: Shown, in the language asked for, when a link asks for a language that cannot be offered now.
+UNAVAILABLE = {
+    "es": ("La versión en español no está disponible en este momento porque su traducción no está al día con el "
+           "contenido en inglés. Se muestra la versión en inglés. Pregunte al equipo de atención si necesita ayuda "
+           "para entenderla."),
+}
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it yet (module constants: translated where shown)."""
+    return message
+
+
+@dataclass(frozen=True)
+class PageLanguage:
+    """The language a page is shown in, the pathway in it, its cache key, and what to tell the reader."""
+
+    language: str
+    pathway: Pathway
+    key: str
+    asked: str
+    english: Pathway
+    approved: bool = True
+
+    @property
+    def unavailable(self) -> bool:
+        """True when the link asked for a language that cannot be offered (the page is in English)."""
+        return self.asked != self.language
+
+
+def base_key(key: str) -> str:
+    """The file version's cache key of a page key (the page key without its language)."""
+    return key.split(_KEY_SEP, 1)[0]
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _translated(_pathway: Pathway, key: str, language: str, stamp: tuple[int, int] | None
+                ) -> tuple[Pathway | None, bool]:
+    """The pathway in ``language`` and whether its translation is approved, once per process and version of both
+    files; (None, False) when it cannot be offered. The catalogue is read here too, once."""
+    if stamp is None:
+        return None, False
+    try:
+        translation = load_translation(translation_path(_pathway.file, language))
+        result = translated(_pathway, translation)
+        catalogue(language)
+    except (ValidationFailed, OSError):
+        return None, False
+    return result, translation.approved
+
+
+def asked_language() -> str:
+    """The language the link asks for: a known one, else English."""
+    value = st.query_params.get(LANG_PARAM)
+    return value if value in LANGUAGES else SOURCE_LANGUAGE
+
+
+def page_language(pathway: Pathway, key: str) -> PageLanguage:
+    """The page's language for this run (from the link), with the pathway in it; English when it cannot be offered."""
+    asked = asked_language()
+    if asked == SOURCE_LANGUAGE:
+        return PageLanguage(SOURCE_LANGUAGE, pathway, key, asked, pathway)
+    path = str(translation_path(pathway.file, asked))
+    stamp = _stamp(path)
+    result, approved = _translated(pathway, key, asked, stamp)
+    if result is None:
+        return PageLanguage(SOURCE_LANGUAGE, pathway, key, asked, pathway)
+    return PageLanguage(asked, result, f"{key}{_KEY_SEP}{asked}:{stamp}", asked, pathway, approved)
+
+
+def offered(pathway: Pathway, key: str) -> list[str]:
+    """The languages a reader can choose now: English and each language whose translation has no problem."""
+    languages = [SOURCE_LANGUAGE]
+    for lang in LANGUAGES:
+        if lang == SOURCE_LANGUAGE:
+            continue
+        stamp = _stamp(str(translation_path(pathway.file, lang)))
+        if stamp is not None and _translated(pathway, key, lang, stamp)[0] is not None:
+            languages.append(lang)
+    return languages
+
+
+def apply(page: PageLanguage) -> None:
+    """Translate the interface's words into the page's language for the rest of this run (this thread only)."""
+    _set_language(page.language)
+
+
+def declare_language(page: PageLanguage) -> None:
+    """Declare the document's language for assistive technology (WCAG 3.1.1); a fixed script per language."""
+    st.html(LANG_SCRIPTS[page.language], unsafe_allow_javascript=True)
+
+
+def unavailable_notice(page: PageLanguage) -> None:
+    """The notice, in the language asked for and tagged with it, that the English is shown instead (WCAG 3.1.2)."""
+    text = UNAVAILABLE.get(page.asked)
+    if page.unavailable and text:
+        st.html(f'<div lang="{page.asked}" role="note" class="language-unavailable" style="border:2px solid '
+                f'#9a6700;border-radius:0.5rem;padding:0.75rem 1rem;color:#31333f"><strong>{text}</strong></div>')
+
+
+def set_language(language: str) -> None:
+    """The language chooser's callback: put the choice in the link (English: no parameter)."""
+    if language == SOURCE_LANGUAGE:
+        if LANG_PARAM in st.query_params:
+            del st.query_params[LANG_PARAM]
+    else:
+        st.query_params[LANG_PARAM] = language
+
+
+def pending_notice(page: PageLanguage) -> None:
+    """While the page's translation is not signed off, say so prominently, in the page's language."""
+    if page.language != SOURCE_LANGUAGE and not page.approved:
+        st.warning(_("**This translation is pending review.** A qualified medical translator has not yet checked it "
+                     "against the English. If anything is unclear, ask the care team or read the English version."),
+                   icon=":material/translate:")
+
+
+def language_chooser(page: PageLanguage) -> None:
+    """The languages offered (English and each whose translation has no problem), each named in itself."""
+    languages = offered(page.english, base_key(page.key))
+    if len(languages) < 2:
+        return
+    choice = st.segmented_control(_("Language"), options=languages, format_func=LANGUAGES.__getitem__,
+                                  default=page.language, key=f"language_{page.language}", selection_mode="single")
+    if choice is not None and choice != page.language:
+        set_language(choice)
+        st.rerun(scope="app")
