@@ -4,21 +4,25 @@ once per process); every clinical word comes from pathways/."""
 from __future__ import annotations
 
 import datetime
+import os
+import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import streamlit as st
 
 from pathways import Pathway, PathwayError, ValidationFailed
-from pathways.evaluate import Result, evaluate
-from pathways.outputs.handout import pdf_available
+from pathways.evaluate import Result
 from pathways.lifecycle import approval_text, review_status
-from pathways.model import Statement
+from pathways.model import Question, Statement
+from pathways.outputs.handout import pdf_available
 from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
+from pathways.shown import OUTLOOK_NOTE
 from serving import tune_process_once
 import i18n
-from views import (current_pathway, fhir_bundle, graph_renderer, pathway_key, plain, quoted, statement_md, static_view,
-                   view_for)
+from views import (EDITORIAL_WORDS, PageView, StaticView, current_pathway, fhir_bundle, graph_renderer, pathway_key,
+                   plain, quoted, static_view, view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
                    situations_frame, situations_view)
 
@@ -28,14 +32,21 @@ STREAMLIT_PARAMS = ("embed", "embed_options", i18n.LANG_PARAM)
 #: The link's parameter naming the situation compared with the one on screen (a Situation.key), the selectbox
 #: that chooses it, and the panel that shows the comparison.
 COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_panel"
+#: The link's parameter that opens the outlook figures (closed by default), and its panel.
+FIGURES_PARAM, FIGURES_OPEN, FIGURES_PANEL = "figures", "open", "figures_panel"
+FIGURES_LABEL = "Survival figures and outlook notes (figures from studies of groups of people)"
+#: The link's parameter of the print view (what "Print" opens in a new tab).
+PRINT_PARAM, PRINT_VIEW = "view", "print"
+#: Link parameters and their one allowed value.
+FLAGS = {FIGURES_PARAM: FIGURES_OPEN, PRINT_PARAM: PRINT_VIEW}
+#: The setting naming the address people outside the dashboard's frame should get in a copied link.
+PUBLIC_URL_ENV = "PUBLIC_URL"
+#: The toggle that opens a question's editorial reason (interface words; the reason is the content's).
+WHY_ASSUMPTION = "Why this assumption?"
 GENERIC_DISCLAIMER = (
     "This is an educational aid, not medical advice. It does not replace the care team. "
     "Nothing is shown while its content is invalid."
 )
-
-
-def show_statement(statement: Statement, prefix: str = "") -> None:
-    st.markdown(statement_md(statement, prefix))
 
 
 # ---- answers: URL <-> widgets -------------------------------------------------------------------
@@ -50,6 +61,13 @@ def read_link(pathway: Pathway) -> tuple[dict[str, Any], list[str]]:
         if key in STREAMLIT_PARAMS:
             continue
         values = st.query_params.get_all(key)
+        if key in FLAGS:
+            value = values[-1] if values else ""
+            if value == FLAGS[key]:
+                answers[FIGURES_PANEL if key == FIGURES_PARAM else key] = True
+            else:
+                notices.append(f"unknown value {quoted(value)} for {quoted(key)} (allowed: {FLAGS[key]})")
+            continue
         if key == COMPARE_PARAM:
             value = values[-1] if values else ""
             keys = situation_keys(pathway)
@@ -74,10 +92,13 @@ def read_link(pathway: Pathway) -> tuple[dict[str, Any], list[str]]:
 
 
 def write_link(answers: dict[str, str], compare_with: str | None = None) -> None:
-    """Mirror the answers (and the situation compared with) in the URL; Streamlit's own embed parameters are kept."""
+    """Mirror the answers (and the situation compared with, and the figures when open) in the URL; Streamlit's own
+    embed parameters are kept."""
     wanted = dict(answers)
     if compare_with:
         wanted[COMPARE_PARAM] = compare_with
+    if st.session_state.get(FIGURES_PANEL):
+        wanted[FIGURES_PARAM] = FIGURES_OPEN
     current = {k: st.query_params.get_all(k) for k in st.query_params.keys() if k not in STREAMLIT_PARAMS}
     if current == {k: [v] for k, v in wanted.items()}:
         return
@@ -97,7 +118,8 @@ def reset(question_ids: list[str]) -> None:
 # ---- page parts ---------------------------------------------------------------------------------
 
 
-def show_disclaimer(pathway: Pathway) -> None:
+def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
+    """The short disclaimer first; the review warning when overdue; the rest of the metadata behind one line."""
     meta = pathway.content.metadata
     st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
     status = review_status(meta, datetime.date.today())
@@ -107,39 +129,43 @@ def show_disclaimer(pathway: Pathway) -> None:
                    "It is still shown, but it may be out of date: check what you rely on with the care team.",
                    icon=":material/event_busy:")
     due = f", next review due {meta.next_review_due.isoformat()}" if meta.next_review_due else ""
-    st.markdown(
-        f":small[:gray[Intended use: {plain(meta.intended_use)}]]  \n"
-        f":small[:gray[Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}{due}. "
-        f"Approval: {plain(approval_text(meta))}. "
-        f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}.]]"
-    )
+    with st.expander(static.about_label, icon=":material/info:", key="about_panel"):
+        st.markdown(
+            f":small[Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}{due}. "
+            f"Approval: {plain(approval_text(meta))}. "
+            f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}.]"
+        )
+        st.markdown(static.about_md)
 
 
-def ask(pathway: Pathway, result: Result) -> None:
-    """One radio per question that matters now, in tree order; the optional ones once the path is complete."""
-    on_path = {s.question.id for s in result.path}
-    shown = [q for q in pathway.tree_questions()
-             if q.id in on_path or (result.next_question is not None and q.id == result.next_question.id)]
-    if result.complete:
-        shown += pathway.outlook_questions()
-    for question in shown:
+def ask(questions: list[Question]) -> None:
+    """One radio per question, each with its help; an editorial assumption badged, its reason one tap away."""
+    for question in questions:
         labels = {o.id: o.label for o in question.options}
         kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
         st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
                  horizontal=True, **kwargs)
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
             st.markdown(help_md(question.help))
-    st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
-              key="reset", icon=":material/restart_alt:")
+            if question.help.editorial:
+                with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)})", key=f"why_{question.id}"):
+                    st.markdown(f":small[{plain(question.help.editorial)}]")
+
+
+def questions_now(pathway: Pathway, result: Result) -> tuple[list[Question], list[Question]]:
+    """The tree questions that matter now (in tree order), and the optional ones once the path is complete."""
+    on_path = {s.question.id for s in result.path}
+    tree = [q for q in pathway.tree_questions()
+            if q.id in on_path or (result.next_question is not None and q.id == result.next_question.id)]
+    return tree, (pathway.outlook_questions() if result.complete else [])
 
 
 def help_md(help: Statement) -> str:
-    """A question's help as small grey text under it; an editorial assumption badged, with its reason."""
+    """A question's help as small grey text under it; an editorial assumption badged."""
     text = f":small[:gray[{plain(help.text)}]]"
     if not help.editorial:
         return text
-    return (f":orange-badge[:material/info: Editorial assumption] {text}  \n"
-            f":small[:gray[Why it is an assumption: {plain(help.editorial)}]]")
+    return f":orange-badge[:material/info: {EDITORIAL_WORDS}] {text}"
 
 
 def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
@@ -147,84 +173,149 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
             if st.session_state.get(q.id) is not None}
 
 
-def show_graph(pathway: Pathway, view: dict[str, Any]) -> None:
-    if view["svg_uri"]:  # shown at a legible size; its box scrolls when the column is narrower (PAGE_CSS)
+def show_graph(view: PageView) -> None:
+    graph = view.graph
+    if graph.svg_uri:  # shown at a legible size; its box scrolls when the column is narrower (PAGE_CSS)
         with st.container(key="graph_box"):
-            st.image(view["svg_uri"], width="stretch", alt=view["graph_alt"])
+            st.image(graph.svg_uri, width="stretch", alt=graph.alt)
     else:
-        st.graphviz_chart(view["dot"], width="stretch")
+        st.graphviz_chart(graph.dot, width="stretch")
     st.markdown(f":small[:gray[{GRAPH_KEY}]]")
 
 
-def show_outcome(pathway: Pathway, result: Result, view: dict[str, Any], static: dict[str, Any]) -> None:
-    if not result.complete or result.outcome is None:
-        nxt = result.next_question
-        st.info(f"**Next question: {plain(nxt.prompt) if nxt else ''}**  \n"
-                "Nothing is shown about treatment until every question on the path is answered.",
-                icon=":material/help:")
+def show_next(result: Result) -> None:
+    nxt = result.next_question
+    st.info(f"**Next question: {plain(nxt.prompt) if nxt else ''}**  \n"
+            "Nothing is shown about treatment until every question on the path is answered.",
+            icon=":material/help:")
+
+
+def share_link(view: PageView, compare_with: str | None) -> str:
+    """The address of this view for people outside the frame: PUBLIC_URL when set, else the app's own address
+    (the frame's, never the portal's), with the answers (and the comparison, and the figures when open)."""
+    query = dict(parse_qsl(view.query))
+    if compare_with:
+        query[COMPARE_PARAM] = compare_with
+    if st.session_state.get(FIGURES_PANEL):
+        query[FIGURES_PARAM] = FIGURES_OPEN
+    base = os.environ.get(PUBLIC_URL_ENV) or st.context.url or ""
+    return f"{base.split('?')[0]}?{urlencode(query)}"
+
+
+def show_result(pathway: Pathway, key: str, view: PageView) -> None:
+    """The compact result: the outcome, the situation in words, the categories with their marks, the disclaimer
+    again, and the main actions (handout, print, copy link)."""
+    block = view.result_block
+    assert block is not None
+    meta = pathway.content.metadata
+    with st.container(border=True, key="result"):
+        st.markdown(block.markdown)
+        st.markdown(f":small[{plain(meta.disclaimer)}]")
+        actions = st.container(horizontal=True, key="result_actions")
+        answers = tuple(sorted(view.result.answers.items()))
+        if dot_available() and pdf_available():
+            actions.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers),
+                                    file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
+                                    key="download_handout", on_click="ignore", type="primary",
+                                    icon=":material/picture_as_pdf:",
+                                    help="A printable summary of this situation, two pages at most")
+        else:
+            actions.markdown(":small[:gray[The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server "
+                             "(scripts/setup.sh).]]")
+        actions.link_button("Print", f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}", icon=":material/print:",
+                            help="Opens this situation as a page of its own in a new tab, ready to print")
+        actions.button("Copy link", key="copy_link", icon=":material/link:",
+                       help="Copies the link to this view (your answers) to the clipboard")
+        link = share_link(view, st.session_state.get(COMPARE_KEY))
+        with st.container(key="share_link"):
+            st.markdown(f":small[Link to this view:] {quoted_link(link)}")
+        st.html(COPY_JS, unsafe_allow_javascript=True)
+
+
+def quoted_link(link: str) -> str:
+    """The link as a code span: selectable text, never read as markup."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", link)), default=0) + 1)
+    return f"{fence} {link} {fence}"
+
+
+def show_categories(view: PageView) -> None:
+    """The categories in detail: the outcome's summary, each group with its cards (their titles are headings),
+    and the outcome's notes."""
+    block = view.result_block
+    if block is None:
         return
-    outcome = result.outcome
-    st.markdown(f"## {plain(outcome.title)}\n\n{statement_md(outcome.summary)}")
-    for group in pathway.content.category_groups:
-        cards = [t for t in result.treatments if t.group == group.id]
-        if not cards:
-            continue
-        st.markdown(static["groups"][group.id])
+    st.markdown(f"## The treatment categories in detail\n\n{view.summary_md}")
+    for heading, ids in view.groups:
+        st.markdown(heading)
         columns = st.columns(2)
-        for index, treatment in enumerate(cards):
-            with columns[index % 2].container(border=True, key=f"card_{treatment.id}"):
-                st.markdown(view["cards"][treatment.id])
-    for note in outcome.notes:
+        for index, category in enumerate(ids):
+            with columns[index % 2].container(border=True, key=f"card_{category}"):
+                st.markdown(view.cards[category])
+    for note in view.notes:
         with st.container(border=True):
-            show_statement(note, prefix="**Note:** ")
+            st.markdown(note)
 
 
-def show_outlook(view: dict[str, Any]) -> None:
-    st.markdown(view["outlook_md"])
-    if view["chart"] is not None:
-        st.vega_lite_chart(view["chart"], width="stretch")
+def show_outlook(view: PageView) -> None:
+    """What the outlook depends on; the figures in their own section, closed unless asked for (built only while
+    open), with "About these figures" before the numbers."""
+    st.markdown(f"## Outlook\n\n{view.outlook_md}")
+    if not view.shown.by_role(OUTLOOK_NOTE):
+        st.markdown(":small[:gray[Outlook notes that apply appear as you answer.]]")
+        return
+    with st.expander(FIGURES_LABEL, icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
+        if panel.open:
+            st.markdown(view.figures_md)
+            if view.chart is not None:
+                st.vega_lite_chart(view.chart, width="stretch")
 
 
-def show_basis(view: dict[str, Any]) -> None:
+def show_basis(view: PageView) -> None:
     # Built only while open (on_change="rerun"): a click elsewhere then redraws less (docs/performance.md).
     with st.expander("Why am I seeing this? (the reasoning and its basis)", icon=":material/fact_check:",
                      key="basis_panel", on_change="rerun") as panel:
         if panel.open:
-            st.markdown(view["basis_md"])
+            st.markdown(view.basis_md)
 
 
-def show_table(view: dict[str, Any]) -> None:
+def show_table(view: PageView) -> None:
     with st.expander("The path as a table (text alternative to the graph)", icon=":material/table_rows:",
                      key="path_table", on_change="rerun") as panel:
         if panel.open:
-            st.table(view["path_table"])
+            st.table(view.path_table)
 
 
-def show_downloads(view: dict[str, Any], pathway: Pathway, key: str) -> None:
+def show_downloads(view: PageView, pathway: Pathway, key: str) -> None:
     """Download buttons, built only while their panel is open; the data is made only when a button is clicked."""
-    with st.expander("Downloads: this summary (Markdown, CSV), the graph (SVG, DOT) and the pathway (FHIR)",
+    with st.expander("Data files for staff: this summary (Markdown, CSV), the graph (SVG, DOT), the pathway (FHIR)",
                      icon=":material/download:", key="downloads_panel", on_change="rerun") as panel:
         if panel.open:
             _download_buttons(view, pathway, key)
 
 
-def _download_buttons(view: dict[str, Any], pathway: Pathway, key: str) -> None:
-    st.markdown(":small[:gray[Each download carries the disclaimer, the content version, its last-reviewed date, "
-                "the sources and the date it was made.]]")
+def _download_buttons(view: PageView, pathway: Pathway, key: str) -> None:
+    st.markdown(":small[:gray[Each file carries the disclaimer, the content version, its last-reviewed date, "
+                "the sources and the date it was made. The handout for people is the \"Handout (PDF)\" button "
+                "beside the result.]]")
     row = st.container(horizontal=True)
-    markdown, csv_text, dot = view["markdown"], view["csv"], view["download_dot"]
+    markdown, csv_text, dot = view.downloads.markdown, view.downloads.csv, view.downloads.dot
     row.download_button("Summary (Markdown)", lambda: markdown, file_name="pathway-summary.md",
                         mime="text/markdown", key="download_markdown", on_click="ignore")
     row.download_button("Path and categories (CSV)", lambda: csv_text, file_name="pathway-summary.csv",
                         mime="text/csv", key="download_csv", on_click="ignore")
     if not dot_available():
         row.markdown(":small[:gray[The SVG download needs Graphviz's dot program on the server.]]")
-    elif view["drawable"]:
+    elif view.graph.drawable:
         row.download_button("Graph (SVG)", lambda: render_svg(dot), file_name="pathway-graph.svg",
                             mime="image/svg+xml", key="download_svg", on_click="ignore")
     row.download_button("Graph (DOT)", lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
                         key="download_dot", on_click="ignore")
-    _handout_buttons(row, pathway, key, view["result"])
+    other = st.session_state.get(COMPARE_KEY)
+    if other and view.result.complete and dot_available() and pdf_available():
+        answers = tuple(sorted(view.result.answers.items()))
+        row.download_button("Comparison handout (PDF)", lambda: comparison_bytes(pathway, dated(key), answers, other),
+                            file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
+                            key="download_compare_pdf", on_click="ignore")
     row.download_button("FHIR Bundle (JSON)", lambda: fhir_bundle(pathway, key), file_name=f"{pathway.id}-fhir.json",
                         mime="application/fhir+json", key="download_fhir", on_click="ignore",
                         help="The whole pathway (every situation, not only your answers) for FHIR tools: "
@@ -294,37 +385,28 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
                                key="download_compare_pdf_panel", on_click="ignore", icon=":material/picture_as_pdf:")
 
 
-def _handout_buttons(row: Any, pathway: Pathway, key: str, result: Result) -> None:
-    """The PDF handout of the situation on screen (and of the comparison chosen), made on the first click."""
-    if not result.complete:
-        row.markdown(":small[:gray[The handout (PDF) is made for a complete situation: answer every question on "
-                     "the path.]]")
-        return
-    if not (dot_available() and pdf_available()):
-        row.markdown(":small[:gray[The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server "
-                     "(scripts/setup.sh).]]")
-        return
-    answers = tuple(sorted(result.answers.items()))
-    row.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers),
-                        file_name=f"{pathway.id}-handout.pdf", mime="application/pdf", key="download_handout",
-                        on_click="ignore", help="A printable summary of this situation, two pages at most")
-    other = st.session_state.get(COMPARE_KEY)
-    if other:
-        row.download_button("Comparison handout (PDF)", lambda: comparison_bytes(pathway, dated(key), answers, other),
-                            file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
-                            key="download_compare_pdf", on_click="ignore")
-
-
-def show_reference(static: dict[str, Any]) -> None:
+def show_reference(static: StaticView) -> None:
     st.markdown("## Reference")
-    for title, body in static["reference"]:
+    for title, body in static.reference:
         with st.expander(title):
             st.markdown(body)
 
 
-def show_about(static: dict[str, Any]) -> None:
-    st.divider()
-    st.markdown(static["about"])
+def show_print_view(pathway: Pathway, key: str) -> None:
+    """The situation as one document for printing (the Print action opens it in a new tab, so it prints whole
+    from inside a frame): the answers, the result, every category, the notes, the outlook with its figures and
+    the basis; then the browser's print dialog."""
+    view = view_for(pathway, key, answers_from_widgets(pathway), False)
+    st.markdown("## Your answers\n\n" + ("\n".join(f"- {plain(a.prompt)} **{plain(a.option_label)}**"
+                                                     for a in view.shown.answers) or "No answers yet."))
+    if view.result_block is None:
+        show_next(view.result)
+        return
+    st.markdown(view.result_block.markdown)
+    show_categories(view)
+    st.markdown(f"## Outlook\n\n{view.outlook_md}\n\n{view.figures_md}")
+    st.markdown(f"## Why these categories: the reasoning and its basis\n\n{view.basis_md}")
+    st.html(PRINT_JS, unsafe_allow_javascript=True)
 
 
 #: The page's one style sheet (fixed text, never from content). Streamlit shows an element's toolbar (full screen,
@@ -391,6 +473,71 @@ PRINT_CSS = """<style>
   h1, h2, h3, h4 { break-after: avoid; }
 }
 </style>"""
+#: The page's scripts (fixed text, never from content or a link; st.html runs them in the app's own document, the
+#: frame's inside a dashboard). "Copy link" copies the link shown as text beside it (.st-key-share_link), by the
+#: Clipboard API or, where a frame is not allowed it, by the older copy command; a status box says what happened
+#: (a live region: screen readers announce it). The link stays on screen as selectable text either way.
+COPY_JS = """<script>
+(() => {
+  if (window.pathwayCopyLink) return;
+  window.pathwayCopyLink = true;
+  const say = (text) => {
+    let box = document.getElementById("copy-link-status");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "copy-link-status";
+      box.setAttribute("role", "status");
+      box.style.cssText = "position:fixed;left:50%;bottom:1rem;transform:translateX(-50%);z-index:1000;" +
+        "background:#1b1e28;color:#ffffff;padding:0.5rem 1rem;border-radius:0.5rem;font-size:0.95rem;max-width:90vw";
+      document.body.appendChild(box);
+    }
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(window.pathwayCopyTimer);
+    window.pathwayCopyTimer = setTimeout(() => { box.hidden = true; box.textContent = ""; }, 5000);
+  };
+  const fallback = (text) => {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.cssText = "position:fixed;top:0;left:0;opacity:0";
+    document.body.appendChild(area);
+    area.select();
+    let done = false;
+    try { done = document.execCommand("copy"); } catch (e) { done = false; }
+    area.remove();
+    return done;
+  };
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest || !event.target.closest(".st-key-copy_link button")) return;
+    const code = document.querySelector(".st-key-share_link code");
+    if (!code) return;
+    const link = code.textContent.trim();
+    window.pathwayCopied = link;
+    const done = () => say("Link copied. Paste it to share this view.");
+    const failed = () => say("Could not copy: select the link under the buttons and copy it.");
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(link).then(done, () => (fallback(link) ? done() : failed()));
+    } else {
+      fallback(link) ? done() : failed();
+    }
+  }, true);
+})();
+</script>"""
+#: After the last answer, the result block scrolled into view (inside a frame, the portal's page scrolls too).
+SCROLL_JS = """<script>
+requestAnimationFrame(() => {
+  const block = document.querySelector(".st-key-result");
+  if (block) block.scrollIntoView({block: "nearest", behavior: "instant"});
+});
+</script>"""
+#: The print view opens the browser's print dialog once drawn.
+PRINT_JS = """<script>
+if (!window.pathwayPrinted) {
+  window.pathwayPrinted = true;
+  requestAnimationFrame(() => requestAnimationFrame(() => window.print()));
+}
+</script>"""
 GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
              "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
              "The path is also listed as a table below.")
@@ -438,19 +585,20 @@ def main() -> None:
         st.session_state.update(link_answers)
         st.session_state["link_read"] = True
         st.session_state["link_notices"] = notices
+    static = static_view(pathway, key)
     st.title(plain(meta.title))
     i18n.language_chooser(page)
     i18n.unavailable_notice(page)
     i18n.pending_notice(page)
-    show_disclaimer(pathway)
+    show_disclaimer(pathway, static)
     notices = st.session_state.get("link_notices", [])
     if notices:
         st.warning("Some parts of the link were ignored: " + "; ".join(notices) + ".", icon=":material/link_off:")
-
+    if st.session_state.get(PRINT_PARAM):
+        show_print_view(pathway, key)
+        return
     interactive(pathway, key, page)
-    static = static_view(pathway, key)
     show_reference(static)
-    show_about(static)
 
 
 @st.fragment
@@ -462,26 +610,36 @@ def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)
-    result = evaluate(pathway, answers)
-    full = False
+    write_link(answers, st.session_state.get(COMPARE_KEY))
+    large = len(pathway.nodes) > FOCUS_THRESHOLD and len(pathway.nodes) <= DRAW_LIMIT
+    view = view_for(pathway, key, answers, large and bool(st.session_state.get("full_tree")))
+    result = view.result
+    tree, optional = questions_now(pathway, result)
+    was_complete = st.session_state.get("was_complete")  # None on the first run: a link's result is not scrolled to
+    st.session_state["was_complete"] = result.complete
     left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see PAGE_CSS
     with left:
         st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
-                    "The graph and the cards below show what the source documents for your answers.]]")
-        ask(pathway, result)
-    answers = answers_from_widgets(pathway)
-    write_link(answers, st.session_state.get(COMPARE_KEY))
+                    "The result appears under the last question.]]")
+        ask(tree)
+        if view.result_block is not None:
+            show_result(pathway, key, view)
+            if was_complete is False:  # the last answer was just given: bring the result into view
+                st.html(SCROLL_JS, unsafe_allow_javascript=True)
+        else:
+            show_next(result)
+        ask(optional)
+        st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
+                  key="reset", icon=":material/restart_alt:")
     with right:
         if len(pathway.nodes) > DRAW_LIMIT:
             st.markdown(f":small[:gray[This pathway has {len(pathway.nodes):,} nodes, too many to draw whole: the "
                         "graph shows the neighbourhood of your path. The whole tree is in the DOT download below.]]")
-        elif len(pathway.nodes) > FOCUS_THRESHOLD:
-            full = st.toggle("Show the full tree", key="full_tree",
-                             help="Large pathways show the neighbourhood of your path by default.")
-        view = view_for(pathway, key, answers, full)
-        show_graph(pathway, view)
-    result = view["result"]
-    show_outcome(pathway, result, view, static_view(pathway, key))
+        elif large:
+            st.toggle("Show the full tree", key="full_tree",
+                      help="Large pathways show the neighbourhood of your path by default.")
+        show_graph(view)
+    show_categories(view)
     show_outlook(view)
     show_basis(view)
     show_table(view)

@@ -13,7 +13,9 @@ import datetime
 import json
 import os
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import urlencode
 
 import pandas as pd
 import pyarrow as pa
@@ -22,12 +24,14 @@ import streamlit as st
 from pathways import Pathway, PathwayError, load_pathway, resolve_pathway
 from pathways.outputs.compare import Comparison, Side, compare, second_answers, situation_by_key
 from pathways.evaluate import Result, citation, evaluate
-from pathways.outputs.export import FIGURE_MATCH, about_lines, graph_footer, to_csv, to_markdown
+from pathways.outputs.export import about_lines, graph_footer, to_csv, to_markdown
 from pathways.outputs.fhir import to_json as fhir_json
 from pathways.outputs.handout import comparison_pdf, handout_pdf
 from pathways.lifecycle import current_change
 from pathways.model import Statement
 from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot
+from pathways.shown import (FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_HELP, OUTLOOK_BASIS, OUTLOOK_NOTE, QUESTION_HELP,
+                             QUESTION_WHY, SUMMARY, CategoryShown, Item, Shown, reference_items, shown)
 from pathways.situations import complete_situations
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
 from pathways.outputs.table import to_csv as table_csv
@@ -49,6 +53,8 @@ NOTICE_MAX = 60
 #: The graph's smallest text in CSS px at the size the page shows it (never smaller; WCAG needs it legible, 12 px
 #: is our floor and the half pixel a margin for rounding): the page scrolls the graph rather than shrink it.
 GRAPH_TEXT_PX = 12.5
+#: The words beside every editorial mark (†).
+EDITORIAL_WORDS = "Editorial assumption"
 
 
 # ---- the file to serve (once per process and file version) ---------------------------------------------
@@ -93,47 +99,118 @@ def current_pathway() -> tuple[Pathway, str]:
 # ---- one set of answers (cached) -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class GraphView:
+    """The graph the page draws: DOT (for the browser renderer), its SVG as a data: URI (server renderer), and
+    its text alternative."""
+
+    dot: str
+    alt: str
+    svg_uri: str | None
+    drawable: bool  # small enough to draw whole (in the page, as SVG)
+
+
+@dataclass(frozen=True)
+class DownloadsView:
+    """The data files for staff, made once per answer set (each carries the disclaimer and provenance)."""
+
+    markdown: str
+    csv: str
+    dot: str  # the whole tree, with the provenance footer
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """The compact result under the last question: the situation in words, each category with its mark."""
+
+    title: str
+    situation: str
+    categories: tuple[CategoryShown, ...]
+    markdown: str
+
+
+@dataclass(frozen=True)
+class PageView:
+    """Everything one set of answers shows on the page, rendered from its ``Shown`` (pathways/shown.py)."""
+
+    shown: Shown
+    graph: GraphView
+    downloads: DownloadsView
+    chart: dict[str, Any] | None
+    result_block: ResultView | None
+    summary_md: str
+    groups: tuple[tuple[str, tuple[str, ...]], ...]  # (group heading and intro, the category ids in it)
+    cards: Mapping[str, str]
+    notes: tuple[str, ...]
+    outlook_md: str
+    figures_md: str
+    basis_md: str
+    path_table: pd.DataFrame
+    query: str  # the answers as a link's query string
+
+    @property
+    def result(self) -> Result:
+        return self.shown.result
+
+    @property
+    def has_figures(self) -> bool:
+        return self.shown.has_figures
+
+
+@dataclass(frozen=True)
+class StaticView:
+    """Markdown that depends only on the pathway: the reference sections and the about-this-content block."""
+
+    reference: tuple[tuple[str, str], ...]
+    about_md: str
+    about_label: str
+
+
 @st.cache_resource(show_spinner=False, max_entries=512)
 def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], full: bool,
-          renderer: str) -> dict[str, Any]:
-    """Everything derived from one set of answers: the result, the graph and the downloads."""
+          renderer: str) -> PageView:
+    """Everything derived from one set of answers: what it shows, the graph and the data files."""
     result = evaluate(_pathway, dict(answers))
+    seen = shown(result)
     made = datetime.date.fromisoformat(key.rsplit("@", 1)[1])
-    download_dot = to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made))
     dot = to_dot(_pathway, result, full=full)
-    return {
-        "result": result,
-        "dot": dot,
-        "graph_alt": graph_alt(result),
-        "drawable": len(_pathway.nodes) <= DRAW_LIMIT,  # small enough to draw whole (in the page, as SVG)
-        "svg_uri": svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None,
-        "download_dot": download_dot,
-        "markdown": to_markdown(result, made),
-        "csv": to_csv(result, made),
-        "path_table": path_table(result),
-        "chart": figure_chart(result),
-        "outlook_md": outlook_md(_pathway, result),
-        "basis_md": basis_md(_pathway, result),
-        "cards": {t.id: card_md(t) for t in result.treatments},
-    }
+    graph = GraphView(dot=dot, alt=graph_alt(result), drawable=len(_pathway.nodes) <= DRAW_LIMIT,
+                      svg_uri=svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None)
+    downloads = DownloadsView(markdown=to_markdown(result, made), csv=to_csv(result, made),
+                              dot=to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made)))
+    groups = []
+    for group in _pathway.content.category_groups:
+        ids = tuple(c.id for c in seen.categories if c.group == group.id)
+        if ids:
+            intro = [i for i in seen.by_role(GROUP_INTRO) if i.group == group.id]
+            groups.append((f"### {plain(group.label)}" + "".join(f"\n\n{item_md(i)}" for i in intro), ids))
+    return PageView(
+        shown=seen, graph=graph, downloads=downloads, chart=figure_chart(seen), result_block=result_view(seen),
+        summary_md="\n\n".join(item_md(i) for i in seen.by_role(SUMMARY)),
+        groups=tuple(groups), cards={c.id: card_md(c) for c in seen.categories},
+        notes=tuple(item_md(i, prefix="**Note:** ") for i in seen.by_role(NOTE)),
+        outlook_md=outlook_md(seen), figures_md=figures_md(seen), basis_md=basis_md(seen),
+        path_table=path_table(result), query=urlencode(answers),
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def static_view(_pathway: Pathway, key: str) -> dict[str, Any]:
-    """Markdown that depends only on the pathway (reference sections, the about block, group intros)."""
+def static_view(_pathway: Pathway, key: str) -> StaticView:
+    """Markdown that depends only on the pathway (reference sections, the about-this-content block)."""
     sections = []
-    for section in _pathway.content.reference:
-        parts = [statement_md(section.intro)] if section.intro is not None else []
-        parts += [statement_md(item, prefix=f"**{plain(item.term)}:** " if item.term else "") for item in section.items]
-        sections.append((plain(section.title), "\n\n".join(parts)))
+    for _, title, items in reference_items(_pathway):
+        sections.append((plain(title), "\n\n".join(
+            item_md(i, prefix=f"**{plain(i.title)}:** " if i.title and i.key.split(".")[-2] == "items" else "")
+            for i in items)))
     meta = _pathway.content.metadata
     due = {"Next review due": meta.next_review_due.isoformat() if meta.next_review_due else "not set"}  # the day's
-    lines = [f"**{label}:** {plain(due.get(label, value))}"  # overdue warning is the disclaimer's, never cached
-             for label, value in about_lines(_pathway) if label not in ("Made on", "Changes in this version")]
+    lines = [f"**Intended use:** {plain(meta.intended_use)}"]  # overdue warning is the disclaimer's, never cached
+    lines += [f"**{label}:** {plain(due.get(label, value))}"
+              for label, value in about_lines(_pathway) if label not in ("Made on", "Changes in this version")]
     lines += change_log_md(_pathway)
-    groups = {g.id: (f"### {plain(g.label)}" + (f"\n\n{statement_md(g.intro)}" if g.intro else ""))
-              for g in _pathway.content.category_groups}
-    return {"reference": sections, "about": "## About this explorer\n\n" + "  \n".join(lines), "groups": groups}
+    label = (f"About this content: version {meta.version}, last reviewed {meta.last_reviewed.isoformat()}, "
+             "intended use, approval and sources")
+    return StaticView(reference=tuple(sections), about_md="  \n".join(lines), about_label=label)
 
 
 def change_log_md(pathway: Pathway) -> list[str]:
@@ -160,7 +237,7 @@ def fhir_bundle(pathway: Pathway, key: str) -> str:
     return _fhir_bundle(pathway, key, datetime.date.today().isoformat())
 
 
-def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> dict[str, Any]:
+def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> PageView:
     made = datetime.date.today().isoformat()
     return _view(pathway, f"{key}@{made}", tuple(sorted(answers.items())), full, graph_renderer())
 
@@ -263,50 +340,91 @@ def quoted(text: str) -> str:
     return f"{fence} {shown} {fence}"
 
 
-def statement_md(statement: Statement, prefix: str = "") -> str:
-    """A statement as markdown: its text, an editorial-assumption badge with the reason, and its basis."""
+def statement_md(statement: Statement | Item, prefix: str = "", quotes: bool = False) -> str:
+    """A statement (or a shown item) as markdown: its text, an editorial-assumption badge with the reason, its
+    basis, and (``quotes``) the source's own words it rests on, as "What the source says"."""
     lines = [prefix + plain(statement.text)]
     if statement.editorial:
-        lines.append(":orange-badge[:material/info: Editorial assumption] "
-                     f":small[:gray[{plain(statement.editorial)}]]")
+        lines.append(f":orange-badge[:material/info: {EDITORIAL_WORDS}] :small[:gray[{plain(statement.editorial)}]]")
     basis = "; ".join(citation(b) for b in statement.basis)
     if basis:
         lines.append(f":small[:gray[Basis: {plain(basis)}]]")
+    if quotes:
+        lines += [f":small[What the source says ({plain(citation(b))}): “{plain(b.quote)}”]"
+                  for b in statement.basis if b.quote]
     return "  \n".join(lines)
 
 
-def card_md(treatment: Any) -> str:
-    return (f"**{plain(treatment.label)}**  \n{plain(treatment.description.text)}\n\n"
-            + statement_md(treatment.explanation, prefix="*Why it appears here:* "))
+item_md = statement_md
 
 
-def outlook_md(pathway: Pathway, result: Result) -> str:
-    parts = ["## Outlook", statement_md(pathway.content.outlook.depends_on)]
-    parts += [statement_md(note.statement, prefix=f"**{plain(note.title)}:** ") for note in result.notes]
-    context = pathway.content.outlook.figures_context
-    if context is not None and any(note.figures for note in result.notes):  # wherever figures are shown
-        parts.append(statement_md(context, prefix="**About these figures:** "))
-    if not result.notes:
+def result_view(seen: Shown) -> ResultView | None:
+    """The compact result: the outcome, the answers in words, each category (with † and the reason in words
+    where an editorial assumption puts it there)."""
+    if not seen.complete or seen.title is None:
+        return None
+    lines = [f"- {plain(c.label)}" + (f" {EDITORIAL}" if c.is_editorial else "") for c in seen.categories]
+    if any(c.is_editorial for c in seen.categories):
+        lines.append(f"\n:small[{EDITORIAL} marks a category an editorial assumption puts here; the reason is on "
+                     "its card below.]")
+    body = (f"## {plain(seen.title)}\n\n:small[For: {plain(seen.label)}]\n\n"
+            f"**The source documents these treatment categories:**\n\n" + "\n".join(lines))
+    return ResultView(title=seen.title, situation=seen.label, categories=seen.categories, markdown=body)
+
+
+def card_md(category: CategoryShown) -> str:
+    """A category's card: its title as a heading (screen readers jump between them), what it is, why it is here."""
+    mark = f" {EDITORIAL}" if category.is_editorial else ""
+    return (f"#### {plain(category.label)}{mark}\n\n{item_md(category.description)}\n\n"
+            + item_md(category.explanation, prefix="*Why it appears here:* "))
+
+
+def outlook_md(seen: Shown) -> str:
+    """What the outlook can depend on (no figures: those are in their own section)."""
+    return "\n\n".join(item_md(i) for i in seen.by_role(OUTLOOK_BASIS))
+
+
+#: How a figure relates to the answers, in plain words on the page.
+FIGURE_WORDS = {True: "the situation you described", False: "not the situation you described",
+                None: "no answer given decides whether it is the situation you described"}
+
+
+#: Each figure's bar colour (3:1 or more against white).
+FIGURE_COLOURS = {True: "#1f4e79", False: "#8090a3", None: "#5b7fa3"}
+
+
+def figures_md(seen: Shown) -> str:
+    """The outlook notes that apply, after "About these figures" (the caution before the numbers); each figure
+    as text too, saying whether it is the situation described."""
+    parts = [item_md(i, prefix=f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT)]
+    for note in seen.by_role(OUTLOOK_NOTE):
+        parts.append(item_md(note, prefix=f"#### {plain(note.title)}\n\n"))
+        figures = [f for f in seen.by_role(FIGURE) if f.note == note.note]
+        if figures:
+            parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})"
+                                   for f in figures))
+    if not seen.by_role(OUTLOOK_NOTE):
         parts.append(":small[:gray[Outlook notes that apply appear as you answer.]]")
     return "\n\n".join(parts)
 
 
-def figure_chart(result: Result) -> dict[str, Any] | None:
+def figure_chart(seen: Shown) -> dict[str, Any] | None:
     """A Vega-Lite spec: bars on a 0–100% scale, each labelled exactly as the source gives the figure."""
-    match = FIGURE_MATCH
-    rows = [{"Figure": f.figure.label, "Percent": f.figure.value, "Display": f.figure.display,
-             "Applies": match[f.applies]} for note in result.notes for f in note.figures]
+    match = FIGURE_WORDS
+    figures = seen.by_role(FIGURE)
+    rows = [{"Figure": f.title, "Percent": f.figure.value if f.figure else 0, "Display": f.text,
+             "Applies": match[f.applies]} for f in figures]
+    present = [k for k in match if any(f.applies is k for f in figures)]
     if len(rows) < 2:  # a single figure reads better as text than as one bar
         return None
     y = {"field": "Figure", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 420}}
     x = {"field": "Percent", "type": "quantitative", "title": "Percent (as the source gives it)",
          "scale": {"domain": [0, 100]}}
     # Bars meet 3:1 against white (WCAG 1.4.11); colour is not the only mark: the text ticks the bars that match
-    # the answers and names the reference ones (1.4.1).
+    # the answers (1.4.1).
     color = {"field": "Applies", "type": "nominal", "title": None, "legend": {"orient": "bottom", "labelLimit": 0},
-             "scale": {"domain": list(match.values()), "range": ["#1f4e79", "#8090a3", "#5b7fa3"]}}
-    label = (f"datum.Applies === {json.dumps(match[True])} ? '✔ ' + datum.Display : "
-             f"datum.Applies === {json.dumps(match[None])} ? datum.Display + ' (for reference)' : datum.Display")
+             "scale": {"domain": [match[k] for k in present], "range": [FIGURE_COLOURS[k] for k in present]}}
+    label = f"datum.Applies === {json.dumps(match[True])} ? '✔ ' + datum.Display : datum.Display"
     return {
         "data": {"name": FIGURES_DATASET},
         "datasets": {FIGURES_DATASET: arrow_bytes(rows)},  # encoded once per answer set, not on every click
@@ -332,25 +450,34 @@ def arrow_bytes(rows: list[dict[str, Any]]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def basis_md(pathway: Pathway, result: Result) -> str:
-    """The inputs, each decision with why it matters, the basis of each result, and the intended use."""
+def basis_md(seen: Shown) -> str:
+    """The inputs, each decision with why it matters, the basis of every statement shown (with the source's own
+    words where the content quotes them), and the intended use."""
+    pathway = seen.pathway
     meta = pathway.content.metadata
-    parts = ["**Inputs used**"]
-    inputs = []
-    for qid, value in result.answers.items():
-        question = pathway.questions[qid]
-        label = next(o.label for o in question.options if o.id == value)
-        used = " (not used: not on the path yet)" if qid in result.unused_answers else ""
-        inputs.append(f"- {plain(question.prompt)} → **{plain(label)}**{used}")
+    parts = ["### Inputs used"]
+    inputs = [f"- {plain(a.prompt)} → **{plain(a.option_label)}**"
+              + ("" if a.used else " (not used: not on the path yet)") for a in seen.answers]
     parts.append("\n".join(inputs) or "No answers yet.")
-    parts.append("**Decisions taken**")
-    for i, step in enumerate(result.path, 1):
-        parts.append(statement_md(step.why, prefix=f"{i}\\. At “{plain(step.question.short_label)}” the answer "
-                                                   f"“{plain(step.option_label)}” leads on. Why it matters: "))
-    if result.outcome is not None:
-        parts.append(f"**Result: {plain(result.outcome.title)}**, each category with its source and section:")
-        parts.append("\n".join(f"- {plain(t.label)}: {plain(cite(t.explanation))}" for t in result.treatments))
-    parts.append("**Intended use and population**")
+    parts.append("### Decisions taken")
+    for i, item in enumerate(seen.by_role(QUESTION_WHY), 1):
+        answer = next((a for a in seen.answers if a.prompt == item.title), None)
+        lead = (f"{i}\\. At “{plain(answer.short_label)}” the answer “{plain(answer.option_label)}” leads on. "
+                if answer else f"{i}\\. ")
+        parts.append(item_md(item, prefix=lead + "Why it matters: ", quotes=True))
+    for item in seen.by_role(QUESTION_HELP, OPTION_HELP):
+        parts.append(item_md(item, prefix=f"*{plain(item.title)}:* ", quotes=True))
+    if seen.title is not None:
+        parts.append(f"### Result: {plain(seen.title)}")
+        parts += [item_md(i, quotes=True) for i in seen.by_role(SUMMARY)]
+        parts += [item_md(c.explanation, prefix=f"**{plain(c.label)}** {EDITORIAL if c.is_editorial else ''} ",
+                          quotes=True) for c in seen.categories]
+        parts += [item_md(i, prefix="**Note:** ", quotes=True) for i in seen.by_role(NOTE)]
+    outlook = seen.by_role(OUTLOOK_BASIS, OUTLOOK_NOTE, FIGURES_CONTEXT)
+    if outlook:
+        parts.append("### Outlook")
+        parts += [item_md(i, prefix=f"**{plain(i.title)}:** ", quotes=True) for i in outlook]
+    parts.append("### Intended use and population")
     parts.append(f"{plain(meta.intended_use)}  \n*Audience:* {plain(meta.audience)}  \n"
                  f"*Population:* {plain(meta.population)}  \n*Editorial assumptions:* {plain(meta.editorial_policy)}")
     parts += [f"*Source* `{plain(s.id)}`: {plain(s.title)}. {plain(s.description)}" for s in pathway.content.sources]

@@ -63,10 +63,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             findings = _review_findings(pathway, file, args.today)
             for finding in findings:
                 print(finding.format(), file=sys.stdout)
+            quote_errors, checked = _quote_errors(pathway, file, args.source)
+            for error in quote_errors:
+                print(error.format(), file=sys.stdout)
             warned = any(f.message.startswith("warning:") for f in findings)
-            failed = failed or (args.strict and warned)
-            if not case_errors and not (args.strict and warned):
+            failed = failed or (args.strict and warned) or bool(quote_errors)
+            if not case_errors and not quote_errors and not (args.strict and warned):
                 print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
+                if checked:
+                    print(f"{file}: ok (every quote found in {checked}; every statement that is not editorial "
+                          "quotes it)")
     return EXIT_INVALID if failed else EXIT_OK
 
 
@@ -88,6 +94,43 @@ def _translation_errors(pathway, file: str) -> list:
         except ValidationFailed as exc:
             errors += exc.errors
     return errors
+
+
+def _source_arg(text: str) -> tuple[str | None, Path]:
+    """``--source [ID=]FILE``: the source id (None: the pathway's only source) and the file of its text."""
+    ident, sep, rest = text.partition("=")
+    if sep and ident and all(c.islower() or c.isdigit() or c in "_-" for c in ident):
+        return ident, Path(rest)
+    return None, Path(text)
+
+
+def _quote_errors(pathway, file: str, sources: Sequence[tuple[str | None, Path]]) -> tuple[list, str]:
+    """Quotes checked against the source texts given with --source, and the names of the files checked."""
+    from .quotes import quote_problems
+
+    if not sources:
+        return [], ""
+    declared = [s.id for s in pathway.content.sources]
+    texts: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for ident, path in sources:
+        if ident is None:
+            if len(declared) != 1:
+                raise _UsageError(f"--source {path}: {file} cites {len(declared)} sources; name one as "
+                                  f"--source ID=FILE (ids: {declared})")
+            ident = declared[0]
+        elif ident not in declared:
+            raise _UsageError(f"--source {ident}={path}: unknown source: {ident!r} (must be one of {declared})")
+        try:
+            texts[ident] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _UsageError(f"--source {path}: cannot read the source text ({exc})") from None
+        names[ident] = str(path)
+    try:
+        raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):
+        raw = None
+    return quote_problems(pathway.content, raw, file, texts, names), ", ".join(names.values())
 
 
 def _review_findings(pathway, file: str, today: datetime.date) -> list:
@@ -255,6 +298,11 @@ def _parser() -> argparse.ArgumentParser:
                                "pending, no change-log entry for this version")
     validate.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
                           help="the day to check review dates against (default: today)")
+    validate.add_argument("--source", action="append", default=[], type=_source_arg, metavar="[ID=]FILE",
+                          help="the text of a cited source (repeat for several; ID= names the source when a "
+                               "pathway cites more than one): every quote must appear in it verbatim (white space, "
+                               "quotation marks and dashes normalised) and every statement that is not editorial "
+                               "must quote it")
     validate.set_defaults(run=_cmd_validate)
     for name, helptext in (("evaluate", "show what the pathway documents for some answers"),
                            ("render", "draw the tree, the path for the answers highlighted")):

@@ -34,6 +34,7 @@ __all__ = [
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)]
 
 
 class _Model(BaseModel):
@@ -211,12 +212,55 @@ class ReferenceSection(_Model):
 
 
 class Source(_Model):
-    """A reference work the content cites, with the section names used to cite it."""
+    """A reference work the content cites, with the section names used to cite it and what is known of it."""
 
     id: Id
     title: Label
     description: Text
     sections: Annotated[list[Id], Field(min_length=1)]
+    #: Every statement that cites this source and is not editorial must quote it in a basis (checked on load).
+    quotes_required: bool = False
+    #: True when ``title`` is our description because the copy we have names none.
+    title_is_ours: bool = False
+    author: Label | None = None
+    publisher: Label | None = None
+    #: The date the work gives for itself (published or last updated), when the copy names one.
+    published: datetime.date | None = None
+    #: Where the work can be read (http or https), for a clinic that knows it.
+    address: Url | None = None
+    #: The day the copy was read at ``address``.
+    accessed: datetime.date | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The title as every output shows it: marked as ours when it is, saying what the copy does not name.
+
+        >>> Source(id="s", title="An overview", description="d", sections=["a"], title_is_ours=True).display_title
+        'An overview (title ours; the copy we have names no title, author, publisher or date)'
+        >>> Source(id="s", title="An overview", description="d", sections=["a"]).display_title
+        'An overview'
+        """
+        if not self.title_is_ours:
+            return self.title
+        missing = ["title"] + [name for name, value in (("author", self.author), ("publisher", self.publisher),
+                                                        ("date", self.published)) if value is None]
+        named = ", ".join(missing[:-1]) + f" or {missing[-1]}" if len(missing) > 1 else missing[0]
+        return f"{self.title} (title ours; the copy we have names no {named})"
+
+    @property
+    def details(self) -> str:
+        """What is known of the work beyond its title, in one line ('' when nothing is).
+
+        >>> Source(id="s", title="t", description="d", sections=["a"], publisher="A clinic",
+        ...        address="https://example.org/a", accessed=datetime.date(2026, 12, 2)).details
+        'A clinic; https://example.org/a (accessed 2026-12-02)'
+        """
+        parts = [p for p in (self.author, self.publisher, self.published and self.published.isoformat()) if p]
+        if self.address:
+            parts.append(self.address + (f" (accessed {self.accessed.isoformat()})" if self.accessed else ""))
+        elif self.accessed:
+            parts.append(f"accessed {self.accessed.isoformat()}")
+        return "; ".join(parts)
 
 
 class Change(_Model):

@@ -17,7 +17,8 @@ from .model import Basis, OutcomeNode, PathwayContent, QuestionNode, Statement
 from .vocabulary import CATEGORY_IDS, REFERENCE_SECTION_IDS
 from .yamlsafe import line_of
 
-__all__ = ["check_rules", "review_findings", "role_problem", "APPROVER_ROLE_WORDS", "WARNING", "NOTICE"]
+__all__ = ["check_rules", "review_findings", "role_problem", "statement_locations", "APPROVER_ROLE_WORDS", "WARNING",
+           "NOTICE"]
 
 Loc = tuple
 
@@ -177,6 +178,26 @@ class _Checker:
                 "use a section name declared for the source under 'sources:'",
                 node=node,
             )
+
+    def quotes_present(self) -> None:
+        """A statement that is not editorial quotes each source it cites that sets ``quotes_required``."""
+        required = {s.id for s in self.content.sources if s.quotes_required}
+        if not required:
+            return
+        for loc, statement in _statements(self.content):
+            if statement.is_editorial:
+                continue
+            cited = [b.source for b in statement.basis if b.source in required]
+            quoted = {b.source for b in statement.basis if b.source in required and b.quote}
+            for source in dict.fromkeys(s for s in cited if s not in quoted):
+                self.report(
+                    loc + ("basis",),
+                    f"statement is not editorial but quotes no passage of source '{source}', which sets "
+                    f"quotes_required ({_excerpt(statement.text)})",
+                    "add 'quote: <the source's own words the statement rests on>' to one of its bases "
+                    "(block style), or mark the statement 'editorial: <reason>' if it is our reading",
+                    node=_node_of(self.content, loc),
+                )
 
     def nodes_resolve(self) -> None:
         c = self.content
@@ -386,6 +407,7 @@ class _Checker:
             self.category_groups_declared,
             self.reference_sections_present,
             self.bases_resolve,
+            self.quotes_present,
             self.nodes_resolve,
             self.conditions_resolve,
             self.tree_is_sound,
@@ -404,6 +426,17 @@ def _children(node: QuestionNode | OutcomeNode) -> Iterator[tuple[str, str]]:
 def _statements(content: PathwayContent) -> Iterator[tuple[Loc, Statement]]:
     """Every Statement in the content, with its location."""
     yield from _walk(content, ())
+
+
+def statement_locations(content: PathwayContent) -> Iterator[tuple[Loc, Statement]]:
+    """Every Statement in the content with its location in the file (``("tree", "nodes", 3, "summary")``)."""
+    return _statements(content)
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    """The start of a statement's text, to name it in a message."""
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1].rstrip() + "…")
 
 
 def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Statement]]:

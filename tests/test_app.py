@@ -126,12 +126,87 @@ def test_each_answer_moves_the_highlighted_path(answers, path):
     assert chosen(at) == set(path)
 
 
-def test_editorial_assumption_in_a_question_is_badged_beside_it():
+def test_editorial_assumption_in_a_question_is_badged_beside_it_and_its_reason_folds_behind_a_toggle():
     at = app()
     age_help = PATHWAY.questions["age_group"].help
     assert age_help.editorial, "the shipped age question rests on an editorial assumption"
     badged = [m.value for m in at.markdown if m.value.startswith(":orange-badge[:material/info: Editorial assumption]")]
     assert len(badged) == 1 and "18" in badged[0]
+    assert age_help.editorial not in badged[0].replace("\\", "")  # the reason is behind its toggle
+    (toggle,) = [e for e in at.expander if e.label.startswith("Why this assumption?")]
+    assert "Child or adult?" in toggle.label  # named for its question
+    assert age_help.editorial in re.sub(r"\\(.)", r"\1", toggle.markdown[0].value)
+
+
+def result_block(at: AppTest):
+    """The compact result under the last question (a container keyed "result")."""
+    (block,) = [c for c in at.get("flex_container") if c.key == "result"]
+    return block
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_result_sits_under_the_last_question_with_its_categories_marks_and_actions(case):
+    at = app(**case.answers)
+    assert not at.exception
+    block = result_block(at)
+    text = re.sub(r"\\(.)", r"\1", "\n".join(m.value for m in block.markdown))
+    result = evaluate(PATHWAY, case.answers)
+    assert result.outcome.title in text and " · ".join(s.option_label for s in result.path) in text
+    for treatment in result.treatments:  # each category in this situation's words, † where editorial
+        mark = " †" if treatment.explanation.editorial else ""
+        assert re.search(rf"^- {re.escape(treatment.label + mark)}$", text, re.M), (treatment.label, text)
+    assert ("† marks a category an editorial assumption puts here" in text) == any(
+        t.explanation.editorial for t in result.treatments)
+    assert DISCLAIMER in text  # the disclaimer again, with the result
+    assert [b.key for b in block.get("download_button")] == ["download_handout"]
+    assert block.get("download_button")[0].proto.type == "primary"
+    assert [b.proto.label for b in block.get("link_button")] == ["Print"]
+    assert [b.key for b in block.button] == ["copy_link"]
+
+
+def test_no_result_block_until_the_path_is_complete():
+    at = app(age_group="adult", cns_involvement="no")
+    assert not [c for c in at.get("flex_container") if c.key == "result"]
+    assert "Nothing is shown about treatment" in page_text(at)
+
+
+def test_the_metadata_folds_into_one_about_line_after_the_short_disclaimer():
+    at = app()
+    meta = PATHWAY.content.metadata
+    (about,) = [e for e in at.expander if e.label.startswith("About this content")]
+    assert meta.version in about.label and meta.last_reviewed.isoformat() in about.label
+    text = re.sub(r"\\(.)", r"\1", "\n".join(m.value for m in about.markdown))
+    for needed in (meta.intended_use, "Approval:", PATHWAY.content.sources[0].title):
+        assert needed in text
+    assert at.warning[0].value.replace("\\", "").startswith(f"**{DISCLAIMER[:40]}")  # the disclaimer comes first
+
+
+@pytest.mark.parametrize("public", [None, "https://intranet.example.org/pathways/"], ids=["own-address", "public-url"])
+def test_the_link_to_this_view_carries_the_answers_and_the_comparison(monkeypatch, public):
+    if public:
+        monkeypatch.setenv("PUBLIC_URL", public)
+    answers = {"age_group": "child", "cns_involvement": "yes", "cell_type": "b_cell"}
+    at = app(**answers, compare="adult/yes/t_cell")
+    (link,) = code_spans(next(m.value for m in result_block(at).markdown if "Link to this view" in m.value))
+    base, _, query = link.partition("?")
+    assert base == (public or "")  # AppTest has no browser address; a browser gives the frame's own
+    from urllib.parse import parse_qsl
+    assert dict(parse_qsl(query)) == {**answers, "compare": "adult/yes/t_cell"}
+
+
+def test_print_opens_the_situation_as_a_page_of_its_own_with_every_category():
+    answers = {"age_group": "adult", "cns_involvement": "yes", "cell_type": "t_cell"}
+    at = app(**answers)
+    (button,) = result_block(at).get("link_button")
+    from urllib.parse import parse_qsl
+    assert dict(parse_qsl(button.proto.url.lstrip("?"))) == {**answers, "view": "print"}
+    at = app(**answers, view="print")
+    assert not at.exception and not at.radio and not at.get("image")
+    text = page_text(at)
+    assert_disclaimer(at)
+    for treatment in evaluate(PATHWAY, answers).treatments:
+        assert treatment.label in text and treatment.explanation.text in text
+    assert "About these figures" in text
 
 
 def test_graph_image_has_a_text_alternative_naming_the_path():
@@ -230,8 +305,9 @@ def test_embed_parameter_is_not_reported_as_unknown():
     [
         ("dangling", "branches: {child: child_cns, adult: adult_cns}", "branches: {child: child_cns, adult: nowhere}"),
         ("bad-yaml", "  root: age\n", "  root: [age\n"),
-        ("missing-basis", "      basis: [{source: relapsed-all-overview, section: treatment-children}]\n  - id: targeted",
-         "\n  - id: targeted"),
+        ("missing-basis", "      basis:\n        - source: relapsed-all-overview\n          section: treatment-children\n"
+                          "          quote: \"combination chemotherapy, which uses more than one anticancer drug\"\n"
+                          "  - id: targeted", "\n  - id: targeted"),
     ],
     ids=["dangling", "bad-yaml", "missing-basis"],
 )
@@ -270,9 +346,11 @@ def test_content_edited_into_an_invalid_state_is_not_served_as_valid(tmp_path, m
 )
 def test_every_download_carries_disclaimer_version_review_date_and_sources(downloads, answers):
     at = app(**answers)
-    assert not at.get("download_button") and not downloads  # the panel is closed: nothing built
-    at = open_panel(at, "downloads_panel")
     handout = {"download_handout"} if len(answers) == 3 else set()  # a handout is made for a complete situation
+    assert {b.key for b in at.get("download_button")} == handout  # the data files' panel is closed: not built
+    assert len(downloads) == len(handout)
+    downloads.clear()
+    at = open_panel(at, "downloads_panel")
     assert {b.key for b in at.get("download_button")} == {
         "download_markdown", "download_csv", "download_svg", "download_dot", "download_fhir", *handout}
     meta = PATHWAY.content.metadata
@@ -325,9 +403,21 @@ def test_path_table_is_a_text_alternative_to_the_graph():
     assert "Low-dose radiation therapy" in labels and set(labels) <= set(table["Answer"])
 
 
+def test_figures_are_closed_until_asked_and_their_caution_comes_before_the_numbers():
+    at = app(age_group="adult", cns_involvement="no", cell_type="b_cell")
+    assert not at.get("vega_lite_chart") and "5.8%" not in page_text(at)  # closed: not built, not pushed
+    at = open_panel(at, "figures_panel")
+    text = page_text(at)
+    context = PATHWAY.content.outlook.figures_context.text
+    assert context in text and text.index(context) < text.index("5.8%")
+    assert "for reference" not in text
+
+
 def test_outlook_question_selects_the_figure_that_applies():
-    at = app(age_group="adult", cns_involvement="no", cell_type="b_cell", time_since_treatment="under_3_years")
+    at = app(age_group="adult", cns_involvement="no", cell_type="b_cell", time_since_treatment="under_3_years",
+             figures="open")
     assert at.radio(key="time_since_treatment").value == "under_3_years"
+    assert at.query_params["figures"] == "open"  # kept in the link while open
     chart = at.get("vega_lite_chart")[0].proto
     (dataset,) = chart.datasets  # sent as Arrow once per answer set, the form the browser reads
     rows = pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()

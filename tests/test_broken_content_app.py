@@ -54,7 +54,9 @@ DAMAGES = {
                                  "{b_cell: adult_no_cns_b, t_cell: adult_no_cns_b}"),
                          r"node 'adult_no_cns_t' is not reachable", "    - id: adult_no_cns_t\n"),
     "missing-basis": (replace("      text: Chemotherapy that combines two or more anticancer drugs.\n"
-                              "      basis: [{source: relapsed-all-overview, section: treatment-children}]\n",
+                              "      basis:\n        - source: relapsed-all-overview\n"
+                              "          section: treatment-children\n"
+                              "          quote: \"combination chemotherapy, which uses more than one anticancer drug\"\n",
                               "      text: Chemotherapy that combines two or more anticancer drugs.\n"),
                       r"neither a basis nor an editorial flag",
                       "    description:\n      text: Chemotherapy that combines"),

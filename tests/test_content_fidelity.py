@@ -133,3 +133,32 @@ def test_disclaimer_says_educational_not_advice_and_care_team(pathway_id):
     meta = load_pathway(available_pathways()[pathway_id]).content.metadata
     text = meta.disclaimer.lower()
     assert "educational" in text and "not medical advice" in text and "care team" in text
+
+
+def test_the_sources_title_is_shown_as_ours_in_the_about_lines_and_the_disclaimer_block():
+    """The copy we have names no title, author, publisher or date: every output says the title is our description."""
+    from pathways.outputs.export import about_lines, disclaimer_block
+
+    source = PATHWAY.content.sources[0]
+    assert source.title_is_ours
+    shown = "(title ours; the copy we have names no title, author, publisher or date)"
+    assert source.display_title == f"{source.title} {shown}"
+    assert shown in dict(about_lines(PATHWAY))["Sources"]
+    assert disclaimer_block(PATHWAY)["sources"][0]["title"] == source.display_title
+
+
+@pytest.mark.parametrize(("fields", "shown"), [
+    ({}, "T (title ours; the copy we have names no title, author, publisher or date)"),
+    ({"publisher": "A clinic"}, "T (title ours; the copy we have names no title, author or date)"),
+    ({"author": "A writer", "publisher": "A clinic", "published": "2026-01-02"},
+     "T (title ours; the copy we have names no title)"),
+], ids=["nothing-known", "publisher-known", "all-but-title-known"])
+def test_a_title_of_ours_says_what_the_copy_does_not_name(fields, shown):
+    import datetime
+
+    from pathways.model import Source
+
+    if "published" in fields:
+        fields = {**fields, "published": datetime.date.fromisoformat(fields["published"])}
+    assert Source(id="s", title="T", description="d", sections=["a"], title_is_ours=True, **fields).display_title \
+        == shown

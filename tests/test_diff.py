@@ -146,8 +146,10 @@ def _reword(data: dict) -> None:
 def _rebase(data: dict) -> None:
     explanation = first_outcome_with(data, 1)["treatments"][0]["explanation"]
     source = data["sources"][0]
-    explanation["basis"] = [{"source": source["id"], "section": s} for s in source["sections"]
-                            if {"source": source["id"], "section": s} not in explanation.get("basis", [])][:1]
+    cited = [(b["source"], b["section"]) for b in explanation.get("basis", [])]
+    quote = next((b["quote"] for b in explanation.get("basis", []) if "quote" in b), None)
+    explanation["basis"] = [{"source": source["id"], "section": s, **({"quote": quote} if quote else {})}
+                            for s in source["sections"] if (source["id"], s) not in cited][:1]
 
 
 def _flag(data: dict) -> None:

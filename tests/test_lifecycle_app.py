@@ -78,7 +78,7 @@ def test_header_and_about_panel_show_approval_review_dates_and_what_changed_in_t
     caption = next(m.value for m in at.markdown if "Content version" in m.value).replace("\\", "")  # the header
     assert f"next review due {META.next_review_due.isoformat()}" in caption
     assert "Approval: pending: version" in caption and "has not been signed off yet" in caption
-    about = next(m.value for m in at.markdown if "About this explorer" in m.value).replace("\\", "")
+    about = next(m.value for m in at.markdown if "What changed in this version" in m.value).replace("\\", "")
     change = current_change(META)
     assert change is not None
     assert f"What changed in this version ({META.version}, {change.date.isoformat()}):** {change.summary}" in about

@@ -299,12 +299,30 @@ def test_unsafe_html_is_never_enabled_in_the_app_or_the_package():
         if source.name == "app.py":  # fixed style sheets (layout and focus, print), never text from content
             for sheet in STYLE_SHEETS:
                 text = text.replace(f"st.html({sheet})", "", 1)
+            for script in SCRIPTS:
+                text = text.replace(f"st.html({script}, unsafe_allow_javascript=True)", "", 1)
         assert "unsafe_allow_html" not in text, f"{source.name} enables unsafe_allow_html"
         assert not re.search(r"\bst\.html\(|components\.v1", text), f"{source.name} renders raw HTML"
 
 
 #: The style sheets app.py may add with st.html: module constants holding style rules only.
 STYLE_SHEETS = ("PAGE_CSS", "PRINT_CSS")
+#: The scripts app.py may add (copy link, scroll to the result, print): module constants, one script each, that
+#: request nothing from anywhere.
+SCRIPTS = ("COPY_JS", "SCROLL_JS", "PRINT_JS")
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_script_the_app_adds_is_a_constant_that_requests_nothing(script):
+    import ast
+
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    value = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                 and any(getattr(t, "id", None) == script for t in node.targets))
+    assert isinstance(value, ast.Constant) and isinstance(value.value, str), f"{script} must be a literal string"
+    js = value.value
+    assert js.startswith("<script>") and js.endswith("</script>") and js.count("<script") == 1, js
+    assert not re.search(r"(?i)fetch\(|XMLHttpRequest|https?:|import\(|eval\(|innerHTML|sendBeacon|WebSocket", js), js
 
 
 @pytest.mark.parametrize("sheet", STYLE_SHEETS)

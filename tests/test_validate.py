@@ -124,3 +124,90 @@ def test_figures_without_their_context_statement_are_a_warning_that_strict_fails
     assert f"{path}:{line}: warning: outlook figures without a context statement" in loose.stdout
     strict = validate("--strict")
     assert strict.returncode == 1 and "figures without a context statement" in strict.stdout
+
+
+# ---- quotes: every statement checkable against the source's own words ---------------------------------------------
+SHIPPED_FILE = Path(__file__).parents[1] / "pathways/content/relapsed-all.yaml"
+SOURCE = Path(__file__).resolve().parents[2] / "shared/source/relapsed-all-overview.txt"
+
+
+def _validate_source(path: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pathways", "validate", str(path), "--today", "2026-12-02",
+                           "--source", str(SOURCE), *extra], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parents[1])
+
+
+def test_shipped_quotes_are_found_in_the_source_and_every_statement_quotes_it():
+    run = _validate_source(SHIPPED_FILE)
+    assert run.returncode == 0, run.stdout
+    assert "every quote found in" in run.stdout
+
+
+def test_every_statement_that_is_not_editorial_quotes_the_source():
+    from pathways.shown import keyed_statements
+
+    content = load_pathway(SHIPPED_FILE).content
+    unquoted = [key for key, s in keyed_statements(content) if not s.is_editorial and not any(b.quote for b in s.basis)]
+    assert unquoted == []
+
+
+@pytest.mark.parametrize(("key", "word", "changed"), [
+    ("outlook.notes.adults_over_30", "less", "more"),
+    ("nodes.adult_cns_t.treatments.radiation_therapy.explanation", "low", "high"),
+    ("reference.risk_factors.items.1", "male", "female"),
+], ids=["outlook-note", "one-of-four-equal-quotes", "risk-factor"])
+def test_one_changed_word_in_a_quote_is_named_with_its_statement_and_line(tmp_path, key, word, changed):
+    from pathways.shown import keyed_statements
+    from pathways.validate import statement_locations
+    from pathways.yamlsafe import line_of, parse_yaml
+
+    text = SHIPPED_FILE.read_text(encoding="utf-8")
+    content = load_pathway(SHIPPED_FILE).content
+    statement = dict(keyed_statements(content))[key]
+    loc = next(loc for loc, s in statement_locations(content) if s is statement)
+    line = line_of(parse_yaml(text), loc + ("basis", 0, "quote"))
+    lines = text.split("\n")
+    assert "quote: " in lines[line - 1]
+    at = next(i for i in range(line - 1, line + 3) if re.search(rf"\b{word}\b", lines[i]))  # folded: a later line
+    lines[at] = re.sub(rf"\b{word}\b", changed, lines[at], count=1)
+    path = tmp_path / "changed.yaml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    run = _validate_source(path)
+    assert run.returncode == 1, run.stdout
+    errors = [x for x in run.stdout.splitlines() if "quote not found" in x]
+    assert errors == [f"{path}:{line}: " + errors[0].split(": ", 1)[1]], run.stdout  # exactly one, on its line
+    assert f"statement {key}: quote not found in source 'relapsed-all-overview'" in errors[0]
+    assert f"differs at {changed!r}" in errors[0] and "Hint: " in errors[0]
+
+
+def test_validate_source_requires_quotes_even_where_the_content_does_not(tmp_path):
+    """--source applies the rule to any content: the minimal fixture (no quotes_required) quotes nothing."""
+    text = tmp_path / "source.txt"
+    text.write_text("Words of the source.", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "pathways", "validate", str(FIXTURES / "minimal.yaml"), "--source",
+                          str(text)], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1])
+    assert run.returncode == 1
+    assert "statement outlook.depends_on is not editorial but quotes no passage of the source" in run.stdout
+    assert "statement reference.glossary.items.0" not in run.stdout  # editorial: quoting is not required
+
+
+def test_validate_source_with_an_unreadable_file_is_a_usage_error(tmp_path):
+    run = _validate_source(SHIPPED_FILE, "--source", str(tmp_path / "absent.txt"))
+    assert run.returncode == 2 and "cannot read the source text" in run.stderr
+
+
+@pytest.mark.parametrize(("quote", "source", "found"), [
+    ("a person's age", "a person\u2019s age", True),
+    ("about 30-40%", "about 30\u201340%", True),
+    ("cancer of the blood and bone marrow", "cancer of the blood\n and  bone marrow", True),
+    ("Treatment can cure ALL … relapsed ALL.", "Treatment can cure ALL, but it can return. Doctors call this relapsed ALL.",
+     True),
+    ("relapsed ALL … Treatment can cure", "Treatment can cure ALL. Doctors call this relapsed ALL.", False),
+    ("treatment can cure all", "Treatment can cure ALL", False),
+    ("low dose radiation therapy", "low-dose radiation therapy", False),
+], ids=["curly-apostrophe", "en-dash", "white-space", "ellipsis", "ellipsis-out-of-order", "case-differs",
+        "hyphen-for-space"])
+def test_quote_matching_normalises_only_white_space_quotation_marks_and_dashes(quote, source, found):
+    from pathways.quotes import quote_in
+
+    assert quote_in(quote, source) is found

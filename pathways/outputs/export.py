@@ -50,7 +50,8 @@ def disclaimer_block(pathway: Pathway) -> dict[str, Any]:
         "approved_on": meta.approved_on.isoformat() if meta.approved_on else None,
         "approved_by": meta.approved_by,
         "approval": approval_text(meta),
-        "sources": [{"id": s.id, "title": s.title, "description": s.description} for s in pathway.content.sources],
+        "sources": [{"id": s.id, "title": s.display_title, "description": s.description, "details": s.details}
+                    for s in pathway.content.sources],
     }
 
 
@@ -131,7 +132,8 @@ def about_lines(pathway: Pathway, made: datetime.date | None = None) -> list[tup
     """(label, value) pairs of the disclaimer and provenance, in display order."""
     meta = pathway.content.metadata
     made = made or datetime.date.today()
-    sources = "; ".join(f"{s.id}: {s.title}" for s in pathway.content.sources)
+    sources = "; ".join(f"{s.id}: {s.display_title}" + (f", {s.details}" if s.details else "")
+                        for s in pathway.content.sources)
     return [
         ("Disclaimer", meta.disclaimer),
         ("Intended use", meta.intended_use),
