@@ -27,6 +27,23 @@ _KEY_SEP = "|lang="
 #: The one script the page runs: it declares the document's language (Streamlit's index.html says lang="en").
 #: A fixed text per language, never built from input (its hash can be listed in a Content-Security-Policy).
 LANG_SCRIPTS = {lang: f'<script>document.documentElement.lang = "{lang}";</script>' for lang in LANGUAGES}
+#: On a page in another language, the parts left in English are the source's own words, each shown as a span
+#: whose whole text is in curly quotes (views.statement_md): marked lang="en" as they appear (WCAG 3.1.2).
+QUOTES_SCRIPT = """<script>
+(() => {
+  if (window.pathwayQuotesMarked) return;
+  window.pathwayQuotesMarked = true;
+  const quote = /^“[^“”]*”$/;
+  const mark = () => {
+    if (document.documentElement.lang === "en") return;
+    document.querySelectorAll("[data-testid='stMarkdownContainer'] span:not([lang])").forEach((span) => {
+      if (span.children.length === 0 && quote.test(span.textContent.trim())) span.setAttribute("lang", "en");
+    });
+  };
+  new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
+  mark();
+})();
+</script>"""
 #: Shown, in the language asked for, when a link asks for a language that cannot be offered now.
 UNAVAILABLE = {
     "es": ("La versión en español no está disponible en este momento porque su traducción no está al día con el "
@@ -127,6 +144,8 @@ def apply(page: PageLanguage) -> None:
 def declare_language(page: PageLanguage) -> None:
     """Declare the document's language for assistive technology (WCAG 3.1.1); a fixed script per language."""
     st.html(LANG_SCRIPTS[page.language], unsafe_allow_javascript=True)
+    if page.language != SOURCE_LANGUAGE:
+        st.html(QUOTES_SCRIPT, unsafe_allow_javascript=True)
 
 
 def unavailable_notice(page: PageLanguage) -> None:
@@ -135,6 +154,17 @@ def unavailable_notice(page: PageLanguage) -> None:
     if page.unavailable and text:
         st.html(f'<div lang="{page.asked}" role="note" class="language-unavailable" style="border:2px solid '
                 f'#9a6700;border-radius:0.5rem;padding:0.75rem 1rem;color:#31333f"><strong>{text}</strong></div>')
+
+
+def link_params() -> dict[str, str]:
+    """The page's language as link parameters, for links the page makes (print view, copied link)."""
+    language = st.query_params.get(LANG_PARAM)
+    return {LANG_PARAM: language} if language in LANGUAGES and language != SOURCE_LANGUAGE else {}
+
+
+def link_suffix() -> str:
+    """``link_params`` as a query-string suffix (``&lang=es``), or nothing."""
+    return "".join(f"&{k}={v}" for k, v in link_params().items())
 
 
 def set_language(language: str) -> None:

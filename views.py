@@ -35,6 +35,12 @@ from pathways.shown import (FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_H
 from pathways.situations import complete_situations
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
 from pathways.outputs.table import to_csv as table_csv
+from pathways.catalogue import gettext as _
+
+
+def N_(message: str) -> str:
+    """Mark a module constant for extraction; it is translated where it is shown."""
+    return message
 
 
 #: The setting naming the pathway to serve (a shipped id or a file); unset: the shipped default.
@@ -54,7 +60,7 @@ NOTICE_MAX = 60
 #: is our floor and the half pixel a margin for rounding): the page scrolls the graph rather than shrink it.
 GRAPH_TEXT_PX = 12.5
 #: The words beside every editorial mark (†).
-EDITORIAL_WORDS = "Editorial assumption"
+EDITORIAL_WORDS = N_("Editorial assumption")
 
 
 # ---- the file to serve (once per process and file version) ---------------------------------------------
@@ -188,7 +194,7 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
         shown=seen, graph=graph, downloads=downloads, chart=figure_chart(seen), result_block=result_view(seen),
         summary_md="\n\n".join(item_md(i) for i in seen.by_role(SUMMARY)),
         groups=tuple(groups), cards={c.id: card_md(c) for c in seen.categories},
-        notes=tuple(item_md(i, prefix="**Note:** ") for i in seen.by_role(NOTE)),
+        notes=tuple(item_md(i, prefix=_("**Note:** ")) for i in seen.by_role(NOTE)),
         outlook_md=outlook_md(seen), figures_md=figures_md(seen), basis_md=basis_md(seen),
         path_table=path_table(result), query=urlencode(answers),
     )
@@ -198,18 +204,18 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
 def static_view(_pathway: Pathway, key: str) -> StaticView:
     """Markdown that depends only on the pathway (reference sections, the about-this-content block)."""
     sections = []
-    for _, title, items in reference_items(_pathway):
+    for _section, title, items in reference_items(_pathway):
         sections.append((plain(title), "\n\n".join(
             item_md(i, prefix=f"**{plain(i.title)}:** " if i.title and i.key.split(".")[-2] == "items" else "")
             for i in items)))
     meta = _pathway.content.metadata
     due = {"Next review due": meta.next_review_due.isoformat() if meta.next_review_due else "not set"}  # the day's
-    lines = [f"**Intended use:** {plain(meta.intended_use)}"]  # overdue warning is the disclaimer's, never cached
+    lines = [_("**Intended use:** {text}").format(text=plain(meta.intended_use))]  # overdue warning is the disclaimer's, never cached
     lines += [f"**{label}:** {plain(due.get(label, value))}"
               for label, value in about_lines(_pathway) if label not in ("Made on", "Changes in this version")]
     lines += change_log_md(_pathway)
-    label = (f"About this content: version {meta.version}, last reviewed {meta.last_reviewed.isoformat()}, "
-             "intended use, approval and sources")
+    label = _("About this content: version {version}, last reviewed {date}, intended use, approval and sources"
+              ).format(version=meta.version, date=meta.last_reviewed.isoformat())
     return StaticView(reference=tuple(sections), about_md="  \n".join(lines), about_label=label)
 
 
@@ -217,11 +223,14 @@ def change_log_md(pathway: Pathway) -> list[str]:
     """What changed in this version, then the earlier versions' entries (from the content's change log)."""
     meta = pathway.content.metadata
     current = current_change(meta)
-    lines = [f"**What changed in this version ({plain(meta.version)}"
-             + (f", {current.date.isoformat()}):** {plain(current.summary)}" if current else "):** not recorded")]
+    if current:
+        lines = [_("**What changed in this version ({version}, {date}):** {summary}").format(
+            version=plain(meta.version), date=current.date.isoformat(), summary=plain(current.summary))]
+    else:
+        lines = [_("**What changed in this version ({version}):** not recorded").format(version=plain(meta.version))]
     earlier = [c for c in meta.changes if c is not current]
     if earlier:
-        lines.append("**Earlier versions:** " + "; ".join(f"{plain(c.version)} ({c.date.isoformat()}): "
+        lines.append(_("**Earlier versions:** ") + "; ".join(f"{plain(c.version)} ({c.date.isoformat()}): "
                                                           f"{plain(c.summary)}" for c in earlier))
     return lines
 
@@ -254,11 +263,11 @@ def graph_alt(result: Result) -> str:
     """What the graph shows, in words, for screen readers (the table below has the detail)."""
     steps = [f"{step.question.short_label}: {step.option_label}" for step in result.path]
     if result.outcome is not None:
-        steps.append(f"result: {result.outcome.title}")
+        steps.append(_("result: {title}").format(title=result.outcome.title))
     elif result.next_question is not None:
-        steps.append(f"next question: {result.next_question.short_label}")
-    path = "; ".join(steps) if steps else "no answer yet"
-    return f"Decision tree with the path for your answers highlighted. Path: {path}"
+        steps.append(_("next question: {label}").format(label=result.next_question.short_label))
+    path = "; ".join(steps) if steps else _("no answer yet")
+    return _("Decision tree with the path for your answers highlighted. Path: {path}").format(path=path)
 
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
@@ -283,24 +292,16 @@ def svg_data_uri(svg: bytes) -> str:
 
 
 def path_table(result: Result) -> pd.DataFrame:
-    rows = [
-        {
-            "Step": i,
-            "Question": step.question.prompt,
-            "Answer": step.option_label,
-            "Why it matters": step.why.text,
-            "Basis": cite(step.why),
-        }
-        for i, step in enumerate(result.path, 1)
-    ]
+    columns = [_("Step"), _("Question"), _("Answer"), _("Why it matters"), _("Basis")]
+    rows = [[i, step.question.prompt, step.option_label, step.why.text, cite(step.why)]
+            for i, step in enumerate(result.path, 1)]
     if result.outcome is not None:
         for t in result.treatments:
-            rows.append({"Step": "Result", "Question": result.outcome.title, "Answer": t.label,
-                         "Why it matters": t.explanation.text, "Basis": cite(t.explanation)})
+            rows.append([_("Result"), result.outcome.title, t.label, t.explanation.text, cite(t.explanation)])
     elif result.next_question is not None:
-        rows.append({"Step": "Next", "Question": result.next_question.prompt, "Answer": "(not answered yet)",
-                     "Why it matters": result.next_question.why.text, "Basis": cite(result.next_question.why)})
-    return pd.DataFrame(rows, columns=["Step", "Question", "Answer", "Why it matters", "Basis"]).astype(str)
+        rows.append([_("Next"), result.next_question.prompt, _("(not answered yet)"), result.next_question.why.text,
+                     cite(result.next_question.why)])
+    return pd.DataFrame([dict(zip(columns, row)) for row in rows], columns=columns).astype(str)
 
 
 # ---- markdown and chart helpers ------------------------------------------------------------------------
@@ -345,13 +346,14 @@ def statement_md(statement: Statement | Item, prefix: str = "", quotes: bool = F
     basis, and (``quotes``) the source's own words it rests on, as "What the source says"."""
     lines = [prefix + plain(statement.text)]
     if statement.editorial:
-        lines.append(f":orange-badge[:material/info: {EDITORIAL_WORDS}] :small[:gray[{plain(statement.editorial)}]]")
+        lines.append(f":orange-badge[:material/info: {_(EDITORIAL_WORDS)}] :small[:gray[{plain(statement.editorial)}]]")
     basis = "; ".join(citation(b) for b in statement.basis)
     if basis:
-        lines.append(f":small[:gray[Basis: {plain(basis)}]]")
+        lines.append(":small[:gray[" + _("Basis: {basis}").format(basis=plain(basis)) + "]]")
     if quotes:
-        lines += [f":small[What the source says ({plain(citation(b))}): “{plain(b.quote)}”]"
-                  for b in statement.basis if b.quote]
+        # the quote in a span of its own: on a page in another language the page marks it lang="en" (i18n.py)
+        lines += [":small[" + _("What the source says ({citation}):").format(citation=plain(citation(b)))
+                  + f"] :small[“{plain(b.quote)}”]" for b in statement.basis if b.quote]
     return "  \n".join(lines)
 
 
@@ -365,10 +367,10 @@ def result_view(seen: Shown) -> ResultView | None:
         return None
     lines = [f"- {plain(c.label)}" + (f" {EDITORIAL}" if c.is_editorial else "") for c in seen.categories]
     if any(c.is_editorial for c in seen.categories):
-        lines.append(f"\n:small[{EDITORIAL} marks a category an editorial assumption puts here; the reason is on "
-                     "its card below.]")
-    body = (f"## {plain(seen.title)}\n\n:small[For: {plain(seen.label)}]\n\n"
-            f"**The source documents these treatment categories:**\n\n" + "\n".join(lines))
+        lines.append("\n:small[" + _("{mark} marks a category an editorial assumption puts here; the reason is on "
+                                     "its card below.").format(mark=EDITORIAL) + "]")
+    body = (f"## {plain(seen.title)}\n\n:small[" + _("For: {situation}").format(situation=plain(seen.label))
+            + "]\n\n" + _("**The source documents these treatment categories:**") + "\n\n" + "\n".join(lines))
     return ResultView(title=seen.title, situation=seen.label, categories=seen.categories, markdown=body)
 
 
@@ -376,7 +378,7 @@ def card_md(category: CategoryShown) -> str:
     """A category's card: its title as a heading (screen readers jump between them), what it is, why it is here."""
     mark = f" {EDITORIAL}" if category.is_editorial else ""
     return (f"#### {plain(category.label)}{mark}\n\n{item_md(category.description)}\n\n"
-            + item_md(category.explanation, prefix="*Why it appears here:* "))
+            + item_md(category.explanation, prefix=_("*Why it appears here:* ")))
 
 
 def outlook_md(seen: Shown) -> str:
@@ -385,8 +387,8 @@ def outlook_md(seen: Shown) -> str:
 
 
 #: How a figure relates to the answers, in plain words on the page.
-FIGURE_WORDS = {True: "the situation you described", False: "not the situation you described",
-                None: "no answer given decides whether it is the situation you described"}
+FIGURE_WORDS = {True: N_("the situation you described"), False: N_("not the situation you described"),
+                None: N_("no answer given decides whether it is the situation you described")}
 
 
 #: Each figure's bar colour (3:1 or more against white).
@@ -401,16 +403,16 @@ def figures_md(seen: Shown) -> str:
         parts.append(item_md(note, prefix=f"#### {plain(note.title)}\n\n"))
         figures = [f for f in seen.by_role(FIGURE) if f.note == note.note]
         if figures:
-            parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})"
+            parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({_(FIGURE_WORDS[f.applies])})"
                                    for f in figures))
     if not seen.by_role(OUTLOOK_NOTE):
-        parts.append(":small[:gray[Outlook notes that apply appear as you answer.]]")
+        parts.append(":small[:gray[" + _("Outlook notes that apply appear as you answer.") + "]]")
     return "\n\n".join(parts)
 
 
 def figure_chart(seen: Shown) -> dict[str, Any] | None:
     """A Vega-Lite spec: bars on a 0–100% scale, each labelled exactly as the source gives the figure."""
-    match = FIGURE_WORDS
+    match = {k: _(v) for k, v in FIGURE_WORDS.items()}
     figures = seen.by_role(FIGURE)
     rows = [{"Figure": f.title, "Percent": f.figure.value if f.figure else 0, "Display": f.text,
              "Applies": match[f.applies]} for f in figures]
@@ -418,7 +420,7 @@ def figure_chart(seen: Shown) -> dict[str, Any] | None:
     if len(rows) < 2:  # a single figure reads better as text than as one bar
         return None
     y = {"field": "Figure", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 420}}
-    x = {"field": "Percent", "type": "quantitative", "title": "Percent (as the source gives it)",
+    x = {"field": "Percent", "type": "quantitative", "title": _("Percent (as the source gives it)"),
          "scale": {"domain": [0, 100]}}
     # Bars meet 3:1 against white (WCAG 1.4.11); colour is not the only mark: the text ticks the bars that match
     # the answers (1.4.1).
@@ -455,32 +457,36 @@ def basis_md(seen: Shown) -> str:
     words where the content quotes them), and the intended use."""
     pathway = seen.pathway
     meta = pathway.content.metadata
-    parts = ["### Inputs used"]
+    parts = ["### " + _("Inputs used")]
     inputs = [f"- {plain(a.prompt)} → **{plain(a.option_label)}**"
-              + ("" if a.used else " (not used: not on the path yet)") for a in seen.answers]
-    parts.append("\n".join(inputs) or "No answers yet.")
-    parts.append("### Decisions taken")
+              + ("" if a.used else _(" (not used: not on the path yet)")) for a in seen.answers]
+    parts.append("\n".join(inputs) or _("No answers yet."))
+    parts.append("### " + _("Decisions taken"))
     for i, item in enumerate(seen.by_role(QUESTION_WHY), 1):
         answer = next((a for a in seen.answers if a.prompt == item.title), None)
-        lead = (f"{i}\\. At “{plain(answer.short_label)}” the answer “{plain(answer.option_label)}” leads on. "
-                if answer else f"{i}\\. ")
-        parts.append(item_md(item, prefix=lead + "Why it matters: ", quotes=True))
+        lead = (f"{i}\\. " + _("At “{question}” the answer “{answer}” leads on. ").format(
+                    question=plain(answer.short_label), answer=plain(answer.option_label)) if answer else f"{i}\\. ")
+        parts.append(item_md(item, prefix=lead + _("Why it matters: "), quotes=True))
     for item in seen.by_role(QUESTION_HELP, OPTION_HELP):
         parts.append(item_md(item, prefix=f"*{plain(item.title)}:* ", quotes=True))
     if seen.title is not None:
-        parts.append(f"### Result: {plain(seen.title)}")
+        parts.append("### " + _("Result: {title}").format(title=plain(seen.title)))
         parts += [item_md(i, quotes=True) for i in seen.by_role(SUMMARY)]
         parts += [item_md(c.explanation, prefix=f"**{plain(c.label)}** {EDITORIAL if c.is_editorial else ''} ",
                           quotes=True) for c in seen.categories]
-        parts += [item_md(i, prefix="**Note:** ", quotes=True) for i in seen.by_role(NOTE)]
+        parts += [item_md(i, prefix=_("**Note:** "), quotes=True) for i in seen.by_role(NOTE)]
     outlook = seen.by_role(OUTLOOK_BASIS, OUTLOOK_NOTE, FIGURES_CONTEXT)
     if outlook:
-        parts.append("### Outlook")
+        parts.append("### " + _("Outlook"))
         parts += [item_md(i, prefix=f"**{plain(i.title)}:** ", quotes=True) for i in outlook]
-    parts.append("### Intended use and population")
-    parts.append(f"{plain(meta.intended_use)}  \n*Audience:* {plain(meta.audience)}  \n"
-                 f"*Population:* {plain(meta.population)}  \n*Editorial assumptions:* {plain(meta.editorial_policy)}")
-    parts += [f"*Source* `{plain(s.id)}`: {plain(s.title)}. {plain(s.description)}" for s in pathway.content.sources]
+    parts.append("### " + _("Intended use and population"))
+    parts.append(_("{intended_use}  \n*Audience:* {audience}  \n*Population:* {population}  \n"
+                   "*Editorial assumptions:* {policy}").format(
+        intended_use=plain(meta.intended_use), audience=plain(meta.audience), population=plain(meta.population),
+        policy=plain(meta.editorial_policy)))
+    parts += [_("*Source* `{id}`: {title}. {description}").format(id=plain(s.id), title=plain(s.title),
+                                                                   description=plain(s.description))
+              for s in pathway.content.sources]
     return "\n\n".join(parts)
 
 
@@ -515,9 +521,9 @@ def situations_frame(_pathway: Pathway, key: str, current: str | None) -> pd.Dat
     for row in table.rows:
         answers = {s.question.id: s.option_label for s in row.situation.result.path}
         words = " · ".join(answers.get(q.id, "—") for q in questions)
-        index.append(plain(words + (" (on screen)" if row.situation.key == current else "")))
+        index.append(plain(words + (_(" (on screen)") if row.situation.key == current else "")))
         rows.append([f"{c.mark} {c.words}" for c in row.cells])
-    frame = pd.DataFrame(rows, index=pd.Index(index, name="Situation"),
+    frame = pd.DataFrame(rows, index=pd.Index(index, name=_("Situation")),
                          columns=[plain(c.label) for c in table.categories])
     return frame
 
@@ -541,39 +547,43 @@ def comparison_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str],
     first = evaluate(_pathway, dict(answers))
     second = evaluate(_pathway, second_answers(_pathway, situation_by_key(_pathway, other), dict(answers)))
     comparison = compare(first, second)
-    rows = [{"Category": line.category.label,
-             "Situation 1": "✔ shown" if line.first else "✘ not shown",
-             "Situation 2": "✔ shown" if line.second else "✘ not shown",
-             "Where": f"{line.symbol} {line.words}"} for line in comparison.categories]
+    shown_words, not_shown = _("✔ shown"), _("✘ not shown")
+    rows = [{_("Category"): line.category.label,
+             _("Situation 1"): shown_words if line.first else not_shown,
+             _("Situation 2"): shown_words if line.second else not_shown,
+             _("Where"): f"{line.symbol} {line.words}"} for line in comparison.categories]
     labels = {c.id: c.label for c in _pathway.content.categories}
     if comparison.same_categories:
-        differs = "**What differs:** nothing; both situations show the same categories."
+        differs = _("**What differs:** nothing; both situations show the same categories.")
     else:
         def names(ids: tuple[str, ...]) -> str:
-            return ", ".join(labels[i] for i in ids) or "none"
-        differs = (f"**What differs:** only in situation 1: {plain(names(comparison.only_first))}; "
-                   f"only in situation 2: {plain(names(comparison.only_second))}.")
+            return ", ".join(labels[i] for i in ids) or _("none")
+        differs = _("**What differs:** only in situation 1: {first}; only in situation 2: {second}.").format(
+            first=plain(names(comparison.only_first)), second=plain(names(comparison.only_second)))
     return {"comparison": comparison, "table": pd.DataFrame(rows, columns=list(rows[0]) if rows else None),
             "differs": differs, "sides": [side_md(comparison, side) for side in comparison.sides]}
 
 
 def side_md(comparison: Comparison, side: Side) -> str:
     """One side of a comparison: its situation, each category with its mark, its notes and its outlook notes."""
-    on_screen = " (on screen)" if side.number == 1 else ""
-    parts = [f"### Situation {side.number}{on_screen}: {plain(side.title)}", f":small[{plain(side.label)}]"]
+    on_screen = _(" (on screen)") if side.number == 1 else ""
+    parts = ["### " + _("Situation {number}{on_screen}: {title}").format(number=side.number, on_screen=on_screen,
+                                                                         title=plain(side.title)),
+             f":small[{plain(side.label)}]"]
     lines = []
     for line in comparison.categories:
         treatment = line.first if side.number == 1 else line.second
         if treatment is not None:
             lines.append(f"- {line.symbol} **{plain(treatment.label)}** ({line.words.lower()})")
         else:
-            lines.append(f"- {line.symbol} {plain(line.category.label)}: not shown here ({line.words.lower()})")
+            lines.append(f"- {line.symbol} " + _("{category}: not shown here ({where})").format(
+                category=plain(line.category.label), where=line.words.lower()))
     parts.append("\n".join(lines))
     for note in side.notes:
-        parts.append(statement_md(note, prefix="**Note:** "))
+        parts.append(statement_md(note, prefix=_("**Note:** ")))
     outlook = [line for line in comparison.outlook if (line.first if side.number == 1 else line.second)]
     if outlook:
-        parts.append("**Outlook**")
+        parts.append("**" + _("Outlook") + "**")
     for line in outlook:
         note = line.first if side.number == 1 else line.second
         assert note is not None
