@@ -378,7 +378,7 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
             return
         labels = situations_view(pathway, dated(key))["labels"]
         st.selectbox(_("Compare the situation on screen with"), options=list(labels), format_func=labels.__getitem__,
-                     key=COMPARE_KEY, index=None, placeholder="Choose a second situation")
+                     key=COMPARE_KEY, index=None, placeholder=_("Choose a second situation"))
         other = st.session_state.get(COMPARE_KEY)
         if other is None:
             return

@@ -310,7 +310,7 @@ def path_table(result: Result) -> pd.DataFrame:
 def cite(statement: Statement) -> str:
     parts = [citation(b) for b in statement.basis]
     if statement.editorial:
-        parts.append("editorial assumption")
+        parts.append(_("editorial assumption"))
     return "; ".join(parts)
 
 

@@ -114,3 +114,58 @@ def test_stale_translation_is_not_offered_and_the_english_is_shown_with_a_notice
     assert any('document.documentElement.lang = "en"' in block for block in html_blocks(at))
     assert not at.get("button_group"), "a language with a problem is not offered"
     assert not any("pendiente de revisión" in w.value for w in at.warning)
+
+
+# ---- no English interface word left ---------------------------------------------------------------------------
+
+#: Words that are English and not Spanish: any of them on the Spanish page is an interface string left untranslated.
+ENGLISH_WORDS = re.compile(r"(?i)\b(the|and|of|with|for|this|that|your|you|what|why|which|how|shown|answer|answers|"
+                           r"question|questions|situation|outlook|basis|reference|download|figures|graph|"
+                           r"treatment|categories|category|assumption|result|next|print|copy|link|"
+                           r"summary|compare|every|table|path|step|where|nothing|pending|approval|version)\b")
+#: What may stay as it is on any page: the source's own words, the ids of sources and sections (a citation's
+#: "source § section"), file formats, proper names, style sheets, scripts and code spans (a link).
+LEFT_AS_IS = re.compile(r"“[^“”]*”|[a-z0-9-]+ § [a-z0-9-]+|<style>.*?</style>|<script>.*?</script>|`[^`]*`|"
+                        r"\((?:Markdown|CSV|SVG|DOT|JSON|PDF)[^)]*\)|docs/\S+|scripts/\S+|Leukemia Care", re.S)
+
+
+def interface_texts(at: AppTest) -> list[str]:
+    """Every text a reader meets on the page: markdown, alerts, titles, labels, help, options, table headers."""
+    texts: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            for name in ("body", "label", "help", "placeholder", "alt"):
+                value = getattr(proto, name, None)
+                if isinstance(value, str) and value:
+                    texts.append(value)
+            if hasattr(proto, "options"):
+                texts.extend(str(getattr(o, "content", o)) for o in proto.options)
+        value = getattr(node, "value", None)
+        if getattr(node, "type", "") == "table" and value is not None:
+            texts.extend([str(c) for c in value.columns] + [str(value.index.name or "")])
+            texts.extend([str(i) for i in value.index] + [str(v) for v in value.to_numpy().ravel()])
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+    walk(at._tree)
+    for image in at.get("image"):
+        texts += [i.caption for i in image.proto.imgs]
+    return texts
+
+
+def test_spanish_page_has_no_english_interface_word_with_every_panel_open():
+    situation = next(s for s in SITUATIONS if s.key == "adult/yes/b_cell")
+    at = app(lang="es", time_since_treatment="under_3_years", **situation.answer_dict)
+    for panel in ("basis_panel", "path_table", "figures_panel", "situations_panel", "compare_panel",
+                  "downloads_panel", "about_panel"):
+        at.session_state[panel] = True
+    at.session_state["compare_with"] = "child/yes/b_cell"
+    at = at.run()
+    assert not at.exception
+    left = []
+    for text in interface_texts(at):
+        plain = LEFT_AS_IS.sub(" ", re.sub(r"\\(.)", r"\1", text))
+        left += [(match.group(0), plain[max(0, match.start() - 40): match.end() + 40])
+                 for match in ENGLISH_WORDS.finditer(plain)]
+    assert not left, left[:20]
