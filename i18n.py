@@ -189,8 +189,8 @@ def language_chooser(page: PageLanguage) -> None:
     languages = offered(page.english, base_key(page.key))
     if len(languages) < 2:
         return
-    choice = st.segmented_control(_("Language"), options=languages, format_func=LANGUAGES.__getitem__,
-                                  default=page.language, key=f"language_{page.language}", selection_mode="single")
+    choice = st.radio(_("Language"), options=languages, format_func=LANGUAGES.__getitem__, horizontal=True,
+                      index=languages.index(page.language), key=f"language_{page.language}")
     if choice is not None and choice != page.language:
         set_language(choice)
         st.rerun(scope="app")

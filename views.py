@@ -400,7 +400,7 @@ def figures_md(seen: Shown) -> str:
     as text too, saying whether it is the situation described."""
     parts = [item_md(i, prefix=f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT)]
     for note in seen.by_role(OUTLOOK_NOTE):
-        parts.append(item_md(note, prefix=f"#### {plain(note.title)}\n\n"))
+        parts.append(item_md(note, prefix=f"### {plain(note.title)}\n\n"))
         figures = [f for f in seen.by_role(FIGURE) if f.note == note.note]
         if figures:
             parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({_(FIGURE_WORDS[f.applies])})"
