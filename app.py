@@ -222,8 +222,10 @@ def show_result(pathway: Pathway, key: str, view: PageView) -> None:
         st.markdown(f":small[{plain(meta.disclaimer)}]")
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
+        language = i18n.current_language()  # the deferred download runs outside this run: its language, given
         if dot_available() and pdf_available():
-            actions.download_button(_("Handout (PDF)"), lambda: handout_bytes(pathway, dated(key), answers),
+            actions.download_button(_("Handout (PDF)"),
+                                    lambda: handout_bytes(pathway, dated(key), answers, language),
                                     file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
                                     key="download_handout", on_click="ignore", type="primary",
                                     icon=":material/picture_as_pdf:",
@@ -295,15 +297,15 @@ def show_table(view: PageView) -> None:
             st.table(view.path_table)
 
 
-def show_downloads(view: PageView, pathway: Pathway, key: str) -> None:
+def show_downloads(view: PageView, pathway: Pathway, key: str, page: i18n.PageLanguage | None = None) -> None:
     """Download buttons, built only while their panel is open; the data is made only when a button is clicked."""
     with st.expander(_("Data files for staff: this summary (Markdown, CSV), the graph (SVG, DOT), the pathway (FHIR)"),
                      icon=":material/download:", key="downloads_panel", on_change="rerun") as panel:
         if panel.open:
-            _download_buttons(view, pathway, key)
+            _download_buttons(view, pathway, key, page)
 
 
-def _download_buttons(view: PageView, pathway: Pathway, key: str) -> None:
+def _download_buttons(view: PageView, pathway: Pathway, key: str, page: i18n.PageLanguage | None = None) -> None:
     st.markdown(":small[:gray[" + _("Each file carries the disclaimer, the content version, its last-reviewed date, "
                                     "the sources and the date it was made. The handout for people is the "
                                     "\"Handout (PDF)\" button beside the result.") + "]]")
@@ -323,10 +325,13 @@ def _download_buttons(view: PageView, pathway: Pathway, key: str) -> None:
     other = st.session_state.get(COMPARE_KEY)
     if other and view.result.complete and dot_available() and pdf_available():
         answers = tuple(sorted(view.result.answers.items()))
-        row.download_button(_("Comparison handout (PDF)"), lambda: comparison_bytes(pathway, dated(key), answers, other),
+        language = i18n.current_language()
+        row.download_button(_("Comparison handout (PDF)"),
+                            lambda: comparison_bytes(pathway, dated(key), answers, other, language),
                             file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                             key="download_compare_pdf", on_click="ignore")
-    row.download_button(_("FHIR Bundle (JSON)"), lambda: fhir_bundle(pathway, key), file_name=f"{pathway.id}-fhir.json",
+    fhir_args = i18n.fhir_args(page) if page is not None else (pathway, key, None)
+    row.download_button(_("FHIR Bundle (JSON)"), lambda: fhir_bundle(*fhir_args), file_name=f"{pathway.id}-fhir.json",
                         mime="application/fhir+json", key="download_fhir", on_click="ignore",
                         help=_("The whole pathway (every situation, not only your answers) for FHIR tools: "
                                "docs/interoperability.md"))
@@ -392,7 +397,8 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
                 st.markdown(body)
         if dot_available() and pdf_available():
             pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other)
-            st.download_button(_("Comparison handout (PDF)"), lambda: comparison_bytes(*pdf_args),
+            language = i18n.current_language()
+            st.download_button(_("Comparison handout (PDF)"), lambda: comparison_bytes(*pdf_args, language),
                                file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                                key="download_compare_pdf_panel", on_click="ignore", icon=":material/picture_as_pdf:")
 
@@ -431,6 +437,7 @@ def show_print_view(pathway: Pathway, key: str) -> None:
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
 PAGE_CSS = """<style>
+[class*="st-key-language_"] button[aria-checked="true"] p { color: #a1202d !important; }
 [data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; z-index: 100 !important; }
 [data-testid="stMain"]:has(button[aria-label^="Close fullscreen"]) * { visibility: hidden !important; }
 [data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]),
@@ -660,7 +667,7 @@ def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     show_table(view)
     show_compare(pathway, key, result, answers)
     show_situations(pathway, key, result)
-    show_downloads(view, pathway, key)
+    show_downloads(view, pathway, key, page)
 
 
 try:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 from pathways import Pathway, ValidationFailed
-from pathways.catalogue import LANGUAGES, SOURCE_LANGUAGE, catalogue, gettext, set_language as _set_language
+from pathways.catalogue import LANGUAGES, SOURCE_LANGUAGE, catalogue, current_language, gettext
+from pathways.catalogue import set_language as _set_language
 from pathways.translate import load_translation, translated, translation_path
 
-__all__ = ["LANG_PARAM", "LANG_SCRIPTS", "PageLanguage", "page_language", "declare_language", "base_key", "_", "N_"]
+__all__ = ["current_language", "LANG_PARAM", "LANG_SCRIPTS", "PageLanguage", "page_language", "declare_language", "base_key", "_", "N_"]
 
 #: The link's parameter naming the page's language (absent: English).
 LANG_PARAM = "lang"
@@ -156,6 +157,13 @@ def unavailable_notice(page: PageLanguage) -> None:
                 f'#9a6700;border-radius:0.5rem;padding:0.75rem 1rem;color:#31333f"><strong>{text}</strong></div>')
 
 
+def fhir_args(page: PageLanguage) -> tuple[Pathway, str, dict[str, Pathway] | None]:
+    """What the FHIR download is made from on this page: the English, with the page's language as a translation."""
+    if page.language == SOURCE_LANGUAGE:
+        return page.pathway, page.key, None
+    return page.english, page.key, {page.language: page.pathway}
+
+
 def link_params() -> dict[str, str]:
     """The page's language as link parameters, for links the page makes (print view, copied link)."""
     language = st.query_params.get(LANG_PARAM)
@@ -189,8 +197,8 @@ def language_chooser(page: PageLanguage) -> None:
     languages = offered(page.english, base_key(page.key))
     if len(languages) < 2:
         return
-    choice = st.radio(_("Language"), options=languages, format_func=LANGUAGES.__getitem__, horizontal=True,
-                      index=languages.index(page.language), key=f"language_{page.language}")
+    choice = st.segmented_control(_("Language"), options=languages, format_func=LANGUAGES.__getitem__,
+                                  default=page.language, key=f"language_{page.language}", selection_mode="single")
     if choice is not None and choice != page.language:
         set_language(choice)
         st.rerun(scope="app")

@@ -36,6 +36,7 @@ from pathways.situations import complete_situations
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
 from pathways.outputs.table import to_csv as table_csv
 from pathways.catalogue import gettext as _
+from pathways.catalogue import use_language
 
 
 def N_(message: str) -> str:
@@ -236,14 +237,16 @@ def change_log_md(pathway: Pathway) -> list[str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _fhir_bundle(_pathway: Pathway, key: str, made: str) -> str:
-    return fhir_json(_pathway, made=datetime.date.fromisoformat(made))
+def _fhir_bundle(_pathway: Pathway, key: str, made: str, _translations: Mapping[str, Pathway] | None = None) -> str:
+    return fhir_json(_pathway, made=datetime.date.fromisoformat(made), translations=_translations)
 
 
-def fhir_bundle(pathway: Pathway, key: str) -> str:
+def fhir_bundle(pathway: Pathway, key: str, translations: Mapping[str, Pathway] | None = None) -> str:
     """The whole pathway as a FHIR R4B Bundle (JSON), the same for every answer set: built on the first click on
-    its download, then kept for the process, the file version and the day (its narrative says when it was made)."""
-    return _fhir_bundle(pathway, key, datetime.date.today().isoformat())
+    its download, then kept for the process, the file version and the day (its narrative says when it was made).
+    ``pathway`` is the English; ``translations`` (language -> translated pathway; ``key`` names them) are carried
+    with FHIR's translation extension."""
+    return _fhir_bundle(pathway, key, datetime.date.today().isoformat(), translations)
 
 
 def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> PageView:
@@ -596,15 +599,19 @@ def side_md(comparison: Comparison, side: Side) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...]) -> bytes:
-    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md)."""
-    return handout_pdf(evaluate(_pathway, dict(answers)), _made(key))
+def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], language: str = "en") -> bytes:
+    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md).
+    ``language``: the page's, given explicitly because a deferred download runs outside the page's run."""
+    with use_language(language):
+        return handout_pdf(evaluate(_pathway, dict(answers)), _made(key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str) -> bytes:
-    """The PDF handout of a comparison, made on the first click on its download and kept."""
-    return comparison_pdf(comparison_view(_pathway, key, answers, other)["comparison"], _made(key))
+def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str,
+                     language: str = "en") -> bytes:
+    """The PDF handout of a comparison, made on the first click on its download and kept (in ``language``)."""
+    with use_language(language):
+        return comparison_pdf(comparison_view(_pathway, key, answers, other)["comparison"], _made(key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
