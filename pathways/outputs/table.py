@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..catalogue import gettext as _
 from ..evaluate import citation
 from .export import about_lines, disclaimer_block, statement_to_dict
 from ..load import Pathway
@@ -37,7 +38,7 @@ class Cell:
 
     @property
     def words(self) -> str:
-        return ("shown" if self.shown else "not shown") + (" (editorial assumption)" if self.editorial else "")
+        return (_("shown") if self.shown else _("not shown")) + (_(" (editorial assumption)") if self.editorial else "")
 
 
 @dataclass(frozen=True)
