@@ -44,6 +44,9 @@ class Pathway:
     nodes: dict[str, Node]
     questions: dict[str, Question]
     categories: dict[str, Category]
+    #: The language of its texts, and whether that translation still waits for sign-off (pathways/translate.py).
+    language: str = "en"
+    translation_pending: bool = False
 
     @property
     def id(self) -> str:

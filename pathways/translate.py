@@ -19,6 +19,7 @@ language of the page or command that asked.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -369,7 +370,8 @@ def translated(pathway: Pathway, translation: Translation) -> Pathway:
         else:
             slot.holder[slot.field] = entry.text
     content = PathwayContent.model_validate(data)
-    return _index(content, pathway.file)
+    return dataclasses.replace(_index(content, pathway.file), language=translation.language,
+                               translation_pending=not translation.approved)
 
 
 def translate_pathway(pathway: Pathway, language: str) -> Pathway:

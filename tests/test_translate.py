@@ -254,3 +254,46 @@ def test_fhir_export_carries_each_statement_translation_and_still_validates():
     for note in PATHWAY.content.outlook.notes:
         assert es_translation(actions[f"outlook.{note.id}"], "textEquivalent") == \
             SPANISH.entries[f"outlook.notes.{note.id}"].text
+
+
+# ---- the handout in Spanish -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("situation", complete_situations(PATHWAY), ids=lambda s: s.key)
+def test_spanish_handout_shows_every_statement_the_english_one_shows_in_spanish(situation):
+    import html
+
+    from pathways.outputs.handout import handout_html
+
+    answers = {**situation.answer_dict, "time_since_treatment": "3_years_or_more"}
+    english_doc = html.unescape(handout_html(evaluate(PATHWAY, answers)))
+    with use_language("es"):
+        spanish_doc = html.unescape(handout_html(evaluate(ES, answers)))
+    assert '<html lang="es">' in spanish_doc and '<html lang="en">' in english_doc
+    assert "pendiente de revisión" in spanish_doc and "pendiente de revisión" not in english_doc
+    english_items = shown(evaluate(PATHWAY, answers)).items
+    spanish_items = shown(evaluate(ES, answers)).items
+    on_handout = [(en, es) for en, es in zip(english_items, spanish_items) if en.text in english_doc]
+    assert len(on_handout) >= 5
+    for en, es in on_handout:
+        assert es.text in spanish_doc, es.key
+        if en.editorial and en.editorial in english_doc:
+            assert es.editorial in spanish_doc, es.key
+    assert spanish_doc.count("† Suposición editorial") == english_doc.count("† Editorial assumption")
+
+
+def test_spanish_handout_pdf_is_tagged_spanish():
+    import io
+
+    from pypdf import PdfReader
+
+    from pathways.outputs.handout import handout_pdf, pdf_available
+
+    assert pdf_available()
+    situation = complete_situations(PATHWAY)[0]
+    with use_language("es"):
+        data = handout_pdf(evaluate(ES, situation.answer_dict))
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.trailer["/Root"]["/Lang"] == "es"
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Suposición editorial" in " ".join(text.split()) or "Fundamento" in text

@@ -152,9 +152,14 @@ def about_lines(pathway: Pathway, made: datetime.date | None = None) -> list[tup
     ]
 
 
+def N_(message: str) -> str:
+    """Mark a constant for the catalogue; translated where shown."""
+    return message
+
+
 #: How a figure relates to the answers, in the words every view and export uses (None: no answer decides it).
-FIGURE_MATCH = {True: "the situation you described", False: "not the situation you described",
-                None: "shown for reference"}
+FIGURE_MATCH = {True: N_("the situation you described"), False: N_("not the situation you described"),
+                None: N_("shown for reference")}
 
 
 def _figure_words(applies: bool | None) -> str:

@@ -18,6 +18,7 @@ import re
 from typing import Iterable, Sequence
 
 from .compare import CategoryLine, Comparison, Side
+from ..catalogue import gettext as _
 from ..errors import PathwayError
 from ..evaluate import FigureResult, NoteResult, Result, TreatmentResult, citation
 from .export import FIGURE_MATCH, about_lines
@@ -34,11 +35,43 @@ FONT_FAMILY = "DejaVu Sans"
 BODY_PT = 11
 PAGE_SIZE = "A4"
 #: How a statement that is (partly) our own reading is marked: a symbol and words, never colour alone.
-EDITORIAL_MARK = "† Editorial assumption"
+EDITORIAL_MARK = "† Editorial assumption"  # translated where shown (pathways/catalogue.py)
 #: What a statement says when its editorial reason was already given in full above.
 SAME_READING = "the same reading as above."
 GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark the answers; dashed grey lines are branches not taken; "
              "the outcome reached lists its categories.")
+
+
+def N_(message: str) -> str:
+    """Mark a constant for the catalogue; translated where shown."""
+    return message
+
+
+N_("† Editorial assumption"), N_("the same reading as above.")
+# Words used inside f-strings below, where Babel's extractor cannot see them: marked here for the catalogue.
+N_("Basis: {basis}")
+N_("Note:")
+N_('About this handout')
+N_('This translation is pending review by a qualified medical translator.')
+N_('content version')
+N_('What it is:')
+N_('Why it appears here:')
+N_('The situation')
+N_('Notes')
+N_('Outlook')
+N_('Question')
+N_('Situation 1')
+N_('Situation 2')
+N_('Category')
+N_('Where')
+N_('What differs: nothing; both situations show the same categories.')
+N_('The two situations')
+N_('Categories side by side')
+N_('{situation} on the tree')
+N_('What each category is, and why it appears')
+N_('Notes for situation {number}')
+N_("How to read the graph: thick lines and ✔ mark the answers; dashed grey lines are branches not taken; "
+   "the outcome reached lists its categories.")
 #: About lines already printed at the top of the first page (the disclaimer box), not repeated at the end.
 _ON_TOP = ("Disclaimer",)
 #: About lines left out of a handout, to keep it to two pages: the change log is for reviewers, and the audience
@@ -75,12 +108,12 @@ def _cite(statement: Statement) -> str:
 def _basis(*statements: Statement) -> str:
     """One basis line for the statements of one item: every distinct citation, in order."""
     cited = list(dict.fromkeys(citation(b) for s in statements for b in s.basis))
-    return f'<p class="basis">Basis: {_e("; ".join(cited))}</p>' if cited else ""
+    return f'<p class="basis">{_e(_("Basis: {basis}").format(basis="; ".join(cited)))}</p>' if cited else ""
 
 
 def _editorial(*statements: Statement) -> str:
     reasons = dict.fromkeys(s.editorial for s in statements if s.editorial)
-    return "".join(f'<p class="editorial"><strong>{_e(EDITORIAL_MARK)}:</strong> {_e(r)}</p>' for r in reasons)
+    return "".join(f'<p class="editorial"><strong>{_e(_(EDITORIAL_MARK))}:</strong> {_e(r)}</p>' for r in reasons)
 
 
 _EDITORIAL_P = re.compile(r'<p class="editorial"><strong>[^<]*</strong> ([^<]*)</p>')
@@ -94,7 +127,7 @@ def _once(document: str) -> str:
         if match.group(1) not in seen:
             seen.add(match.group(1))
             return match.group(0)
-        return f'<p class="editorial"><strong>{_e(EDITORIAL_MARK)}:</strong> {_e(SAME_READING)}</p>'
+        return f'<p class="editorial"><strong>{_e(_(EDITORIAL_MARK))}:</strong> {_e(_(SAME_READING))}</p>'
 
     return _EDITORIAL_P.sub(keep_first, document)
 
@@ -111,7 +144,7 @@ def _figures(figures: Sequence[FigureResult]) -> str:
     if not figures:
         return ""
     items = "".join(f"<li>{_e(f.figure.label)}: <strong>{_e(f.figure.display)}</strong> "
-                    f"({_e(_FIGURE_MATCH[f.applies])})</li>" for f in figures)
+                    f"({_e(_(_FIGURE_MATCH[f.applies]))})</li>" for f in figures)
     return f'<ul class="figures">{items}</ul>'
 
 
@@ -125,9 +158,9 @@ def _graph(result: Result, caption: str, css: str = "") -> str:
 
 def _graph_alt(result: Result) -> str:
     steps = [f"{s.question.short_label} {s.option_label}" for s in result.path]
-    end = f"; outcome: {result.outcome.title}" if result.outcome is not None else ""
-    return ("The decision tree, with the path for these answers drawn thick and ticked: "
-            + "; ".join(steps) + end + ". Every category on the path is listed in the text.")
+    end = _("; outcome: {title}").format(title=result.outcome.title) if result.outcome is not None else ""
+    return _("The decision tree, with the path for these answers drawn thick and ticked: {steps}{end}. Every "
+             "category on the path is listed in the text.").format(steps="; ".join(steps), end=end)
 
 
 def _answers(result: Result) -> list[tuple[str, str]]:
@@ -149,23 +182,25 @@ def _asked(question: str) -> str:
 def _about(pathway: Pathway, made: datetime.date) -> str:
     """The provenance (export.about_lines, less the disclaimer at the top), the short items run together."""
     lines = dict(about_lines(pathway, made))
-    long = "".join(f"<p><strong>{_e(label)}:</strong> {_e(lines[label])}</p>" for label in _ABOUT_ITEMS)
-    short = "; ".join(f"{label}: {value}" for label, value in lines.items()
-                      if label not in (*_ABOUT_ITEMS, *_ON_TOP, *_NOT_ON_HANDOUT))
-    return f'<section class="about"><h2>About this handout</h2>{long}<p>{_e(short)}.</p></section>'
+    items = [_(label) for label in _ABOUT_ITEMS]  # about_lines' labels are in the reader's language
+    left_out = {_(label) for label in (*_ABOUT_ITEMS, *_ON_TOP, *_NOT_ON_HANDOUT)}
+    long = "".join(f"<p><strong>{_e(label)}:</strong> {_e(lines[label])}</p>" for label in items)
+    short = "; ".join(f"{label}: {value}" for label, value in lines.items() if label not in left_out)
+    return f'<section class="about"><h2>{_e(_("About this handout"))}</h2>{long}<p>{_e(short)}.</p></section>'
 
 
 def _footer(pathway: Pathway, made: datetime.date) -> str:
     meta = pathway.content.metadata
     sources = "; ".join(s.title for s in pathway.content.sources)
-    return (f"{meta.title} · content version {meta.version} · last reviewed {meta.last_reviewed.isoformat()} · "
-            f"source: {sources} · made {made.isoformat()}")
+    return _("{title} · content version {version} · last reviewed {reviewed} · source: {sources} · made {made}").format(
+        title=meta.title, version=meta.version, reviewed=meta.last_reviewed.isoformat(), sources=sources,
+        made=made.isoformat())
 
 
 _CSS = """
 @page {{ size: {page}; margin: 9mm 11mm 14mm 11mm;
   @bottom-left {{ content: {footer}; font: 8.5pt "{font}"; color: black; width: 80%; vertical-align: top; }}
-  @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font: 9pt "{font}"; color: black;
+  @bottom-right {{ content: {page_of} " " counter(page) " " {of} " " counter(pages); font: 9pt "{font}"; color: black;
     vertical-align: top; }} }}
 html {{ font-family: "{font}", sans-serif; font-size: {body}pt; line-height: 1.14; color: black;
   background: white; }}
@@ -203,13 +238,18 @@ def _document(pathway: Pathway, title: str, subtitle: str, top: Iterable[str], f
     """The whole document: the disclaimer and ``top`` across the page, then ``flow`` and the provenance in two
     columns (short lines such as a basis fill a column, which keeps a situation to two pages)."""
     meta = pathway.content.metadata
-    css = _CSS.format(page=PAGE_SIZE, footer=_css_string(_footer(pathway, made)), font=FONT_FAMILY, body=BODY_PT)
-    disclaimer = f'<div class="disclaimer" role="note"><p><strong>{_e(meta.disclaimer)}</strong></p></div>'
+    css = _CSS.format(page=PAGE_SIZE, footer=_css_string(_footer(pathway, made)), font=FONT_FAMILY, body=BODY_PT,
+                      page_of=_css_string(_("Page")), of=_css_string(_("of")))
+    disclaimer = f'<div class="disclaimer" role="note"><p><strong>{_e(meta.disclaimer)}</strong></p>'
+    if pathway.translation_pending:  # a translation not yet signed off says so, prominently, in its language
+        disclaimer += (f'<p><strong>{_e(_("This translation is pending review by a qualified medical translator."))}'
+                       "</strong></p>")
+    disclaimer += "</div>"
     return _once("".join([
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+        f'<!doctype html><html lang="{_e(pathway.language)}"><head><meta charset="utf-8">',
         f"<title>{_e(title)}: {_e(subtitle)}</title>",
         f'<meta name="description" content="{_e(description)}">',
-        f'<meta name="author" content="{_e(meta.title)} (content version {_e(meta.version)})">',
+        f'<meta name="author" content="{_e(meta.title)} ({_e(_("content version"))} {_e(meta.version)})">',
         f'<meta name="dcterms.created" content="{made.isoformat()}">',
         f'<meta name="dcterms.modified" content="{made.isoformat()}">',
         f"<style>{css}</style></head><body>",
@@ -223,7 +263,7 @@ def _outlook_context(pathway: Pathway, notes: Iterable[NoteResult]) -> str:
     outlook = pathway.content.outlook
     parts = [_statement(outlook.depends_on)]
     if outlook.figures_context is not None and any(n.figures for n in notes):
-        parts.append(_statement(outlook.figures_context, lead="About these figures:"))  # no prediction for one
+        parts.append(_statement(outlook.figures_context, lead=_("About these figures:")))  # no prediction for one
     return "".join(parts)
 
 
@@ -244,8 +284,8 @@ def _complete(result: Result, which: str = "") -> None:
 
 def _category(treatment: TreatmentResult) -> str:
     return (f'<div class="category"><h3>{_e(treatment.label)}</h3>'
-            f"<p><strong>What it is:</strong> {_e(treatment.description.text)} "
-            f"<strong>Why it appears here:</strong> {_e(treatment.explanation.text)}</p>"
+            f"<p><strong>{_e(_('What it is:'))}</strong> {_e(treatment.description.text)} "
+            f"<strong>{_e(_('Why it appears here:'))}</strong> {_e(treatment.explanation.text)}</p>"
             + _editorial(treatment.description, treatment.explanation)
             + _basis(treatment.description, treatment.explanation)
             + "</div>")
@@ -259,10 +299,10 @@ def handout_html(result: Result, made: datetime.date | None = None) -> str:
     pathway, outcome = result.pathway, result.outcome
     # The outcome's summary is left out: it says in one paragraph what the categories below say one by one,
     # and without it every situation of the shipped pathway fits on two pages.
-    body = ['<h2>The situation</h2><ul class="situation">']
+    body = [f'<h2>{_e(_("The situation"))}</h2><ul class="situation">']
     body += [f"<li>{_e(_asked(q))} <strong>{_e(a)}</strong></li>" for q, a in _answers(result)]
     body.append("</ul>")
-    body.append(_graph(result, GRAPH_KEY))
+    body.append(_graph(result, _(GRAPH_KEY)))
     top, body = body, []
     for group in pathway.content.category_groups:
         cards = [t for t in result.treatments if t.group == group.id]
@@ -273,20 +313,21 @@ def handout_html(result: Result, made: datetime.date | None = None) -> str:
             body.append(_statement(group.intro))
         body += [_category(t) for t in cards]
     if outcome.notes:
-        body.append("<h2>Notes</h2>")
-        body += [f'<div class="note">{_statement(n, lead="Note:")}</div>' for n in outcome.notes]
-    body.append("<h2>Outlook</h2>")
+        body.append(f"<h2>{_e(_('Notes'))}</h2>")
+        body += [f'<div class="note">{_statement(n, lead=_("Note:"))}</div>' for n in outcome.notes]
+    body.append(f"<h2>{_e(_('Outlook'))}</h2>")
     body.append(_outlook_context(pathway, result.notes))
     body += [_outlook_note(n) for n in result.notes]
-    return _document(pathway, pathway.content.metadata.title, f"Handout for one situation: {outcome.title}", top,
-                     body, made, f"What the content documents for: {outcome.title}")
+    return _document(pathway, pathway.content.metadata.title,
+                     _("Handout for one situation: {title}").format(title=outcome.title), top, body, made,
+                     _("What the content documents for: {title}").format(title=outcome.title))
 
 
 # ---- two situations -----------------------------------------------------------------------------
 
 
 def _side_heading(side: Side) -> str:
-    return f"Situation {side.number}: {side.title}"
+    return _("Situation {number}: {title}").format(number=side.number, title=side.title)
 
 
 def _compared_answers(comparison: Comparison) -> str:
@@ -295,50 +336,51 @@ def _compared_answers(comparison: Comparison) -> str:
     prompts = list(dict.fromkeys([*first, *second]))
     rows = []
     for prompt in prompts:
-        a, b = first.get(prompt, "(not asked)"), second.get(prompt, "(not asked)")
-        differs = " ≠ differs" if a != b else ""
+        a, b = first.get(prompt, _("(not asked)")), second.get(prompt, _("(not asked)"))
+        differs = _(" ≠ differs") if a != b else ""
         rows.append(f"<tr><th scope=\"row\">{_e(prompt)}{_e(differs)}</th><td>{_e(a)}</td><td>{_e(b)}</td></tr>")
-    return ("<table><thead><tr><th scope=\"col\">Question</th><th scope=\"col\">Situation 1</th>"
-            "<th scope=\"col\">Situation 2</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    return (f"<table><thead><tr><th scope=\"col\">{_e(_('Question'))}</th><th scope=\"col\">{_e(_('Situation 1'))}</th>"
+            f"<th scope=\"col\">{_e(_('Situation 2'))}</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def _compared_categories(comparison: Comparison) -> str:
     def mark(line: CategoryLine, treatment: TreatmentResult | None) -> str:
         if treatment is None:
-            return "✘ not shown"
-        worded = f" (as “{_e(treatment.label)}”)" if treatment.label != line.category.label else ""
-        return "✔ shown" + worded
+            return _e(_("✘ not shown"))
+        worded = _e(_(" (as “{label}”)").format(label=treatment.label)) if treatment.label != line.category.label else ""
+        return _e(_("✔ shown")) + worded
 
     rows = "".join(
         f"<tr><th scope=\"row\">{_e(line.category.label)}</th><td>{mark(line, line.first)}</td>"
         f"<td>{mark(line, line.second)}</td>"
         f"<td>{_e(line.symbol)} {_e(line.words)}</td></tr>" for line in comparison.categories)
-    return ("<table><thead><tr><th scope=\"col\">Category</th><th scope=\"col\">Situation 1</th>"
-            "<th scope=\"col\">Situation 2</th><th scope=\"col\">Where</th></tr></thead><tbody>" + rows
-            + "</tbody></table>")
+    return (f"<table><thead><tr><th scope=\"col\">{_e(_('Category'))}</th><th scope=\"col\">{_e(_('Situation 1'))}</th>"
+            f"<th scope=\"col\">{_e(_('Situation 2'))}</th><th scope=\"col\">{_e(_('Where'))}</th></tr></thead><tbody>"
+            + rows + "</tbody></table>")
 
 
 def _differs(comparison: Comparison) -> str:
     labels = {c.id: c.label for c in comparison.pathway.content.categories}
 
     def names(ids: tuple[str, ...]) -> str:
-        return ", ".join(labels[i] for i in ids) or "none"
+        return ", ".join(labels[i] for i in ids) or _("none")
 
     if comparison.same_categories:
-        return "<p><strong>What differs:</strong> nothing; both situations show the same categories.</p>"
-    return (f"<p><strong>What differs:</strong> only in situation 1: {_e(names(comparison.only_first))}; "
-            f"only in situation 2: {_e(names(comparison.only_second))}.</p>")
+        return f"<p>{_e(_('What differs: nothing; both situations show the same categories.'))}</p>"
+    return "<p>" + _e(_("What differs: only in situation 1: {first}; only in situation 2: {second}.").format(
+        first=names(comparison.only_first), second=names(comparison.only_second))) + "</p>"
 
 
 def _compared_category(line: CategoryLine) -> str:
     parts = [f'<div class="category"><h3>{_e(line.category.label)} ({_e(line.symbol)} {_e(line.words)})</h3>',
-             f"<p><strong>What it is:</strong> {_e(line.category.description.text)}</p>"]
+             f"<p><strong>{_e(_('What it is:'))}</strong> {_e(line.category.description.text)}</p>"]
     statements: list[Statement] = [line.category.description]
     for number, treatment in ((1, line.first), (2, line.second)):
         if treatment is None:
-            parts.append(f"<p><strong>Situation {number}:</strong> not shown.</p>")
+            parts.append("<p>" + _e(_("Situation {number}: not shown.").format(number=number)) + "</p>")
             continue
-        parts.append(f"<p><strong>Why it appears in situation {number}:</strong> {_e(treatment.explanation.text)}</p>")
+        parts.append("<p><strong>" + _e(_("Why it appears in situation {number}:").format(number=number))
+                     + f"</strong> {_e(treatment.explanation.text)}</p>")
         statements.append(treatment.explanation)
     parts.append(_editorial(*statements))
     parts.append(_basis(*statements))
@@ -353,31 +395,32 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
     made = made or datetime.date.today()
     pathway = comparison.pathway
     first, second = comparison.first, comparison.second
-    body = ["<h2>The two situations</h2>",
-            f"<p><strong>Situation 1:</strong> {_e(first.title)}. "
-            f"<strong>Situation 2:</strong> {_e(second.title)}.</p>",
+    body = [f"<h2>{_e(_('The two situations'))}</h2>",
+            "<p>" + _e(_("Situation 1: {first}. Situation 2: {second}.").format(first=first.title,
+                                                                                 second=second.title)) + "</p>",
             _compared_answers(comparison),
-            "<h2>Categories side by side</h2>",
-            "<p>✔ shown, ✘ not shown; ✔ ✔ in both, ✔ ✘ only in situation 1, ✘ ✔ only in situation 2.</p>",
+            f"<h2>{_e(_('Categories side by side'))}</h2>",
+            "<p>" + _e(_("✔ shown, ✘ not shown; ✔ ✔ in both, ✔ ✘ only in situation 1, ✘ ✔ only in situation 2.")) + "</p>",
             _compared_categories(comparison), _differs(comparison)]
     for side in comparison.sides:
-        body.append(f"<h2>{_e(_side_heading(side))} on the tree</h2>")
-        body.append(_graph(side.result, GRAPH_KEY, css="pair"))
-    top, body = body, ["<h2>What each category is, and why it appears</h2>"]
+        body.append(f"<h2>{_e(_('{situation} on the tree').format(situation=_side_heading(side)))}</h2>")
+        body.append(_graph(side.result, _(GRAPH_KEY), css="pair"))
+    top, body = body, [f"<h2>{_e(_('What each category is, and why it appears'))}</h2>"]
     body += [_compared_category(line) for line in comparison.categories]
     for side in comparison.sides:  # (the outcomes' summaries are left out, as in the handout of one situation)
         if side.notes:
-            body.append(f"<h2>Notes for situation {side.number}</h2>")
-            body += [f'<div class="note">{_statement(n, lead="Note:")}</div>' for n in side.notes]
-    body.append("<h2>Outlook</h2>")
+            body.append(f"<h2>{_e(_('Notes for situation {number}').format(number=side.number))}</h2>")
+            body += [f'<div class="note">{_statement(n, lead=_("Note:"))}</div>' for n in side.notes]
+    body.append(f"<h2>{_e(_('Outlook'))}</h2>")
     body.append(_outlook_context(pathway, (*first.outlook, *second.outlook)))
     for line in comparison.outlook:
         note = line.first or line.second
         assert note is not None
         body.append(_outlook_note(note, f" ({line.symbol} {line.words})"))
         if line.first is not None and line.second is not None and line.first.figures != line.second.figures:
-            body.append(f"<p>Situation 2's figures:</p>{_figures(line.second.figures)}")
-    title = f"Comparing situation 1 ({first.title}) with situation 2 ({second.title})"
+            body.append("<p>" + _e(_("Situation 2's figures:")) + f"</p>{_figures(line.second.figures)}")
+    title = _("Comparing situation 1 ({first}) with situation 2 ({second})").format(first=first.title,
+                                                                                   second=second.title)
     return _document(pathway, pathway.content.metadata.title, title, top, body, made, title)
 
 
