@@ -19,7 +19,8 @@ from pathways.catalogue import LANGUAGES, SOURCE_LANGUAGE, catalogue, current_la
 from pathways.catalogue import set_language as _set_language
 from pathways.translate import load_translation, translated, translation_path
 
-__all__ = ["current_language", "LANG_PARAM", "LANG_SCRIPTS", "PageLanguage", "page_language", "declare_language", "base_key", "_", "N_"]
+__all__ = ["current_language", "LANG_PARAM", "LANG_SCRIPTS", "PageLanguage", "page_language", "declare_language",
+           "base_key", "_", "N_"]
 
 #: The link's parameter naming the page's language (absent: English).
 LANG_PARAM = "lang"

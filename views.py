@@ -210,8 +210,9 @@ def static_view(_pathway: Pathway, key: str) -> StaticView:
             item_md(i, prefix=f"**{plain(i.title)}:** " if i.title and i.key.split(".")[-2] == "items" else "")
             for i in items)))
     meta = _pathway.content.metadata
-    due = {_("Next review due"): meta.next_review_due.isoformat() if meta.next_review_due else _("not set")}  # the day's
-    lines = [_("**Intended use:** {text}").format(text=plain(meta.intended_use))]  # overdue warning is the disclaimer's, never cached
+    # the day's overdue warning is the disclaimer's, never cached
+    due = {_("Next review due"): meta.next_review_due.isoformat() if meta.next_review_due else _("not set")}
+    lines = [_("**Intended use:** {text}").format(text=plain(meta.intended_use))]
     lines += [f"**{label}:** {plain(due.get(label, value))}"
               for label, value in about_lines(_pathway) if label not in (_("Made on"), _("Changes in this version"))]
     lines += change_log_md(_pathway)

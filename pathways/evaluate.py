@@ -163,4 +163,6 @@ def _notes(pathway: Pathway, answers: Mapping[str, str]) -> tuple[NoteResult, ..
 def citation(basis: Basis) -> str:
     """``source § section`` with ``as reported by`` the cited work where there is one."""
     text = f"{basis.source} § {basis.section}"
-    return _("{work}, as reported by {source}").format(work=basis.reported_by, source=text) if basis.reported_by else text
+    if not basis.reported_by:
+        return text
+    return _("{work}, as reported by {source}").format(work=basis.reported_by, source=text)

@@ -216,7 +216,8 @@ def shown(result: Result) -> Shown:
                               text=f.figure.display, basis=tuple(note.statement.basis),
                               editorial=note.statement.editorial, note=note.id, applies=f.applies, figure=f.figure))
     if any_figures and outlook.figures_context is not None:
-        items.append(_item("outlook.figures_context", FIGURES_CONTEXT, _("About these figures"), outlook.figures_context))
+        items.append(_item("outlook.figures_context", FIGURES_CONTEXT, _("About these figures"),
+                           outlook.figures_context))
     return Shown(pathway, result, tuple(answers), tuple(items), tuple(categories))
 
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .catalogue import LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE, catalogue, current_language, gettext, ngettext, use_language
+from .catalogue import (LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE, catalogue, current_language, gettext, ngettext,
+                        use_language)
 from .errors import ContentError, ValidationFailed
 from .load import Pathway, _index
 from .model import PathwayContent
@@ -37,7 +38,8 @@ from .yamlsafe import LineDict, YamlProblem, line_of, parse_yaml
 __all__ = [
     "SOURCE_LANGUAGE", "LANGUAGES", "LOCALE_DIR", "FINGERPRINT_LENGTH", "Slot", "Entry", "Translation",
     "fingerprint", "slots", "english_texts", "translation_path", "translation_files", "load_translation",
-    "check_translation", "translated", "translate_pathway", "gettext", "ngettext", "use_language", "current_language", "catalogue",
+    "check_translation", "translated", "translate_pathway", "gettext", "ngettext", "use_language", "current_language",
+    "catalogue",
 ]
 
 #: Hex digits of sha256 kept as an entry's fingerprint (48 bits: a changed text never matches by chance in practice).
@@ -288,7 +290,8 @@ def load_translation(path: str | Path) -> Translation:
         bad = [k for k, v in texts.items() if v is not None and not (isinstance(v, str) and v.strip())]
         if "en" in bad:
             bad.remove("en")
-            errors.append(_problem(file, value.key_lines["en"], f"'en' must be a quoted fingerprint, found {texts['en']!r}",
+            errors.append(_problem(file, value.key_lines["en"],
+                                   f"'en' must be a quoted fingerprint, found {texts['en']!r}",
                                    "write it in quotes, as validate prints it: en: \"0a1b2c3d4e5f\"", f"{where}.en"))
         bad += [k for k in ("en", "text") if texts[k] is None]
         if bad:

@@ -192,7 +192,8 @@ def _about(pathway: Pathway, made: datetime.date) -> str:
 def _footer(pathway: Pathway, made: datetime.date) -> str:
     meta = pathway.content.metadata
     sources = "; ".join(s.title for s in pathway.content.sources)
-    return _("{title} · content version {version} · last reviewed {reviewed} · source: {sources} · made {made}").format(
+    words = _("{title} · content version {version} · last reviewed {reviewed} · source: {sources} · made {made}")
+    return words.format(
         title=meta.title, version=meta.version, reviewed=meta.last_reviewed.isoformat(), sources=sources,
         made=made.isoformat())
 
@@ -347,7 +348,8 @@ def _compared_categories(comparison: Comparison) -> str:
     def mark(line: CategoryLine, treatment: TreatmentResult | None) -> str:
         if treatment is None:
             return _e(_("✘ not shown"))
-        worded = _e(_(" (as “{label}”)").format(label=treatment.label)) if treatment.label != line.category.label else ""
+        same = treatment.label == line.category.label
+        worded = "" if same else _e(_(" (as “{label}”)").format(label=treatment.label))
         return _e(_("✔ shown")) + worded
 
     rows = "".join(
@@ -400,7 +402,8 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
                                                                                  second=second.title)) + "</p>",
             _compared_answers(comparison),
             f"<h2>{_e(_('Categories side by side'))}</h2>",
-            "<p>" + _e(_("✔ shown, ✘ not shown; ✔ ✔ in both, ✔ ✘ only in situation 1, ✘ ✔ only in situation 2.")) + "</p>",
+            "<p>" + _e(_("✔ shown, ✘ not shown; ✔ ✔ in both, ✔ ✘ only in situation 1, ✘ ✔ only in situation 2."))
+            + "</p>",
             _compared_categories(comparison), _differs(comparison)]
     for side in comparison.sides:
         body.append(f"<h2>{_e(_('{situation} on the tree').format(situation=_side_heading(side)))}</h2>")
