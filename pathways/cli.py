@@ -248,6 +248,17 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_translation(args: argparse.Namespace) -> int:
+    """A translation's review pack: English and translation side by side; exit 1 when any entry is stale,
+    missing or unknown (the pack is written either way, so the translator sees what to do)."""
+    from .translate import check_translation, load_translation, side_by_side, translation_path
+
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    translation = load_translation(translation_path(pathway.file, args.language))
+    _write(side_by_side(pathway, translation), args.output)
+    return EXIT_INVALID if check_translation(pathway, translation) else EXIT_OK
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     pathway = load_pathway(resolve_pathway(args.pathway))
     # built whole (and checked) before anything is written
@@ -347,6 +358,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="where to write it (default: standard output); the committed copy is "
                              "pathways/content/schema.json")
     schema.set_defaults(run=_cmd_schema)
+    translation = sub.add_parser("translation", help="a translation's review pack: English and translation side "
+                                                     "by side, each entry ok, stale or missing (docs/translations.md)")
+    translation.add_argument("language", metavar="LANG", help="the translation's language code, e.g. es")
+    translation.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
+                             help="a shipped pathway id or a pathway file (default: relapsed-all)")
+    translation.add_argument("--output", "-o", default=None, metavar="FILE", help="default: standard output")
+    translation.set_defaults(run=_cmd_translation)
     export = sub.add_parser("export", help="the whole pathway in an interchange format (fhir: a FHIR R4B Bundle)")
     export.add_argument("--format", "-f", choices=tuple(EXPORTERS), required=True)
     export.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",

@@ -38,7 +38,7 @@ from .yamlsafe import LineDict, YamlProblem, line_of, parse_yaml
 __all__ = [
     "SOURCE_LANGUAGE", "LANGUAGES", "LOCALE_DIR", "FINGERPRINT_LENGTH", "Slot", "Entry", "Translation",
     "fingerprint", "slots", "english_texts", "translation_path", "translation_files", "load_translation",
-    "check_translation", "translated", "translate_pathway", "gettext", "ngettext", "use_language", "current_language",
+    "check_translation", "translated", "translate_pathway", "side_by_side", "gettext", "ngettext", "use_language", "current_language",
     "catalogue",
 ]
 
@@ -375,6 +375,39 @@ def translated(pathway: Pathway, translation: Translation) -> Pathway:
     content = PathwayContent.model_validate(data)
     return dataclasses.replace(_index(content, pathway.file), language=translation.language,
                                translation_pending=not translation.approved)
+
+
+def side_by_side(pathway: Pathway, translation: Translation) -> str:
+    """The review pack of a translation: its sign-off state, then every text with its English and its translation
+    side by side (Markdown), each marked ok, stale or missing, and the entries whose key no longer exists."""
+    meta = pathway.content.metadata
+
+    def cell(text: str | None) -> str:
+        return " ".join((text or "").split()).replace("|", "\\|")
+
+    approved = (f"approved on {translation.approved_on.isoformat()} by {translation.approved_by}"
+                if translation.approved_on else f"pending: not yet signed off (to be signed off by: "
+                f"{translation.approved_by})")
+    lines = [f"# Translation review: {meta.title} ({pathway.id} {meta.version}), {LANGUAGES[translation.language]}",
+             "", f"- File: `{Path(translation.file).name}`", f"- Approval: {approved}",
+             f"- Next review due: {translation.next_review_due.isoformat() if translation.next_review_due else 'not set'}",
+             f"- Translator's note: {cell(translation.translator_note)}", "",
+             "| key | status | English | translation |", "| --- | --- | --- | --- |"]
+    english = english_texts(pathway.content)
+    for key, slot in english.items():
+        entry = translation.entries.get(key)
+        status = "missing" if entry is None else ("stale" if entry.en != slot.fingerprint else "ok")
+        for part in ("text", "editorial", "plain"):
+            source = getattr(slot, part)
+            if source is None:
+                continue
+            target = getattr(entry, part) if entry is not None else None
+            name = key if part == "text" else f"{key} ({part})"
+            lines.append(f"| `{name}` | {status} | {cell(source)} | {cell(target)} |")
+    unknown = [key for key in translation.entries if key not in english]
+    if unknown:
+        lines += ["", "Entries whose key no longer exists: " + ", ".join(f"`{k}`" for k in unknown)]
+    return "\n".join(lines) + "\n"
 
 
 def translate_pathway(pathway: Pathway, language: str) -> Pathway:

@@ -297,3 +297,18 @@ def test_spanish_handout_pdf_is_tagged_spanish():
     assert reader.trailer["/Root"]["/Lang"] == "es"
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "Suposición editorial" in " ".join(text.split()) or "Fundamento" in text
+
+
+# ---- the review pack of a translation --------------------------------------------------------------------------
+
+
+def test_translation_review_pack_puts_english_and_spanish_side_by_side_and_marks_a_stale_entry(tmp_path):
+    key = "categories.targeted_therapy.description"
+    pathway, _ = copy_with(tmp_path, english=changed_english(key))
+    result = subprocess.run([sys.executable, "-m", "pathways", "translation", "es", "--pathway", str(pathway)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 1
+    rows = {line.split(" | ")[0].strip("| `"): line for line in result.stdout.splitlines() if line.startswith("| `")}
+    assert f"| stale | {english_texts(load_pathway(pathway).content)[key].text} | {SPANISH.entries[key].text} |" in rows[key]
+    assert "| ok |" in rows["metadata.disclaimer"]
+    assert "pending" in result.stdout
