@@ -152,6 +152,12 @@ def declare_language(page: PageLanguage) -> None:
 
 def unavailable_notice(page: PageLanguage) -> None:
     """The notice, in the language asked for and tagged with it, that the English is shown instead (WCAG 3.1.2)."""
+    value = st.query_params.get(LANG_PARAM)
+    if value is not None and value not in LANGUAGES:  # a language the project does not know: said, never guessed
+        shown = " ".join(value.split())[:20] or " "
+        st.warning(_("Some parts of the link were ignored: {notices}.").format(
+            notices=_("unknown language {value} (allowed: {allowed})").format(
+                value=f"` {shown.replace('`', '')} `", allowed=", ".join(LANGUAGES))), icon=":material/link_off:")
     text = UNAVAILABLE.get(page.asked)
     if page.unavailable and text:
         st.html(f'<div lang="{page.asked}" role="note" class="language-unavailable" style="border:2px solid '

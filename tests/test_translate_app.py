@@ -88,6 +88,13 @@ def test_spanish_page_says_the_translation_is_pending_review_in_spanish():
     assert any(SPANISH.entries["metadata.disclaimer"].text in re.sub(r"\\(.)", r"\1", w.value) for w in at.warning)
 
 
+def test_unknown_language_in_the_link_is_ignored_with_a_notice_naming_it():
+    at = app(lang="fr")
+    assert not at.exception
+    assert any("unknown language ` fr ` (allowed: en, es)" in w.value for w in at.warning)
+    assert any('document.documentElement.lang = "en"' in block for block in html_blocks(at))
+
+
 def test_english_page_is_declared_english_and_offers_spanish():
     at = app()
     assert any('document.documentElement.lang = "en"' in block for block in html_blocks(at))
