@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--quick] [--only engine|app]``: run the benchmarks, write tables into docs/performance.md."""
+"""``python -m benchmarks [--quick] [--only engine|app|rush]``: run the benchmarks, write tables into
+docs/performance.md."""
 
 from __future__ import annotations
 
@@ -154,14 +155,25 @@ def app_table(quick: bool) -> str:
     return head + "".join(rows) + note
 
 
+def rush_part(quick: bool) -> str:
+    """The morning rush (benchmarks/rush.py): bursts of new sessions through nginx, one and two processes."""
+    from benchmarks.rush import machine_load, morning_rush, rush_table
+
+    before = machine_load()
+    results = morning_rush((20, 40) if quick else (100, 200))
+    return f"Machine load before the run: {before}.\n\n" + rush_table(results)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and no 10,000-node pathway")
     parser.add_argument("--no-write", action="store_true", help="print the tables, do not update the doc")
-    parser.add_argument("--only", choices=["engine", "app"], help="run one part (default: both)")
+    parser.add_argument("--only", choices=["engine", "app", "rush"], help="run one part (default: all)")
     args = parser.parse_args(argv)
     header = f"Machine: {machine()}. Run on {datetime.date.today().isoformat()}.\n\n"
-    for name, make in (("engine", lambda: table(run_engine(quick=args.quick))), ("app", lambda: app_table(args.quick))):
+    parts = (("engine", lambda: table(run_engine(quick=args.quick))), ("app", lambda: app_table(args.quick)),
+             ("rush", lambda: rush_part(args.quick)))
+    for name, make in parts:
         if args.only and args.only != name:
             continue
         body = header + make()

@@ -41,7 +41,7 @@ def normalise(text: str) -> str:
 def quote_in(quote: str, source: str) -> bool:
     """True when ``quote`` appears in ``source`` (both normalised here), an ellipsis standing for left-out words.
 
-    >>> quote_in("the risk increases \u2026 age of 50 years", "the risk increases again once a person reaches the age of 50 years")
+    >>> quote_in("the risk increases \u2026 age of 50 years", "the risk increases again at the age of 50 years")
     True
     >>> quote_in("the risk decreases", "the risk increases")
     False
@@ -115,10 +115,11 @@ def quote_problems(content: PathwayContent, raw: Any, file: str, texts: Mapping[
                 continue
             if not quote_in(basis.quote, texts[basis.source]):
                 where = loc + ("basis", index, "quote")
+                differs = first_difference(basis.quote, texts[basis.source])
                 problems.append(ContentError(
                     file, line_of(raw, where) if raw is not None else None,
                     f"statement {key}: quote not found in source '{basis.source}' "
-                    f"({names.get(basis.source, basis.source)}): differs at {first_difference(basis.quote, texts[basis.source])}",
+                    f"({names.get(basis.source, basis.source)}): differs at {differs}",
                     node=node, field=dotted(where),
                     hint="copy the passage exactly from the source (white space, curly or straight quotation marks "
                          "and dashes may differ; '…' marks words left out)",

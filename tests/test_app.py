@@ -305,7 +305,8 @@ def test_embed_parameter_is_not_reported_as_unknown():
     [
         ("dangling", "branches: {child: child_cns, adult: adult_cns}", "branches: {child: child_cns, adult: nowhere}"),
         ("bad-yaml", "  root: age\n", "  root: [age\n"),
-        ("missing-basis", "      basis:\n        - source: relapsed-all-overview\n          section: treatment-children\n"
+        ("missing-basis", "      basis:\n        - source: relapsed-all-overview\n"
+                          "          section: treatment-children\n"
                           "          quote: \"combination chemotherapy, which uses more than one anticancer drug\"\n"
                           "  - id: targeted", "\n  - id: targeted"),
     ],

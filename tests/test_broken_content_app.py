@@ -42,7 +42,7 @@ def empty_treatments(node: str) -> Callable[[str], str]:
 # damage: (how to break the shipped text, expected message, text on the line the error must name)
 DAMAGES = {
     "bad-yaml": (replace("  root: age\n", "  root: [age\n"), r"invalid YAML", "  root: [age"),
-    "wrong-type": (replace('  version: "1.1.0"\n', "  version: 1.0\n"), r"valid string, found 1\.0 \(float\)",
+    "wrong-type": (replace('  version: "1.2.0"\n', "  version: 1.0\n"), r"valid string, found 1\.0 \(float\)",
                    "  version: 1.0"),
     "unknown-key": (replace("  root: age\n", "  root: age\n  colour: red\n"), r"unknown key 'colour'",
                     "  colour: red"),
@@ -56,7 +56,8 @@ DAMAGES = {
     "missing-basis": (replace("      text: Chemotherapy that combines two or more anticancer drugs.\n"
                               "      basis:\n        - source: relapsed-all-overview\n"
                               "          section: treatment-children\n"
-                              "          quote: \"combination chemotherapy, which uses more than one anticancer drug\"\n",
+                              "          quote: \"combination chemotherapy, which uses more than one anticancer "
+                              "drug\"\n",
                               "      text: Chemotherapy that combines two or more anticancer drugs.\n"),
                       r"neither a basis nor an editorial flag",
                       "    description:\n      text: Chemotherapy that combines"),

@@ -89,9 +89,13 @@ def test_source_sections_match_the_source_readme():
          next(i for r in PATHWAY.content.reference for i in r.items if i.term == "Lumbar puncture")),
         ("survival figures are about groups", PATHWAY.content.outlook.figures_context),
         ("'at a later stage' read as 3 years or more", PATHWAY.questions["time_since_treatment"].help),
+        ("CAR T not shown for adult T-cell", PATHWAY.nodes["adult_cns_t"].notes[0]),
+        ("blast cells defined", next(i for r in PATHWAY.content.reference for i in r.items if i.term == "Blast cells")),
+        ("the closing summary's sentence cited under outlook", PATHWAY.content.outlook.depends_on),
     ],
     ids=["age-boundary", "car-t-t-cell", "systemic-adult-b", "intrathecal-adult-b", "systemic-adult-t",
-         "intrathecal-adult-t", "cns-definition", "lumbar-puncture", "figures-context", "time-bands"],
+         "intrathecal-adult-t", "cns-definition", "lumbar-puncture", "figures-context", "time-bands",
+         "car-t-adult-t-cell", "blast-cells", "closing-summary"],
 )
 def test_what_the_source_does_not_say_is_marked_as_an_editorial_assumption(what, statement):
     assert statement is not None and statement.is_editorial, what
@@ -109,6 +113,38 @@ def test_adults_whose_relapse_reached_the_cns_get_the_cns_options_cited_to_the_c
         for category in ("systemic_chemotherapy", "intrathecal_chemotherapy"):
             assert [b.section for b in shown[category].explanation.basis] == ["treatment-cns"]
             assert "care team" in shown[category].explanation.text
+
+
+def test_adults_transplant_and_radiation_cards_rest_on_the_adults_list_not_the_cns_paragraph():
+    """The CNS paragraph applies to adults only by our reading, which the adults' CNS summary marks."""
+    for node in ("adult_cns_b", "adult_cns_t"):
+        shown = {t.category: t for t in PATHWAY.nodes[node].treatments}
+        for category in ("stem_cell_transplant", "radiation_therapy"):
+            explanation = shown[category].explanation
+            assert [b.section for b in explanation.basis] == ["treatment-adults"] and not explanation.is_editorial
+        summary = PATHWAY.nodes[node].summary
+        assert summary.is_editorial and "treatment-cns" in [b.section for b in summary.basis]
+
+
+@pytest.mark.parametrize(("where", "text", "phrase"), [
+    ("age_group.why", PATHWAY.questions["age_group"].why.text, "may vary"),
+    ("child_cns_b.summary", PATHWAY.nodes["child_cns_b"].summary.text, "may prescribe"),
+    ("child_cns_t.summary", PATHWAY.nodes["child_cns_t"].summary.text, "may prescribe"),
+    ("cell_type.help", PATHWAY.questions["cell_type"].help.text, "can use immunophenotyping"),
+    ("adult_no_cns_t CAR T note", PATHWAY.nodes["adult_no_cns_t"].notes[0].text, "concerns relapsed B-cell ALL"),
+    ("adult_cns_t CAR T note", PATHWAY.nodes["adult_cns_t"].notes[0].text, "concerns relapsed B-cell ALL"),
+], ids=["age-may-vary", "child-cns-b-may-prescribe", "child-cns-t-may-prescribe", "immunophenotyping-can-identify",
+        "adult-no-cns-t-b-cell-evidence", "adult-cns-t-b-cell-evidence"])
+def test_the_sources_hedges_and_scope_are_kept(where, text, phrase):
+    assert phrase in " ".join(text.split()), where
+
+
+def test_the_time_help_promises_figures_for_adults_only():
+    """For children the answer selects a note, never a figure (the children's figure does not depend on it)."""
+    help_text = " ".join(PATHWAY.questions["time_since_treatment"].help.text.split())
+    assert "For adults it marks which of the source's two survival figures matches" in help_text
+    timed = [n for n in PATHWAY.content.outlook.notes for f in n.figures if "time_since_treatment" in f.applies_when]
+    assert timed and all(n.applies_when == {"age_group": ["adult"]} for n in timed)
 
 
 def test_other_works_are_cited_as_reported_by_the_source():

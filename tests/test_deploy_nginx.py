@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -15,11 +16,15 @@ import websockets
 
 from deploy.render_nginx import (
     PINNED_INLINE_SCRIPT_HASHES,
+    FrontSettings,
     Settings,
     SettingError,
     content_security_policy,
     inline_script_hashes,
+    normalize_base_path,
     render,
+    render_front,
+    streamlit_static_dir,
 )
 from pathways import load_pathway, resolve_pathway
 from tests.support.nginx import NGINX, serve_host_page, start_nginx
@@ -43,7 +48,10 @@ def test_frame_ancestors_setting_appears_only_in_the_policy_directive():
     text = render(Settings(frame_ancestors=["https://intranet.example"], upstreams=["127.0.0.1:8501"]))
     policy = re.search(r'add_header Content-Security-Policy "([^"]+)"', text).group(1)
     assert policy.endswith("frame-ancestors https://intranet.example")
-    assert text.count("https://intranet.example") == 2  # the directive, and the comment naming the setting
+    # the comment naming the setting, and the directive: on every response, and again where nginx serves the page
+    # and the static files itself (an add_header in a location replaces the server's)
+    assert text.count("https://intranet.example") == 4
+    assert text.count(policy) == 3
 
 
 @pytest.mark.parametrize(
@@ -59,14 +67,67 @@ def test_unsafe_frame_ancestor_values_are_refused(origins):
 @pytest.mark.parametrize(
     "field, value, match",
     [("upstreams", ["127.0.0.1"], "invalid upstream"), ("upstreams", [], "at least one upstream"),
-     ("listen", "80; include /etc/passwd", "invalid listen"), ("base_path", "explorer", "invalid base path")],
-    ids=["upstream-without-port", "no-upstream", "listen-injection", "base-path-without-slash"],
+     ("listen", "80; include /etc/passwd", "invalid listen"), ("base_path", "explorer", "invalid base path"),
+     ("trusted_proxies", ["10.0.0.5; allow all"], "invalid trusted proxy"),
+     ("static_dir", "/nonexistent", "invalid static dir"), ("status_listen", "8081; x", "invalid status listen")],
+    ids=["upstream-without-port", "no-upstream", "listen-injection", "base-path-without-slash",
+         "trusted-proxy-injection", "static-dir-without-streamlit", "status-listen-injection"],
 )
 def test_bad_settings_are_refused_with_a_message_naming_them(field, value, match):
     settings = Settings()
     setattr(settings, field, value)
     with pytest.raises(SettingError, match=match):
         render(settings)
+
+
+@pytest.mark.parametrize("written", ["/pathways", "pathways", "/pathways/", "pathways/"],
+                         ids=["slash-first", "bare", "both-slashes", "slash-last"])
+def test_the_sub_path_has_one_spelling_however_it_is_written(written):
+    assert normalize_base_path(written) == "/pathways"
+    assert normalize_base_path("") == normalize_base_path("/") == ""
+
+
+def test_real_ip_is_taken_only_from_the_trusted_front_proxies():
+    text = render(Settings(trusted_proxies=["10.0.0.5", "10.1.0.0/16"]))
+    assert re.findall(r"set_real_ip_from (\S+);", text) == ["10.0.0.5", "10.1.0.0/16"]
+    assert "real_ip_header X-Forwarded-For;" in text and "real_ip_recursive on;" in text
+    assert "set_real_ip_from" not in render(Settings())
+
+
+def test_static_files_are_left_to_streamlit_when_no_static_dir_is_given():
+    assert "alias " not in render(Settings(static_dir="")) and "immutable" not in render(Settings(static_dir=""))
+
+
+@pytest.mark.parametrize("field, value, match",
+                         [("stream_timeout", "1h; proxy_pass x", "invalid stream timeout"),
+                          ("backend", "10.0.0.7", "invalid backend"), ("proxy_bind", "$remote_addr", "invalid proxy bind"),
+                          ("listen", "443 ssl; x", "invalid listen")],
+                         ids=["timeout-injection", "backend-without-port", "bind-variable", "listen-injection"])
+def test_bad_front_proxy_settings_are_refused(field, value, match):
+    settings = FrontSettings()
+    setattr(settings, field, value)
+    with pytest.raises(SettingError, match=match):
+        render_front(settings)
+
+
+@pytest.mark.nginx
+def test_static_files_are_served_by_nginx_even_with_every_app_process_down(tmp_path):
+    """The front-end files never reach Python: with no process behind nginx they are still served, cached for a
+    year, while the app's own paths answer 502."""
+    static = Path(streamlit_static_dir())
+    script = next((static / "static" / "js").glob("index.*.js")).name
+    proxy = start_nginx(tmp_path / "nginx", [f"127.0.0.1:{free_port()}"], base_path="/pathways")
+    try:
+        status, headers, body = fetch(f"{proxy.url}/pathways/static/js/{script}")
+        assert status == 200 and body and headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert headers["x-content-type-options"] == "nosniff" and "frame-ancestors" in headers["content-security-policy"]
+        status, headers, page = fetch(f"{proxy.url}/pathways/")
+        assert status == 200 and script in page and headers["cache-control"] == "no-cache"
+        assert headers["set-cookie"].startswith("explorer_backend=")
+        with pytest.raises(urllib.error.HTTPError, match="502"):
+            fetch(f"{proxy.url}/pathways/_stcore/health")
+    finally:
+        proxy.stop()
 
 
 def test_every_upstream_is_listed_with_a_sticky_hash():
@@ -83,7 +144,9 @@ def test_pinned_inline_script_hash_matches_the_installed_streamlit():
 def test_access_log_format_leaves_out_the_query_string_and_referrer():
     text = render(Settings())
     log_format = text[text.index("log_format"):text.index(";", text.index("log_format"))]
-    assert "$uri" in log_format
+    assert "$explorer_path_only" in log_format
+    path_map = text[text.index("map $request_uri $explorer_path_only"):]
+    assert '"~^(?<explorer_path>[^?]*)" $explorer_path;' in path_map[:path_map.index("}")]  # cut at the '?'
     for leaky in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer", "$request\""):
         assert leaky not in log_format
 
@@ -360,7 +423,7 @@ def test_dockerignore_keeps_the_virtualenv_git_and_tests_out_of_the_image():
 
 @pytest.mark.parametrize("directive", ["User=explorer", "NoNewPrivileges=yes", "ProtectSystem=strict",
                                        "PrivateTmp=yes", "Restart=on-failure", "Environment=STREAMLIT_SERVER_PORT=",
-                                       "Environment=STREAMLIT_SERVER_ADDRESS=", "Environment=STREAMLIT_SERVER_BASE_URL_PATH="],
+                                       "Environment=STREAMLIT_SERVER_ADDRESS=", "Environment=BASE_PATH="],
                          ids=lambda d: d.split("=")[0] + ("-" + d.split("=")[1].split("_")[-1] if "_" in d else ""))
 def test_systemd_unit_sets_hardening_restart_and_settings(directive):
     assert any(line.startswith(directive) for line in UNIT.splitlines()), directive

@@ -20,6 +20,7 @@ __all__ = [
     "NGINX",
     "NginxServer",
     "start_nginx",
+    "run_nginx",
     "HostPage",
     "serve_host_page",
     "established_connections",
@@ -61,11 +62,12 @@ class NginxServer:
 
 
 def start_nginx(directory: Path, upstreams: list[str], frame_ancestors: list[str] | None = None,
-                port: int | None = None, timeout: float = 60.0) -> NginxServer:
-    """Render the deploy/ configuration for ``upstreams`` and run nginx on a free loopback port."""
+                port: int | None = None, timeout: float = 60.0, **settings: object) -> NginxServer:
+    """Render the deploy/ configuration for ``upstreams`` and run nginx on a free loopback port.
+
+    ``settings``: other fields of ``deploy.render_nginx.Settings`` (e.g. ``base_path``, ``trusted_proxies``)."""
     if not Path(NGINX).exists() and shutil.which("nginx") is None:
         raise RuntimeError(f"nginx is not installed ({NGINX} missing); scripts/test.sh installs it (apt: nginx)")
-    binary = NGINX if Path(NGINX).exists() else str(shutil.which("nginx"))
     directory.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     settings = Settings(
@@ -74,24 +76,32 @@ def start_nginx(directory: Path, upstreams: list[str], frame_ancestors: list[str
         listen=f"127.0.0.1:{port}",
         access_log=str(directory / "access.log"),
         error_log=str(directory / "error.log"),
+        **settings,  # type: ignore[arg-type]
     )
     user = getpass.getuser() if os.geteuid() == 0 else None  # workers keep our user, so they can use DIR
     conf = directory / "nginx.conf"
     conf.write_text(render(settings, standalone_dir=directory, user=user), encoding="utf-8")
+    return run_nginx(directory, conf, port, timeout)
+
+
+def run_nginx(directory: Path, conf: Path, port: int, timeout: float = 60.0, host: str = "127.0.0.1") -> NginxServer:
+    """Run nginx with the complete configuration ``conf`` (pid, logs, temp files in ``directory``) until it listens
+    on ``host:port``."""
+    binary = NGINX if Path(NGINX).exists() else str(shutil.which("nginx"))
     handle = open(directory / "stdout.log", "wb")
     proc = subprocess.Popen([binary, "-p", str(directory), "-c", str(conf), "-g", "daemon off;"],
                             stdout=handle, stderr=subprocess.STDOUT)
     handle.close()
     server = NginxServer(proc, port, directory, conf)
     try:
-        _wait_listening(port, proc, timeout)
+        _wait_listening(port, proc, timeout, host)
     except Exception:
         server.stop()
         raise RuntimeError(f"nginx did not start:\n{server.output()}") from None
     return server
 
 
-def _wait_listening(port: int, proc: subprocess.Popen, timeout: float) -> None:
+def _wait_listening(port: int, proc: subprocess.Popen, timeout: float, host: str = "127.0.0.1") -> None:
     import socket
 
     deadline = time.monotonic() + timeout
@@ -100,7 +110,7 @@ def _wait_listening(port: int, proc: subprocess.Popen, timeout: float) -> None:
             raise RuntimeError(f"nginx exited with code {proc.returncode}")
         with socket.socket() as sock:
             sock.settimeout(1)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
+            if sock.connect_ex((host, port)) == 0:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nginx did not listen on {port} within {timeout}s")

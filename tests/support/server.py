@@ -76,13 +76,16 @@ def start_streamlit(
     extra_args: list[str] | None = None,
     cwd: Path = ROOT,
     timeout: float = 120.0,
+    base_path: str = "",
 ) -> StreamlitServer:
-    """Start ``streamlit run app`` on 127.0.0.1 and wait for ``/_stcore/health``."""
+    """Start ``streamlit run app`` on 127.0.0.1 (under ``base_path``, e.g. ``/pathways``) and wait for its
+    ``/_stcore/health``."""
     port = port or free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", app,
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", *(extra_args or []),
+        "--browser.gatherUsageStats", "false", *(["--server.baseUrlPath", base_path] if base_path else []),
+        *(extra_args or []),
     ]
     handle = open(output, "wb")
     proc = subprocess.Popen(command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
@@ -90,7 +93,7 @@ def start_streamlit(
     handle.close()
     server = StreamlitServer(proc, port, output)
     try:
-        wait_http(f"{server.url}/_stcore/health", timeout=timeout, proc=proc)
+        wait_http(f"{server.url}{base_path.rstrip('/')}/_stcore/health", timeout=timeout, proc=proc)
     except Exception:
         server.stop()
         raise
