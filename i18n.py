@@ -9,6 +9,7 @@ and never a guess. docs/translations.md describes this.
 
 from __future__ import annotations
 
+import html
 import os
 from dataclasses import dataclass
 
@@ -17,10 +18,16 @@ import streamlit as st
 from pathways import Pathway, ValidationFailed
 from pathways.catalogue import LANGUAGES, SOURCE_LANGUAGE, catalogue, current_language, gettext
 from pathways.catalogue import set_language as _set_language
+from pathways.catalogue import use_language
 from pathways.translate import load_translation, translated, translation_path
 
 __all__ = ["current_language", "LANG_PARAM", "LANG_SCRIPTS", "PageLanguage", "page_language", "declare_language",
            "base_key", "_", "N_"]
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it yet (module constants: translated where shown)."""
+    return message
+
 
 #: The link's parameter naming the page's language (absent: English).
 LANG_PARAM = "lang"
@@ -36,29 +43,25 @@ QUOTES_SCRIPT = """<script>
   if (window.pathwayQuotesMarked) return;
   window.pathwayQuotesMarked = true;
   const quote = /^“[^“”]*”$/;
+  let queued = false;
   const mark = () => {
+    queued = false;
     if (document.documentElement.lang === "en") return;
     document.querySelectorAll("[data-testid='stMarkdownContainer'] span:not([lang])").forEach((span) => {
       if (span.children.length === 0 && quote.test(span.textContent.trim())) span.setAttribute("lang", "en");
     });
   };
-  new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
+  const later = () => { if (!queued) { queued = true; requestAnimationFrame(mark); } };  // once per frame at most
+  new MutationObserver(later).observe(document.body, {childList: true, subtree: true});
   mark();
 })();
 </script>"""
-#: Shown, in the language asked for, when a link asks for a language that cannot be offered now.
-UNAVAILABLE = {
-    "es": ("La versión en español no está disponible en este momento porque su traducción no está al día con el "
-           "contenido en inglés. Se muestra la versión en inglés. Pregunte al equipo de atención si necesita ayuda "
-           "para entenderla."),
-}
+#: Shown, in the language asked for (from its catalogue), when a link asks for a language that cannot be offered.
+UNAVAILABLE = N_("The version in this language is not available at the moment because its translation is not up to date "
+               "with the English content. The English version is shown. Ask the care team if you need help "
+               "understanding it.")
 
 _ = gettext
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction without translating it yet (module constants: translated where shown)."""
-    return message
 
 
 @dataclass(frozen=True)
@@ -158,10 +161,18 @@ def unavailable_notice(page: PageLanguage) -> None:
         st.warning(_("Some parts of the link were ignored: {notices}.").format(
             notices=_("unknown language {value} (allowed: {allowed})").format(
                 value=f"` {shown.replace('`', '')} `", allowed=", ".join(LANGUAGES))), icon=":material/link_off:")
-    text = UNAVAILABLE.get(page.asked)
-    if page.unavailable and text:
-        st.html(f'<div lang="{page.asked}" role="note" class="language-unavailable" style="border:2px solid '
-                f'#9a6700;border-radius:0.5rem;padding:0.75rem 1rem;color:#31333f"><strong>{text}</strong></div>')
+    if not page.unavailable:
+        return
+    try:
+        catalogue(page.asked)
+    except OSError:  # no catalogue either: the English words, still tagged as what they are
+        text, lang = UNAVAILABLE, SOURCE_LANGUAGE
+    else:
+        with use_language(page.asked):
+            text, lang = _(UNAVAILABLE), page.asked
+    if text:
+        st.html(f'<div lang="{lang}" role="note" class="language-unavailable" style="border:2px solid '
+                f'#9a6700;border-radius:0.5rem;padding:0.75rem 1rem;color:#31333f"><strong>{html.escape(text)}</strong></div>')
 
 
 def fhir_args(page: PageLanguage) -> tuple[Pathway, str, dict[str, Pathway] | None]:
