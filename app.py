@@ -437,7 +437,6 @@ def show_print_view(pathway: Pathway, key: str) -> None:
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
 PAGE_CSS = """<style>
-[class*="st-key-language_"] button[aria-checked="true"] p { color: #a1202d !important; }
 [data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; z-index: 100 !important; }
 [data-testid="stMain"]:has(button[aria-label^="Close fullscreen"]) * { visibility: hidden !important; }
 [data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]),

@@ -211,12 +211,13 @@ def pending_notice(page: PageLanguage) -> None:
 
 
 def language_chooser(page: PageLanguage) -> None:
-    """The languages offered (English and each whose translation has no problem), each named in itself."""
-    languages = offered(page.english, base_key(page.key))
-    if len(languages) < 2:
+    """A button per other language offered (English, and each whose translation has no problem), named in that
+    language; a click puts it in the link and shows the page in it. A button, not a radio group: the page's radio
+    groups are its questions."""
+    languages = [lang for lang in offered(page.english, base_key(page.key)) if lang != page.language]
+    if not languages:
         return
-    choice = st.segmented_control(_("Language"), options=languages, format_func=LANGUAGES.__getitem__,
-                                  default=page.language, key=f"language_{page.language}", selection_mode="single")
-    if choice is not None and choice != page.language:
-        set_language(choice)
-        st.rerun(scope="app")
+    row = st.container(horizontal=True, key="languages")
+    for lang in languages:
+        row.button(LANGUAGES[lang], key=f"language_{lang}", on_click=set_language, args=(lang,),
+                   icon=":material/translate:", type="tertiary")

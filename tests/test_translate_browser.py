@@ -58,10 +58,10 @@ def test_language_choice_switches_the_page_and_its_declared_language(app_server,
     page.goto(f"{app_server.url}/?{SITUATION}")
     wait_for_app(page)
     expect(page.locator("html")).to_have_attribute("lang", "en", timeout=TIMEOUT)
-    page.get_by_role("radio", name="Español").click()
+    page.get_by_role("button", name="Español").click()
     expect(page.locator("html")).to_have_attribute("lang", "es", timeout=TIMEOUT)
     expect(page.get_by_text("pendiente de revisión").first).to_be_visible()
     assert "lang=es" in page.url and "cell_type=b_cell" in page.url
-    page.get_by_role("radio", name="English").click()
+    page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en", timeout=TIMEOUT)
     assert "lang=" not in page.url
