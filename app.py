@@ -4,6 +4,7 @@ once per process); every clinical word comes from pathways/."""
 from __future__ import annotations
 
 import datetime
+import html
 import os
 import re
 from typing import Any
@@ -19,6 +20,7 @@ from pathways.outputs.handout import pdf_available
 from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
 from pathways.shown import OUTLOOK_NOTE
+from embedding import size_script_html
 from serving import tune_process_once
 import i18n
 from i18n import N_, _
@@ -40,6 +42,8 @@ FIGURES_LABEL = N_("Survival figures and outlook notes (figures from studies of 
 PRINT_PARAM, PRINT_VIEW = "view", "print"
 #: Link parameters and their one allowed value.
 FLAGS = {FIGURES_PARAM: FIGURES_OPEN, PRINT_PARAM: PRINT_VIEW}
+#: Session key: the situation just opened from the all-situations table (its label), said once.
+OPENED = "opened_situation"
 #: The setting naming the address people outside the dashboard's frame should get in a copied link.
 PUBLIC_URL_ENV = "PUBLIC_URL"
 #: The toggle that opens a question's editorial reason (interface words; the reason is the content's).
@@ -182,10 +186,18 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 
 def show_graph(view: PageView) -> None:
+    """The tree with the path marked; on a narrow screen the path alone, top to bottom, with the whole tree one
+    switch away (PAGE_CSS chooses by width, so the server need not know it)."""
     graph = view.graph
-    if graph.svg_uri:  # shown at a legible size; its box scrolls when the column is narrower (PAGE_CSS)
-        with st.container(key="graph_box"):
-            st.image(graph.svg_uri, width="stretch", alt=graph.alt)
+    if graph.svg_uri:  # shown at a legible size; its image scrolls when the column is narrower (PAGE_CSS)
+        with st.container(key="graph_area"):
+            if graph.path_svg_uri:
+                with st.container(key="graph_path"):
+                    st.html(f'<img src="{graph.path_svg_uri}" alt="{html.escape(graph.path_alt)}">')
+                st.toggle("Show the tree, not only your path", key="whole_tree",
+                          help="On a narrow screen the graph shows your path alone, top to bottom.")
+            with st.container(key="graph_box"):
+                st.image(graph.svg_uri, width="stretch", alt=graph.alt)
     else:
         st.graphviz_chart(graph.dot, width="stretch")
     st.markdown(f":small[:gray[{_(GRAPH_KEY)}]]")
@@ -198,10 +210,10 @@ def show_next(result: Result) -> None:
             icon=":material/help:")
 
 
-def share_link(view: PageView, compare_with: str | None) -> str:
+def share_link(view: PageView | str, compare_with: str | None) -> str:
     """The address of this view for people outside the frame: PUBLIC_URL when set, else the app's own address
     (the frame's, never the portal's), with the answers (and the comparison, and the figures when open)."""
-    query = dict(parse_qsl(view.query))
+    query = dict(parse_qsl(view if isinstance(view, str) else view.query))
     if compare_with:
         query[COMPARE_PARAM] = compare_with
     if st.session_state.get(FIGURES_PANEL):
@@ -211,36 +223,47 @@ def share_link(view: PageView, compare_with: str | None) -> str:
     return f"{base.split('?')[0]}?{urlencode(query)}"
 
 
-def show_result(pathway: Pathway, key: str, view: PageView) -> None:
+def printed_link(link: str) -> str | None:
+    """The link a handout prints (as text and a QR code): only an absolute http(s) address, else none."""
+    return link if link.startswith(("https://", "http://")) else None
+
+
+def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None = None) -> None:
     """The compact result: the outcome, the situation in words, the categories with their marks, the disclaimer
-    again, and the main actions (handout, print, copy link)."""
+    again, and the main actions (handout, print, copy link). A situation just opened from the all-situations
+    table is said in a status message (a live region: screen readers announce it)."""
     block = view.result_block
     assert block is not None
     meta = pathway.content.metadata
     with st.container(border=True, key="result"):
+        if opened:
+            st.info(f"Opened from the table of every situation: {plain(opened)}.", icon=":material/open_in_browser:")
         st.markdown(block.markdown)
-        st.markdown(f":small[{plain(meta.disclaimer)}]")
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
         language = i18n.current_language()  # the deferred download runs outside this run: its language, given
-        if dot_available() and pdf_available():
-            actions.download_button(_("Handout (PDF)"),
-                                    lambda: handout_bytes(pathway, dated(key), answers, language),
-                                    file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
-                                    key="download_handout", on_click="ignore", type="primary",
-                                    icon=":material/picture_as_pdf:",
-                                    help=_("A printable summary of this situation, two pages at most"))
-        else:
-            actions.markdown(":small[:gray[" + _("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the "
-                                                 "server (scripts/setup.sh).") + "]]")
-        actions.link_button(_("Print"), f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}{i18n.link_suffix()}",
-                            icon=":material/print:",
-                            help=_("Opens this situation as a page of its own in a new tab, ready to print"))
-        actions.button(_("Copy link"), key="copy_link", icon=":material/link:",
-                       help=_("Copies the link to this view (your answers) to the clipboard"))
+        with actions:
+            if dot_available() and pdf_available():
+                printed = printed_link(share_link(view, None))
+                st.download_button(_("Handout (PDF)"),
+                                   lambda: handout_bytes(pathway, dated(key), answers, printed, language),
+                                   file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
+                                   key="download_handout", on_click="ignore", type="primary",
+                                   icon=":material/picture_as_pdf:",
+                                   help=_("A printable summary of this situation, two pages at most"))
+            else:
+                st.markdown(":small[:gray[" + _("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the "
+                                                "server (scripts/setup.sh).") + "]]")
+            st.link_button(_("Print"), f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}{i18n.link_suffix()}",
+                           icon=":material/print:",
+                           help=_("Opens this situation as a page of its own in a new tab, ready to print"))
+            st.button(_("Copy link"), key="copy_link", icon=":material/link:",
+                      help=_("Copies the link to this view (your answers) to the clipboard"))
         link = share_link(view, st.session_state.get(COMPARE_KEY))
         with st.container(key="share_link"):
             st.markdown(":small[" + _("Link to this view:") + f"] {quoted_link(link)}")
+        st.markdown(f":small[{plain(meta.disclaimer)}]")
+
         st.html(COPY_JS, unsafe_allow_javascript=True)
 
 
@@ -259,10 +282,11 @@ def show_categories(view: PageView) -> None:
     st.markdown("## " + _("The treatment categories in detail") + f"\n\n{view.summary_md}")
     for heading, ids in view.groups:
         st.markdown(heading)
-        columns = st.columns(2)
-        for index, category in enumerate(ids):
-            with columns[index % 2].container(border=True, key=f"card_{category}"):
-                st.markdown(view.cards[category])
+        for pair in range(0, len(ids), 2):  # row by row, so that reading order is the order they are seen in
+            columns = st.columns(2)
+            for column, category in zip(columns, ids[pair:pair + 2]):
+                with column.container(border=True, key=f"card_{category}"):
+                    st.markdown(view.cards[category])
     for note in view.notes:
         with st.container(border=True):
             st.markdown(note)
@@ -325,9 +349,10 @@ def _download_buttons(view: PageView, pathway: Pathway, key: str, page: i18n.Pag
     other = st.session_state.get(COMPARE_KEY)
     if other and view.result.complete and dot_available() and pdf_available():
         answers = tuple(sorted(view.result.answers.items()))
+        printed = printed_link(share_link(view, other))
         language = i18n.current_language()
         row.download_button(_("Comparison handout (PDF)"),
-                            lambda: comparison_bytes(pathway, dated(key), answers, other, language),
+                            lambda: comparison_bytes(pathway, dated(key), answers, other, printed, language),
                             file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                             key="download_compare_pdf", on_click="ignore")
     fhir_args = i18n.fhir_args(page) if page is not None else (pathway, key, None)
@@ -337,9 +362,14 @@ def _download_buttons(view: PageView, pathway: Pathway, key: str, page: i18n.Pag
                                "docs/interoperability.md"))
 
 
-def open_situation(answers: dict[str, str]) -> None:
-    """Put a situation's answers on screen (a row's button in the all-situations table); other answers stay."""
+def open_situation(answers: dict[str, str], key: str, label: str, current: str | None) -> None:
+    """Put a situation's answers on screen (a row's button in the all-situations table); other answers stay. The
+    page then brings its result into view and says so; a comparison with the situation opened now compares it
+    with the one that was on screen, never with itself."""
     st.session_state.update(answers)
+    if st.session_state.get(COMPARE_KEY) == key:
+        st.session_state[COMPARE_KEY] = current
+    st.session_state[OPENED] = label
 
 
 def show_situations(pathway: Pathway, key: str, result: Result) -> None:
@@ -363,7 +393,8 @@ def show_situations(pathway: Pathway, key: str, result: Result) -> None:
         for number, row in enumerate(view["table"].rows, 1):
             situation = row.situation
             buttons.button(plain(view["labels"][situation.key]), key=f"open_situation_{number}",
-                           on_click=open_situation, args=(situation.answer_dict,), type="secondary",
+                           on_click=open_situation, type="secondary",
+                           args=(situation.answer_dict, situation.key, view["labels"][situation.key], current),
                            disabled=situation.key == current, icon=":material/open_in_browser:")
         csv_text = view["csv"]
         st.download_button(_("Every situation (CSV)"), lambda: csv_text, file_name=f"{pathway.id}-situations.csv",
@@ -381,22 +412,23 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
             st.info(_("Answer every question on the path first; then choose a situation to compare it with."),
                     icon=":material/help:")
             return
-        labels = situations_view(pathway, dated(key))["labels"]
+        current = "/".join(step.option_id for step in result.path)
+        labels = {k: v for k, v in situations_view(pathway, dated(key))["labels"].items() if k != current}
         st.selectbox(_("Compare the situation on screen with"), options=list(labels), format_func=labels.__getitem__,
                      key=COMPARE_KEY, index=None, placeholder=_("Choose a second situation"))
         other = st.session_state.get(COMPARE_KEY)
         if other is None:
             return
         view = comparison_view(pathway, dated(key), tuple(sorted(answers.items())), other)
-        st.table(view["table"], hide_index=True,
-                 alt=_("Each category shown in either situation: shown or not in situation 1 and 2, and where"))
-        st.markdown(view["differs"])
+        st.table(view.table, hide_index=True, alt=view.table_alt)
+        st.markdown(view.differs_md)
         columns = st.columns(2, gap="medium")  # side by side; stacked at narrow widths
-        for column, body in zip(columns, view["sides"]):
+        for column, body in zip(columns, view.sides):
             with column.container(border=True):
                 st.markdown(body)
         if dot_available() and pdf_available():
-            pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other)
+            printed = printed_link(share_link(urlencode(answers), other))
+            pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other, printed)
             language = i18n.current_language()
             st.download_button(_("Comparison handout (PDF)"), lambda: comparison_bytes(*pdf_args, language),
                                file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
@@ -427,16 +459,29 @@ def show_print_view(pathway: Pathway, key: str) -> None:
     st.html(PRINT_JS, unsafe_allow_javascript=True)
 
 
-#: The page's one style sheet (fixed text, never from content). Streamlit shows an element's toolbar (full screen,
+#: The page's one style sheet (fixed text, never from content). Every focusable control shows a 3 px #1f4e79 ring
+#: when focused by keyboard (8.6:1 on white; Streamlit's own were 1.2:1 on a radio and 2.2:1 on a button): on a
+#: radio and a list its label or box carries it (their inputs are hidden or borderless). Streamlit shows an element's toolbar (full screen,
 #: the chart's data) only on hover, yet its buttons take keyboard focus while invisible: shown while one has focus.
 #: In full screen the page behind is hidden (so not focusable): Tab cannot wander behind the full-screen element.
 #: Table cells wrap long words, so a table (the all-situations one too) fits a 320 px column instead of scrolling
 #: in a box no key can reach.
 #: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
 #: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
+#: The sideways scroll is on the full-screen frame's inner box, not around the frame, so the graph's toolbar (its
+#: full-screen button, always shown for touch and mouse) is never clipped. Below 640 px the path graph (top to
+#: bottom) is shown and the whole tree only while the "whole_tree" switch is on.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
 PAGE_CSS = """<style>
+:is(button, a, summary, input, textarea, [tabindex]):focus-visible { outline: 3px solid #1f4e79 !important;
+  outline-offset: 2px !important; }
+[data-testid="stRadio"] label:has(input:focus-visible) { outline: 3px solid #1f4e79 !important;
+  outline-offset: 2px; border-radius: 4px; }
+[data-testid="stRadio"] input:focus-visible { outline: none !important; }
+[data-baseweb="select"] > div:has(input:focus-visible) { outline: 3px solid #1f4e79 !important;
+  outline-offset: 2px; }
+[data-baseweb="select"] input:focus-visible { outline: none !important; }
 [data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; z-index: 100 !important; }
 [data-testid="stMain"]:has(button[aria-label^="Close fullscreen"]) * { visibility: hidden !important; }
 [data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]),
@@ -445,18 +490,36 @@ PAGE_CSS = """<style>
 [data-testid="stTable"] th, [data-testid="stTable"] td { overflow-wrap: anywhere; white-space: normal !important; }
 @media (max-width: 480px) {
   [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
+  [data-testid="stTable"] :is(th, td) * { min-width: 0 !important; overflow-wrap: anywhere !important; }
+  .st-key-path_table [data-testid="stTable"] :is(th, td) { padding: 0.1rem !important; font-size: 0.8rem; }
   [data-testid="stTable"] th, [data-testid="stTable"] td { padding: 0.25rem !important; }
   .st-key-situations_panel [data-testid="stTable"] :is(th, td) { padding: 0.1rem !important; font-size: 0.8rem; } }
 .st-key-situations_panel [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
 .st-key-situations_panel [data-testid="stTable"] :is(th, td) * { min-width: 0 !important;
   overflow-wrap: anywhere !important; }
-.st-key-graph_box { overflow-x: auto; }
+.st-key-graph_box [data-testid="stFullScreenFrame"]:not(:has(button[aria-label^="Close fullscreen"])) {
+  position: relative; padding-top: 2.3rem; }
+.st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow-x: auto; position: static !important; }
+.st-key-graph_box [data-testid="stElementToolbar"] { opacity: 1 !important; top: 0 !important; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-graph_path), .st-key-whole_tree { display: none !important; }
+@media (max-width: 639.98px) {
+  [data-testid="stLayoutWrapper"]:has(> .st-key-graph_path) { display: flex !important; }
+  .st-key-whole_tree { display: block !important; }
+  .st-key-graph_area:not(:has(.st-key-whole_tree input:checked))
+    [data-testid="stLayoutWrapper"]:has(> .st-key-graph_box) { display: none; } }
+.st-key-result h2 { font-size: 1.6rem; padding-top: 0; }
+.st-key-result h2, .st-key-result_actions { scroll-margin: 1rem; }
+.st-key-share_link code { overflow-wrap: anywhere; white-space: normal; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
+  [data-testid="stHeading"] h1 { font-size: 1.75rem; }
+  [data-testid="stHeading"] h2, [data-testid="stMarkdownContainer"] h2 { font-size: 1.4rem; } }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
 .st-key-graph_box [data-testid="stFullScreenFrame"] { justify-content: safe center !important;
   align-items: safe center !important; }
 @media (max-width: 1259.98px) {
-  .st-key-ask_and_graph [data-testid="stHorizontalBlock"] { flex-direction: column; }
+  .st-key-ask_and_graph [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]) { flex-direction: column; }
   .st-key-ask_and_graph [data-testid="stColumn"] { width: 100% !important;
     flex: 1 1 auto !important; }
 }
@@ -486,7 +549,7 @@ PRINT_CSS = """<style>
   [data-testid="stColumn"] { width: 100% !important; }
   [data-testid="stImage"], [data-testid="stImage"] img, .st-key-graph_box [data-testid="stImage"] img {
     width: 100% !important; min-width: 0 !important; max-width: 100% !important; height: auto !important; }
-  .st-key-graph_box { overflow: visible !important; }
+  .st-key-graph_box, .st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow: visible !important; }
   [data-testid="stImage"], [data-testid="stAlert"], [class*="st-key-card_"], tr { break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; }
 }
@@ -534,7 +597,9 @@ COPY_JS = """<script>
     window.pathwayCopied = link;
     const done = () => say("Link copied. Paste it to share this view.");
     const failed = () => say("Could not copy: select the link under the buttons and copy it.");
-    if (navigator.clipboard && window.isSecureContext) {
+    const policy = document.permissionsPolicy || document.featurePolicy;  // a frame without allow="clipboard-write"
+    const allowed = !policy || policy.allowsFeature("clipboard-write");
+    if (navigator.clipboard && window.isSecureContext && allowed) {
       navigator.clipboard.writeText(link).then(done, () => (fallback(link) ? done() : failed()));
     } else {
       fallback(link) ? done() : failed();
@@ -542,11 +607,15 @@ COPY_JS = """<script>
   }, true);
 })();
 </script>"""
-#: After the last answer, the result block scrolled into view (inside a frame, the portal's page scrolls too).
+#: After the last answer, the result (its heading through its actions) scrolled into view, as little as needed, so
+#: the question just answered stays in view where both fit (inside a frame, the portal's page scrolls too).
 SCROLL_JS = """<script>
 requestAnimationFrame(() => {
   const block = document.querySelector(".st-key-result");
-  if (block) block.scrollIntoView({block: "nearest", behavior: "instant"});
+  if (!block) return;
+  const actions = block.querySelector(".st-key-result_actions") || block;
+  actions.scrollIntoView({block: "nearest", behavior: "instant"});
+  (block.querySelector("h2") || block).scrollIntoView({block: "nearest", behavior: "instant"});
 });
 </script>"""
 #: The print view opens the browser's print dialog once drawn.
@@ -579,6 +648,7 @@ def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
 def main() -> None:
     try:
         graph_renderer()
+        size_script = size_script_html()
     except ValueError as exc:
         st.set_page_config(page_title="Pathway explorer: setting error", layout="wide")
         show_error_page(exc, SETTING_PROBLEM)
@@ -598,6 +668,8 @@ def main() -> None:
     st.html(PAGE_CSS)
     st.html(PRINT_CSS)
     i18n.declare_language(page)
+    if size_script:  # inside the portal's iframe: the content height for the host page (embedding.py)
+        st.html(size_script, unsafe_allow_javascript=True)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)
@@ -636,22 +708,24 @@ def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     tree, optional = questions_now(pathway, result)
     was_complete = st.session_state.get("was_complete")  # None on the first run: a link's result is not scrolled to
     st.session_state["was_complete"] = result.complete
+    opened = st.session_state.pop(OPENED, None)  # a situation just opened from the all-situations table
+    if result.complete and st.session_state.get(COMPARE_KEY) == "/".join(s.option_id for s in result.path):
+        st.session_state[COMPARE_KEY] = None  # never a situation compared with itself
     left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see PAGE_CSS
     with left:
         st.markdown("## " + _("Questions") + "\n\n:small[:gray[" + _("Answer from the top; the next question appears "
-                                                                     "once it matters. The result appears under the "
-                                                                     "last question.") + "]]")
-        ask(tree)
+                                                                     "once it matters. The result follows the "
+                                                                     "questions.") + "]]")
+        ask(tree + optional)
+        st.button(_("Reset answers"), on_click=reset, args=([q.id for q in pathway.content.questions],),
+                  key="reset", icon=":material/restart_alt:")
+    with right:  # beside the questions where the width allows; under them (stacked) elsewhere
         if view.result_block is not None:
-            show_result(pathway, key, view)
-            if was_complete is False:  # the last answer was just given: bring the result into view
+            show_result(pathway, key, view, opened)
+            if was_complete is False or opened:  # the last answer was just given: bring the result into view
                 st.html(SCROLL_JS, unsafe_allow_javascript=True)
         else:
             show_next(result)
-        ask(optional)
-        st.button(_("Reset answers"), on_click=reset, args=([q.id for q in pathway.content.questions],),
-                  key="reset", icon=":material/restart_alt:")
-    with right:
         if len(pathway.nodes) > DRAW_LIMIT:
             st.markdown(":small[:gray[" + _("This pathway has {count} nodes, too many to draw whole: the graph shows "
                                             "the neighbourhood of your path. The whole tree is in the DOT download "

@@ -22,15 +22,16 @@ import pyarrow as pa
 import streamlit as st
 
 from pathways import Pathway, PathwayError, load_pathway, resolve_pathway
-from pathways.outputs.compare import Comparison, Side, compare, second_answers, situation_by_key
+from pathways.outputs.compare import (DIFFERENT, ONLY_FIRST, ONLY_SECOND, Comparison, Difference, compare,
+                                      second_answers, situation_by_key)
 from pathways.evaluate import Result, citation, evaluate
 from pathways.outputs.export import about_lines, graph_footer, to_csv, to_markdown
 from pathways.outputs.fhir import to_json as fhir_json
 from pathways.outputs.handout import comparison_pdf, handout_pdf
 from pathways.lifecycle import current_change
 from pathways.model import Statement
-from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot
-from pathways.shown import (FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_HELP, OUTLOOK_BASIS, OUTLOOK_NOTE, QUESTION_HELP,
+from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot, to_dot_path
+from pathways.shown import (CATEGORY, EXPLANATION, FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_HELP, OUTLOOK_BASIS, OUTLOOK_NOTE, QUESTION_HELP,
                              QUESTION_WHY, SUMMARY, CategoryShown, Item, Shown, reference_items, shown)
 from pathways.situations import complete_situations
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
@@ -115,6 +116,8 @@ class GraphView:
     alt: str
     svg_uri: str | None
     drawable: bool  # small enough to draw whole (in the page, as SVG)
+    path_svg_uri: str | None = None  # the path alone, top to bottom (render.to_dot_path), for a narrow screen
+    path_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,10 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
     made = datetime.date.fromisoformat(key.rsplit("@", 1)[1])
     dot = to_dot(_pathway, result, full=full)
     graph = GraphView(dot=dot, alt=graph_alt(result), drawable=len(_pathway.nodes) <= DRAW_LIMIT,
-                      svg_uri=svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None)
+                      svg_uri=svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None,
+                      # the path alone, top to bottom, for a narrow screen (app.PAGE_CSS chooses by width)
+                      path_svg_uri=svg_data_uri(legible_svg(render_svg(to_dot_path(_pathway, result))))
+                      if renderer == "server" else None, path_alt=path_alt(result))
     downloads = DownloadsView(markdown=to_markdown(result, made), csv=to_csv(result, made),
                               dot=to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made)))
     groups = []
@@ -263,15 +269,20 @@ def graph_renderer() -> str:
     return wanted if dot_available() else "browser"
 
 
-def graph_alt(result: Result) -> str:
+def graph_alt(result: Result, what: str = "Decision tree with the path for your answers highlighted") -> str:
     """What the graph shows, in words, for screen readers (the table below has the detail)."""
     steps = [f"{step.question.short_label}: {step.option_label}" for step in result.path]
     if result.outcome is not None:
         steps.append(_("result: {title}").format(title=result.outcome.title))
     elif result.next_question is not None:
-        steps.append(_("next question: {label}").format(label=result.next_question.short_label))
-    path = "; ".join(steps) if steps else _("no answer yet")
-    return _("Decision tree with the path for your answers highlighted. Path: {path}").format(path=path)
+        steps.append(f"next question: {result.next_question.short_label}")
+    path = "; ".join(steps) if steps else "no answer yet"
+    return f"{what}. Path: {path}"
+
+
+def path_alt(result: Result) -> str:
+    """What the narrow graph (the path alone, top to bottom) shows, in words."""
+    return graph_alt(result, "The path for your answers, drawn top to bottom")
 
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
@@ -545,74 +556,138 @@ def editorial_reasons_md(table: DecisionTable) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class ComparisonView:
+    """Two situations side by side, rendered from the comparison of their ``Shown``: the table (its columns named
+    for the two situations), what differs, and each side's markdown."""
+
+    comparison: Comparison
+    names: tuple[str, str]
+    table: pd.DataFrame
+    table_alt: str
+    differs_md: str
+    sides: tuple[str, str]
+
+
 @st.cache_resource(show_spinner=False, max_entries=512)
-def comparison_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str) -> dict[str, Any]:
+def comparison_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str) -> ComparisonView:
     """Two situations side by side: the comparison, its table, what differs, and each side's markdown."""
-    first = evaluate(_pathway, dict(answers))
-    second = evaluate(_pathway, second_answers(_pathway, situation_by_key(_pathway, other), dict(answers)))
+    first = shown(evaluate(_pathway, dict(answers)))
+    second = shown(evaluate(_pathway, second_answers(_pathway, situation_by_key(_pathway, other), dict(answers))))
     comparison = compare(first, second)
-    shown_words, not_shown = _("✔ shown"), _("✘ not shown")
-    rows = [{_("Category"): line.category.label,
-             _("Situation 1"): shown_words if line.first else not_shown,
-             _("Situation 2"): shown_words if line.second else not_shown,
-             _("Where"): f"{line.symbol} {line.words}"} for line in comparison.categories]
-    labels = {c.id: c.label for c in _pathway.content.categories}
-    if comparison.same_categories:
-        differs = _("**What differs:** nothing; both situations show the same categories.")
-    else:
-        def names(ids: tuple[str, ...]) -> str:
-            return ", ".join(labels[i] for i in ids) or _("none")
-        differs = _("**What differs:** only in situation 1: {first}; only in situation 2: {second}.").format(
-            first=plain(names(comparison.only_first)), second=plain(names(comparison.only_second)))
-    return {"comparison": comparison, "table": pd.DataFrame(rows, columns=list(rows[0]) if rows else None),
-            "differs": differs, "sides": [side_md(comparison, side) for side in comparison.sides]}
+    names = (f"1 (on screen): {first.title}", f"2: {second.title}")
+    rows = [{"Category": (line.first or line.second).label if (line.first or line.second) else line.category.label,
+             names[0]: "✔ shown" if line.first else "✘ not shown",
+             names[1]: "✔ shown" if line.second else "✘ not shown",
+             "Where": f"{line.symbol} {line.words}"} for line in comparison.categories]
+    table = pd.DataFrame(rows, columns=["Category", *names, "Where"])
+    alt = (f"Each category shown in either situation: shown or not in situation 1 ({first.title}) and in situation "
+           f"2 ({second.title}), and where")
+    return ComparisonView(comparison=comparison, names=names, table=table, table_alt=alt,
+                          differs_md=differs_md(comparison), sides=(side_md(comparison, 1), side_md(comparison, 2)))
 
 
-def side_md(comparison: Comparison, side: Side) -> str:
-    """One side of a comparison: its situation, each category with its mark, its notes and its outlook notes."""
-    on_screen = _(" (on screen)") if side.number == 1 else ""
-    parts = ["### " + _("Situation {number}{on_screen}: {title}").format(number=side.number, on_screen=on_screen,
-                                                                         title=plain(side.title)),
-             f":small[{plain(side.label)}]"]
-    lines = []
+def _where(place: str) -> str:
+    return {ONLY_FIRST: "only in situation 1", ONLY_SECOND: "only in situation 2"}.get(place, "")
+
+
+def difference_md(difference: Difference) -> str:
+    """One difference in words: what it is about, on which side, and how."""
+    a, b, item = difference.first, difference.second, difference.item
+    role, place = difference.role, difference.place
+    if role == CATEGORY:
+        if place != DIFFERENT:
+            return f"**{plain(item.title)}**: {_where(place)}"
+        assert a is not None and b is not None
+        if a.title != b.title:
+            return f"**{plain(a.title)}**: named “{plain(a.title)}” in situation 1 and “{plain(b.title)}” in situation 2"
+        return f"**{plain(a.title)}**: what it is, worded differently"
+    if role == EXPLANATION:
+        if place != DIFFERENT:
+            return f"**{plain(item.title)}**: why it appears, {_where(place)}"
+        assert a is not None and b is not None
+        marks = ""
+        if bool(a.editorial) != bool(b.editorial):
+            marks = f"; {EDITORIAL} an editorial assumption in situation {1 if a.editorial else 2} only"
+        return f"**{plain(item.title)}**: why it appears is worded differently{marks}"
+    if role == NOTE:
+        return f"A note {_where(place)}: “{plain(item.text)}”"
+    if role == SUMMARY:
+        return "The outcome's summary is worded differently" if place == DIFFERENT else f"The summary {_where(place)}"
+    if role == GROUP_INTRO:
+        return f"The introduction to “{plain(item.title)}”: " + (_where(place) or "worded differently")
+    if role == OUTLOOK_NOTE:
+        return f"Outlook note “{plain(item.title)}”: " + (_where(place) or "worded differently")
+    if role == FIGURE:
+        if place != DIFFERENT:
+            return f"Figure “{plain(item.title)}” ({plain(item.text)}): {_where(place)}"
+        assert a is not None and b is not None
+        return (f"Figure “{plain(a.title)}”: {plain(a.text)}, {FIGURE_WORDS[a.applies]}, in situation 1; "
+                f"{plain(b.text)}, {FIGURE_WORDS[b.applies]}, in situation 2")
+    if role == FIGURES_CONTEXT:
+        return f"“{plain(item.title)}” (where figures are shown): " + (_where(place) or "worded differently")
+    return f"“{plain(item.title)}”: " + (_where(place) or "worded differently")
+
+
+def differs_md(comparison: Comparison) -> str:
+    """What differs, computed from what each side shows; "nothing" only when they show the same statements."""
+    if comparison.same_statements:
+        return "### What differs\n\nNothing: both situations show the same statements."
+    lines = [f"- {d.symbol} {difference_md(d)}" for d in comparison.differences
+             if not (d.role == EXPLANATION and d.place != DIFFERENT)]  # a category on one side only is named once
+    return ("### What differs\n\n:small[✔ ✘ only in situation 1 · ✘ ✔ only in situation 2 · ≠ in both, not the "
+            "same]\n\n" + "\n".join(lines))
+
+
+def side_md(comparison: Comparison, number: int) -> str:
+    """One side as the page shows it: its situation, each category with its mark and its reason (editorial ones
+    badged), its notes, and its outlook with "About these figures" before the figures."""
+    side = comparison.first if number == 1 else comparison.second
+    seen = side.shown
+    on_screen = " (on screen)" if number == 1 else ""
+    parts = [f"### Situation {number}{on_screen}: {plain(seen.title or '')}", f":small[For: {plain(seen.label)}]",
+             "#### Treatment categories"]
     for line in comparison.categories:
-        treatment = line.first if side.number == 1 else line.second
-        if treatment is not None:
-            lines.append(f"- {line.symbol} **{plain(treatment.label)}** ({line.words.lower()})")
-        else:
-            lines.append(f"- {line.symbol} " + _("{category}: not shown here ({where})").format(
-                category=plain(line.category.label), where=line.words.lower()))
-    parts.append("\n".join(lines))
-    for note in side.notes:
-        parts.append(statement_md(note, prefix=_("**Note:** ")))
-    outlook = [line for line in comparison.outlook if (line.first if side.number == 1 else line.second)]
+        category = next((c for c in seen.categories if c.id == line.category.id), None)
+        if category is None:
+            parts.append(f"{line.symbol} {plain(line.category.label)}: not shown here ({line.words.lower()})")
+            continue
+        mark = f" {EDITORIAL}" if category.is_editorial else ""
+        parts.append(item_md(category.explanation, prefix=f"{line.symbol} **{plain(category.label)}**{mark} "
+                                                          f"({line.words.lower()}). Why it appears here: "))
+    notes = seen.by_role(NOTE)
+    if notes:
+        parts.append("#### Notes")
+        parts += [item_md(n, prefix="**Note:** ") for n in notes]
+    outlook = seen.by_role(OUTLOOK_NOTE)
     if outlook:
-        parts.append("**" + _("Outlook") + "**")
-    for line in outlook:
-        note = line.first if side.number == 1 else line.second
-        assert note is not None
-        figures = "; ".join(f"{f.figure.label}: {f.figure.display}" for f in note.figures
-                            if f.applies is not False)
-        parts.append(statement_md(note.statement, prefix=f"**{plain(note.title)}** ({line.symbol} "
-                                                         f"{line.words.lower()}): ")
-                     + (f"  \n:small[{plain(figures)}]" if figures else ""))
+        parts.append("#### Outlook")
+        parts += [item_md(i, prefix=f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT)]
+        for note in outlook:
+            parts.append(item_md(note, prefix=f"**{plain(note.title)}:** "))
+            figures = [f for f in seen.by_role(FIGURE) if f.note == note.note]
+            if figures:
+                parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})"
+                                       for f in figures))
     return "\n\n".join(parts)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], language: str = "en") -> bytes:
-    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md).
-    ``language``: the page's, given explicitly because a deferred download runs outside the page's run."""
+def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...],
+                  link: str | None = None, language: str = "en") -> bytes:
+    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md);
+    ``link`` (the view's address) is printed at its end as text and a QR code. ``language``: the page's, given
+    explicitly because a deferred download runs outside the page's run."""
     with use_language(language):
-        return handout_pdf(evaluate(_pathway, dict(answers)), _made(key))
+        return handout_pdf(evaluate(_pathway, dict(answers)), _made(key), link=link)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str,
-                     language: str = "en") -> bytes:
-    """The PDF handout of a comparison, made on the first click on its download and kept (in ``language``)."""
+                     link: str | None = None, language: str = "en") -> bytes:
+    """The PDF handout of a comparison, made on the first click on its download and kept (``link`` printed)."""
     with use_language(language):
-        return comparison_pdf(comparison_view(_pathway, key, answers, other)["comparison"], _made(key))
+        return comparison_pdf(comparison_view(_pathway, key, answers, other).comparison, _made(key), link=link)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

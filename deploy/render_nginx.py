@@ -38,6 +38,8 @@ __all__ = [
     "SettingError",
     "content_security_policy",
     "inline_script_hashes",
+    "frame_script_hashes",
+    "app_script_hashes",
     "render",
     "main",
 ]
@@ -155,13 +157,48 @@ def inline_script_hashes() -> tuple[str, ...]:
     )
 
 
+#: The explorer's own inline script inside the portal's iframe (embedding.py; README "Embedding in an intranet page").
+FRAME_SCRIPT = Path(__file__).resolve().parent / "embed" / "frame-size.js"
+
+
+def frame_script_hashes() -> tuple[str, ...]:
+    """The CSP hash of the script that posts the content height to the portal (it runs only with
+    EMBED_HOST_ORIGINS set; its text is fixed, the origins travel in an attribute)."""
+    if not FRAME_SCRIPT.exists():
+        return ()
+    digest = hashlib.sha256(FRAME_SCRIPT.read_text(encoding="utf-8").encode("utf-8")).digest()
+    return ("sha256-" + base64.b64encode(digest).decode("ascii"),)
+
+
+#: The app, whose few fixed scripts (copy link, bring the result into view, print) the policy allows by hash.
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def app_script_hashes(app: Path = APP) -> tuple[str, ...]:
+    """CSP hashes of the app's own scripts: its module constants named ``*_JS``, each one literal <script> that
+    Streamlit's st.html runs as an inline script (the policy then allows these and no other inline script)."""
+    import ast
+
+    if not app.exists():  # rendered where the app is not: no app scripts to allow
+        return ()
+    hashes = []
+    for node in ast.parse(app.read_text(encoding="utf-8")).body:
+        if (isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith("_JS") for t in node.targets)
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            for body in re.findall(r"<script>(.*?)</script>", node.value.value, flags=re.S):
+                hashes.append("sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest())
+                              .decode("ascii"))
+    return tuple(hashes)
+
+
 def content_security_policy(frame_ancestors: list[str], script_hashes: tuple[str, ...] | None = None) -> str:
     """The smallest policy under which Streamlit's frontend (with its Graphviz renderer) runs without violations."""
-    hashes = inline_script_hashes() if script_hashes is None else script_hashes
+    hashes = (*(inline_script_hashes() + app_script_hashes() if script_hashes is None else script_hashes),
+              *frame_script_hashes())
     # Each source below was needed in Chromium (tests/test_deploy_nginx.py checks for violations); the rest
     # fall back to default-src 'none'. 'wasm-unsafe-eval': with GRAPH_RENDERER=browser, st.graphviz_chart
     # compiles Graphviz to WebAssembly in the page. 'unsafe-inline' styles: Streamlit's CSS-in-JS. The hash: the
-    # one inline script in Streamlit's index.html. data: fonts: a font Streamlit inlines. data: images: the
+    # one inline script in Streamlit's index.html, and the app's own fixed scripts. data: fonts: a font Streamlit inlines. data: images: the
     # graph, drawn as SVG on the server, is shown as a data: image (an <img> runs no script).
     # connect-src 'self' covers the same-origin websocket in Chromium.
     directives = [

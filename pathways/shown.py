@@ -81,6 +81,8 @@ class Item:
     figure: Figure | None = None
     about: tuple[str, ...] = ()
     statement: Statement | None = None
+    #: The question a question's why, help or option help belongs to (its id), else None.
+    question: str | None = None
 
     @property
     def is_editorial(self) -> bool:
@@ -177,13 +179,15 @@ def shown(result: Result) -> Shown:
         answers.append(Answer(qid, question.prompt, question.short_label, oid, option.label,
                               qid not in result.unused_answers))
     for question in _asked(result):
-        items.append(_item(f"questions.{question.id}.why", QUESTION_WHY, question.prompt, question.why))
+        items.append(_item(f"questions.{question.id}.why", QUESTION_WHY, question.prompt, question.why,
+                           question=question.id))
         if question.help is not None:
-            items.append(_item(f"questions.{question.id}.help", QUESTION_HELP, question.prompt, question.help))
+            items.append(_item(f"questions.{question.id}.help", QUESTION_HELP, question.prompt, question.help,
+                               question=question.id))
         option = next(o for o in question.options if o.id == result.answers[question.id])
         if option.help is not None:
             items.append(_item(f"questions.{question.id}.options.{option.id}.help", OPTION_HELP, option.label,
-                               option.help))
+                               option.help, question=question.id))
     categories: list[CategoryShown] = []
     if result.outcome is not None:
         outcome = result.outcome

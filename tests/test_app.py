@@ -438,7 +438,7 @@ def test_pathway_too_large_to_draw_whole_shows_the_path_neighbourhood_and_offers
     monkeypatch.setenv("PATHWAY_FILE", str(big))
     at = app()
     assert not at.exception
-    assert not at.toggle, "no 'full tree' switch for a tree too large to draw"
+    assert not [t for t in at.toggle if t.key == "full_tree"], "no 'full tree' switch for a tree too large to draw"
     assert "too many to draw whole" in page_text(at)
     assert graph_svg(at).count('class="node') < 40, "the page draws the neighbourhood, not the whole tree"
     labels = [b.proto.label for b in open_panel(at, "downloads_panel").get("download_button")]
@@ -460,3 +460,27 @@ def test_medium_pathway_offers_the_full_tree_on_request(tmp_path, monkeypatch):
     assert not at.exception
     assert graph_svg(at).count('class="node') > focused
     assert "Graph (SVG)" in [b.proto.label for b in open_panel(at, "downloads_panel").get("download_button")]
+
+
+# ---- the page agrees with pathways.shown (a cross-check until tests/test_cross_output.py covers the page) ----
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_page_shows_every_statement_of_shown_with_its_basis_and_editorial_reason(case):
+    from pathways.evaluate import citation
+    from pathways.shown import QUESTION_HELP, QUESTION_WHY, shown_for
+
+    seen = shown_for(PATHWAY, case.answers)
+    at = app(**case.answers, figures="open")
+    at = open_panel(at, "basis_panel")
+    text = re.sub(r"\s+", " ", page_text(at))
+    for item in seen.items:
+        if item.role == QUESTION_HELP:
+            continue  # under its question (test_editorial_assumption_in_a_question_...)
+        assert " ".join(item.text.split()) in text, (item.key, item.text[:60])
+        if item.editorial:
+            assert " ".join(item.editorial.split()) in text, (item.key, "editorial reason")
+        for basis in item.basis:
+            assert citation(basis) in text, (item.key, citation(basis))
+    assert len(seen.by_role(QUESTION_WHY)) == len(seen.result.path) + (1 if "time_since_treatment" in case.answers
+                                                                         else 0)

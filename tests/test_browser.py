@@ -242,7 +242,7 @@ def test_downloads_arrive_with_the_disclaimer(page, app_server, button, needle):
     page.goto(f"{app_server.url}/?age_group=child&cns_involvement=no&cell_type=b_cell")
     wait_for_app(page)
     expect(page.get_by_role("button", name=button)).to_have_count(0)  # the closed panel is not built
-    page.locator(".st-key-downloads_panel").get_by_text("Downloads:").click()
+    page.locator(".st-key-downloads_panel").get_by_text("Data files for staff:").click()
     with page.expect_download(timeout=TIMEOUT) as download:
         page.get_by_role("button", name=button).click()
     data = Path(download.value.path()).read_text(encoding="utf-8")
@@ -251,3 +251,167 @@ def test_downloads_arrive_with_the_disclaimer(page, app_server, button, needle):
     assert PATHWAY.content.metadata.last_reviewed.isoformat().replace("-", "&#45;") in data \
         or PATHWAY.content.metadata.last_reviewed.isoformat() in data
     assert_clean(page, app_server.url)
+
+
+# ---- at the point of care: the answer first, on a phone, on a laptop and inside the dashboard --------------
+
+#: The three ways people open the explorer: a phone, a laptop, and the dashboard's 960 px frame on a laptop.
+VIEWPORTS = [("phone", 390, 844, False), ("laptop", 1366, 768, False), ("dashboard", 1366, 768, True)]
+#: The dashboard's frame (docs: 960 px wide in the portal's content column).
+FRAME_WIDTH, FRAME_HEIGHT = 960, 1400
+LAST_ANSWERS = {"age_group": "adult", "cns_involvement": "yes", "cell_type": "t_cell"}
+
+
+def host(body: str) -> http.server.ThreadingHTTPServer:
+    """A portal page of another origin on a free port (shut down by the caller)."""
+    handler = type("Host", (_HostPage,), {"body": body.encode()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def frame_page(app_url: str, query: str = "") -> str:
+    src = f"{app_url}/?embed=true" + (f"&{query}" if query else "")
+    return (f'<!doctype html><html lang="en"><title>Clinic intranet</title><h1>Clinic intranet</h1>'
+            f'<iframe src="{src}" width="{FRAME_WIDTH}" height="{FRAME_HEIGHT}" title="Pathway explorer"></iframe>')
+
+
+def inside(box: dict[str, float], width: int, height: int) -> bool:
+    return box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("name, width, height, framed", VIEWPORTS, ids=[v[0] for v in VIEWPORTS])
+def test_the_first_option_is_in_the_first_view_and_the_result_comes_into_view_after_the_last_answer(
+        browser, app_server, name, width, height, framed):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.watch = PageWatch().attach(page)
+    portal = host(frame_page(app_server.url)) if framed else None
+    try:
+        page.goto(f"http://127.0.0.1:{portal.server_port}/" if portal else app_server.url)
+        app = page.frame_locator("iframe") if framed else page
+        app.locator("[data-testid='stRadio']").first.wait_for()
+        app.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+        first = app.locator(".st-key-age_group label").first
+        assert inside(first.bounding_box(), width, height), (first.bounding_box(), name)  # no scrolling needed
+        for question_id, option_id in LAST_ANSWERS.items():
+            label = next(o.label for o in PATHWAY.questions[question_id].options if o.id == option_id)
+            group = app.locator(f".st-key-{question_id}")
+            group.get_by_text(label, exact=True).click()  # (Playwright scrolls to what it clicks, as a person would)
+            expect(group.get_by_role("radio", name=label)).to_be_checked()
+        result = app.locator(".st-key-result")
+        parts = [result.locator("h2"), result.locator("li").first, result.locator("li").last,
+                 result.get_by_role("button", name="Handout (PDF)")]
+        for part in parts:  # no scrolling by the user after the last answer: the page brings the result into view
+            expect(part).to_be_in_viewport(ratio=1)
+        for part in parts:
+            assert inside(part.bounding_box(), width, height), (part.bounding_box(), name)
+        title = evaluate(PATHWAY, LAST_ANSWERS).outcome.title
+        expect(result.locator("h2")).to_have_text(title)
+        expect(result.locator("li")).to_have_count(len(evaluate(PATHWAY, LAST_ANSWERS).treatments))
+        shot(page, f"layout-{name}-result")
+        assert_clean(page, app_server.url, *([f"http://127.0.0.1:{portal.server_port}"] if portal else []))
+    finally:
+        context.close()
+        if portal:
+            portal.shutdown()
+
+
+def test_the_path_table_cells_do_not_overlap_on_a_phone(browser, app_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        page.goto(f"{app_server.url}/?age_group=adult&cns_involvement=yes&cell_type=b_cell")
+        wait_for_app(page)
+        panel = page.locator(".st-key-path_table")
+        panel.get_by_text("The path as a table").click()
+        panel.locator("table td").first.wait_for()
+        rows = panel.locator("table tr")
+        assert rows.count() > 4
+        for row in range(rows.count()):
+            cells = rows.nth(row).locator("th, td")
+            boxes = [cells.nth(i).bounding_box() for i in range(cells.count())]
+            for left, right in zip(boxes, boxes[1:]):
+                assert left["x"] + left["width"] <= right["x"] + 0.5, (row, left, right)  # side by side, no overlap
+            for i in range(cells.count()):  # and each cell's text stays inside its cell
+                assert cells.nth(i).evaluate("c => c.scrollWidth <= c.clientWidth + 1"), (row, i)
+        table = panel.locator("table").bounding_box()
+        assert table["x"] >= 0 and table["x"] + table["width"] <= 390, table
+        shot(page, "layout-phone-path-table")
+    finally:
+        context.close()
+
+
+def test_copy_link_inside_the_dashboard_gives_the_apps_own_address_that_reopens_the_same_view(browser, app_server):
+    other = "child/no/b_cell"
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.watch = PageWatch().attach(page)
+    query = "age_group=adult&cns_involvement=yes&cell_type=t_cell&time_since_treatment=under_3_years"
+    portal = host(frame_page(app_server.url, f"{query}&compare={other}"))
+    try:
+        page.goto(f"http://127.0.0.1:{portal.server_port}/")
+        app = page.frame_locator("iframe")
+        button = app.locator(".st-key-copy_link").get_by_role("button", name="Copy link")
+        button.click()
+        status = app.get_by_role("status")
+        expect(status).to_contain_text("Link copied")
+        link = app.locator(".st-key-share_link code").inner_text().strip()
+        frame = page.frames[1]
+        assert frame.evaluate("() => window.pathwayCopied") == link  # what the button copied is the link shown
+        assert link.startswith(app_server.url) and "embed" not in link  # the app's own address, not the portal's
+        assert f"compare={other.replace('/', '%2F')}" in link
+        reopened = context.new_page()
+        reopened.goto(link)
+        wait_for_app(reopened)
+        for qid, oid in (("age_group", "adult"), ("cns_involvement", "yes"), ("cell_type", "t_cell"),
+                         ("time_since_treatment", "under_3_years")):
+            label = next(o.label for o in PATHWAY.questions[qid].options if o.id == oid)
+            expect(reopened.locator(f".st-key-{qid}").get_by_role("radio", name=label)).to_be_checked()
+        title = evaluate(PATHWAY, {"age_group": "adult", "cns_involvement": "yes", "cell_type": "t_cell"}).outcome.title
+        expect(reopened.locator(".st-key-result h2")).to_have_text(title)
+        expect(reopened.locator(".st-key-compare_panel table").first).to_be_visible()  # the comparison too
+        assert reopened.locator(".st-key-share_link code").inner_text().strip() == link
+        assert_clean(page, app_server.url, f"http://127.0.0.1:{portal.server_port}")
+    finally:
+        context.close()
+        portal.shutdown()
+
+
+def test_print_inside_the_dashboard_opens_the_whole_situation_in_a_tab_of_its_own(browser, app_server):
+    answers = {"age_group": "child", "cns_involvement": "yes", "cell_type": "t_cell"}
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    portal = host(frame_page(app_server.url, "&".join(f"{k}={v}" for k, v in answers.items())))
+    # The print dialog would hold a headless tab: record that the page asks for it, then print to PDF instead.
+    context.add_init_script("window.print = () => { window.printAsked = true; };")
+    try:
+        page.goto(f"http://127.0.0.1:{portal.server_port}/")
+        app = page.frame_locator("iframe")
+        with context.expect_page(timeout=TIMEOUT) as opened:
+            app.locator(".st-key-result").get_by_role("link", name="Print").click()
+        printed = opened.value
+        printed.locator("[data-testid='stMarkdownContainer']").first.wait_for()
+        wait_for_run(printed)
+        assert printed.url.startswith(app_server.url) and "view=print" in printed.url
+        text = printed.locator("[data-testid='stMain']").inner_text()
+        result = evaluate(PATHWAY, answers)
+        assert DISCLAIMER.split(";")[0] in text and result.outcome.title in text
+        for treatment in result.treatments:
+            assert treatment.label in text and treatment.explanation.text in " ".join(text.split())
+        printed.wait_for_function("() => window.printAsked === true")  # the tab opens the print dialog itself
+        pdf = printed.pdf()  # what the browser prints: the same situation, every category
+        from io import BytesIO
+
+        from pypdf import PdfReader
+
+        printed_text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).split())
+        for treatment in result.treatments:
+            assert treatment.label in printed_text, treatment.label
+    finally:
+        context.close()
+        portal.shutdown()

@@ -247,8 +247,8 @@ def test_app_works_through_the_proxy_without_policy_violations(stack, browser):
         # the graph, an SVG data: image, was allowed by img-src and decoded
         page.wait_for_function("""() => { const img = document.querySelector("[data-testid='stImage'] img");
                                       return img && img.complete && img.naturalWidth > 0; }""", timeout=WAIT_MS)
-        page.get_by_text("Glossary").first.click(timeout=WAIT_MS)
-        page.get_by_text("Downloads:").first.click(timeout=WAIT_MS)
+        page.locator("summary").filter(has_text="Glossary").click(timeout=WAIT_MS)
+        page.get_by_text("Data files for staff:").first.click(timeout=WAIT_MS)
         with page.expect_download(timeout=WAIT_MS) as download:  # a media URL served by the same app process
             page.get_by_text("Summary (Markdown)").click(timeout=WAIT_MS)
         assert DISCLAIMER_START in Path(download.value.path()).read_text(encoding="utf-8")

@@ -619,3 +619,47 @@ def test_downloads_panel_offers_the_fhir_bundle_made_only_on_click(monkeypatch):
     assert plan["usage"] == meta.disclaimer
     narrative = re.sub(r"<[^>]+>", "", plan["text"]["div"])
     assert meta.disclaimer in narrative and f"Made on: {datetime.date.today().isoformat()}" in narrative
+
+
+NARRATED = ("PlanDefinition", "Questionnaire", "CodeSystem", "ActivityDefinition")
+
+
+@pytest.mark.parametrize("kind", NARRATED, ids=NARRATED)
+def test_every_resource_has_a_generated_narrative_with_the_disclaimer(kind):
+    import xml.etree.ElementTree as ElementTree
+
+    bundle = to_bundle(SHIPPED)
+    resources = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+    assert resources
+    for resource in resources:
+        assert resource["text"]["status"] == "generated"
+        div = ElementTree.fromstring(resource["text"]["div"])
+        words = " ".join("".join(div.itertext()).split())
+        assert " ".join(SHIPPED.content.metadata.disclaimer.split()) in words
+        if kind == "ActivityDefinition":
+            category = SHIPPED.categories[resource["code"]["coding"][0]["code"]]
+            assert category.label in words and " ".join(category.description.text.split()) in words
+        if kind == "Questionnaire":
+            for question in SHIPPED.content.questions:
+                assert question.prompt in words and " ".join(question.why.text.split()) in words
+                for option in question.options:
+                    if option.help is not None:
+                        assert " ".join(option.help.text.split()) in words
+                        assert option.help.editorial is None or " ".join(option.help.editorial.split()) in words
+
+
+def test_narratives_print_markup_in_the_content_as_text():
+    import xml.etree.ElementTree as ElementTree
+
+    from tests.support.quoted import edited_pathway
+
+    def edit(data):
+        category = next(c for c in data["categories"] if c["id"] == "targeted_therapy")
+        category["description"]["text"] = "<b>Aimed</b> & " + category["description"]["text"]
+
+    pathway = edited_pathway(edit)
+    activity = next(e["resource"] for e in to_bundle(pathway)["entry"]
+                    if e["resource"]["resourceType"] == "ActivityDefinition"
+                    and e["resource"]["code"]["coding"][0]["code"] == "targeted_therapy")
+    assert "&lt;b&gt;Aimed&lt;/b&gt; &amp; " in activity["text"]["div"]
+    assert "<b>Aimed</b> & " in "".join(ElementTree.fromstring(activity["text"]["div"]).itertext())

@@ -1,6 +1,7 @@
 """Keyboard only, in a real browser: every question answered and one changed, every panel opened and closed, a
-download, a reset and the graph's full screen, with Tab, arrows, Space, Enter and Escape; focus always visible,
-never lost, never trapped (WCAG 2.1.1, 2.1.2, 2.4.3, 2.4.7, 2.4.11)."""
+download, the result's Copy link and Print, a reset and the graph's full screen, with Tab, arrows, Space, Enter and
+Escape; focus always visible, never lost, never trapped, and every focus indicator at least 3:1 against what is
+behind it (WCAG 2.1.1, 2.1.2, 2.4.3, 2.4.7, 2.4.11, 1.4.11)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pathways import load_pathway, resolve_pathway
+from tests.support.a11y import contrast
 from tests.support.browser import PageWatch, wait_for_app
 from tests.support.server import ROOT, start_streamlit
 
@@ -47,6 +49,43 @@ FOCUSED_JS = """() => {
           key, checked: !!e.checked, x: r.x, y: r.y, width: r.width, height: r.height,
           visible: r.width > 0 && r.height > 0};
 }"""
+
+
+#: The focus indicator of what has focus: the element that draws it (a radio's label, a list's box, else the
+#: control), its outline (style, width, colour) or its box-shadow, and the first opaque background behind it.
+FOCUS_RING_JS = r"""() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  let ring = e;
+  if (e.type === "radio" || e.type === "checkbox") ring = e.closest("label") || e;
+  const select = e.closest("[data-baseweb='select']");
+  if (select) ring = select.firstElementChild || e;
+  const s = getComputedStyle(ring);
+  let behind = ring.parentElement, bg = "rgb(255, 255, 255)";
+  while (behind) {
+    const c = getComputedStyle(behind).backgroundColor;
+    if (c && c !== "transparent" && !/rgba\([^)]*,\s*0\)$/.test(c)) { bg = c; break; }
+    behind = behind.parentElement;
+  }
+  return {outlineStyle: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth) || 0, outlineColor: s.outlineColor,
+          boxShadow: s.boxShadow, background: bg, name: (e.getAttribute("aria-label") || e.innerText || "").slice(0, 60)};
+}"""
+#: WCAG 2.2 non-text contrast (1.4.11) of a focus indicator against what is behind it.
+FOCUS_CONTRAST = 3.0
+
+
+def focus_contrast(page) -> tuple[float, dict[str, Any]]:
+    """The contrast of the focused control's indicator (its outline, else its box-shadow's colour) against the
+    background it is drawn on."""
+    ring = page.evaluate(FOCUS_RING_JS)
+    assert ring is not None, "nothing has focus"
+    if ring["outlineStyle"] not in ("none", "hidden") and ring["outlineWidth"] >= 2:
+        colour = ring["outlineColor"]
+    else:
+        match = re.search(r"rgba?\([^)]*\)", ring["boxShadow"] or "")
+        assert match, f"no outline and no box-shadow on the focused control: {ring}"
+        colour = match.group(0)
+    return contrast(colour, ring["background"]), ring
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +138,15 @@ class Walk:
 
     def press(self, key: str) -> dict[str, Any]:
         self.page.keyboard.press(key)
+        settle(self.page)  # a key that answers a question may bring the result into view: measure after it
         here = focused(self.page)
         assert here is not None, f"focus lost after {key} (it went to the page itself); stops so far: {self.names()}"
         assert here["visible"], f"focus on an invisible element after {key}: {here}"
         style = self.page.evaluate("() => { const e = document.activeElement; const s = getComputedStyle(e); "
                                    "return [e.matches(':focus-visible'), s.boxShadow, s.outlineStyle]; }")
         assert ring_is_visible(self.page, here), f"no visible focus indicator on {here} {style}"
+        ratio, ring = focus_contrast(self.page)
+        assert ratio >= FOCUS_CONTRAST, f"focus indicator of {here['key'] or here['name']} is {ratio:.2f}:1: {ring}"
         self.stops.append(here)
         return here
 
@@ -167,13 +209,33 @@ def test_everything_can_be_done_with_the_keyboard_alone_with_focus_always_visibl
     page.wait_for_url("**time_since_treatment=3_years_or_more**")
     expect(page.locator(".st-key-card_radiation_therapy")).to_be_visible(timeout=TIMEOUT)
 
+    # The result's actions. Copy link: Enter copies the link shown beside it and a status says so.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_server.url)
+    walk.tab_to(lambda s: s["key"] == "copy_link")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Link copied")).to_be_visible(timeout=TIMEOUT)
+    walk.after_rerun()
+    link = page.locator(".st-key-share_link code").inner_text().strip()
+    assert page.evaluate("() => navigator.clipboard.readText()") == link
+    assert "time_since_treatment=3_years_or_more" in link and "cell_type=t_cell" in link
+    # Print: Enter opens the situation as a page of its own in a new tab.
+    walk.tab_to(lambda s: s["tag"] == "A" and s["name"].endswith("Print"), back=True)
+    with page.context.expect_page(timeout=TIMEOUT) as opened:
+        page.keyboard.press("Enter")
+    printed = opened.value
+    printed.locator(".st-key-card_radiation_therapy").wait_for(timeout=TIMEOUT)
+    assert "view=print" in printed.url
+    printed.close()
+    here = focused(page)
+    assert here is not None and here["name"].endswith("Print"), f"focus left Print after it opened its tab: {here}"
+
     # Change an answer: back to the CNS question, then the other option.
     walk.tab_to(radio_of("cns_involvement"), back=True)
     choose(walk, "cns_involvement", "no")
     page.wait_for_url("**cns_involvement=no**")
 
     # Open and close every panel and expander with Enter.
-    panels = ["basis_panel", "path_table", "compare_panel", "situations_panel", "downloads_panel"]
+    panels = ["figures_panel", "basis_panel", "path_table", "compare_panel", "situations_panel", "downloads_panel"]
     for key in panels:
         summary = walk.tab_to(lambda s, key=key: s["key"] == key and s["tag"] == "SUMMARY")
         walk.press("Enter")
@@ -185,7 +247,8 @@ def test_everything_can_be_done_with_the_keyboard_alone_with_focus_always_visibl
     for section in PATHWAY.content.reference:
         walk.tab_to(lambda s, title=section.title: s["tag"] == "SUMMARY" and title in s["name"])
         walk.press("Enter")
-        details = page.locator("[data-testid='stExpander'] details").filter(has_text=section.title)
+        details = page.locator("[data-testid='stExpander'] details").filter(
+            has=page.locator("summary", has_text=section.title))
         expect(details).to_have_attribute("open", "", timeout=TIMEOUT)
         walk.press("Enter")
         expect(details).not_to_have_attribute("open", "", timeout=TIMEOUT)
@@ -263,18 +326,25 @@ def test_tab_goes_through_the_whole_page_and_out_again_so_nothing_traps_focus(pa
     start_url = page.url
     walk = Walk(page)
     order: list[str] = []
+    kinds: set[str] = set()
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
         here = focused(page)
         if here is None:  # focus has left the document: past the last control
             break
         assert ring_is_visible(page, here), f"no visible focus indicator on {here}"
+        ratio, ring = focus_contrast(page)
+        assert ratio >= FOCUS_CONTRAST, f"focus indicator of {here['key'] or here['name']} is {ratio:.2f}:1: {ring}"
+        kinds.add(here["role"] or here["type"] or here["tag"])
         label = here["href"] or here["key"] or here["name"]  # a heading's anchor link by its target
         if not order or order[-1] != label:
             order.append(label)
     else:
         raise AssertionError(f"focus never left the page after {MAX_TABS} Tabs: {order[-20:]}")
     assert len(order) == len(set(order)), f"a control is reached twice on one pass: {order}"
+    assert {"radio", "submit", "SUMMARY", "A"} <= kinds | {"submit" if "button" in kinds else ""}, kinds  # each kind
+    for action in ("download_handout", "copy_link", "about_panel", "why_age_group", "figures_panel"):
+        assert any(action in label for label in order), (action, order)  # the new actions are reached
     expected = ["age_group", "cns_involvement", "cell_type", "time_since_treatment", "reset"]
     assert [k for k in order if k in expected] == expected, order  # questions in order, then reset
     first_panel = order.index("basis_panel")

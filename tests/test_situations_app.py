@@ -129,30 +129,37 @@ def test_situations_csv_has_every_situation_and_the_disclaimer(downloads):
 
 def comparison_table(at: AppTest) -> dict[str, tuple[str, str, str]]:
     (table,) = [t for t in at.table if "Where" in t.value.columns]
-    return {r["Category"]: (r["Situation 1"], r["Situation 2"], r["Where"]) for _, r in table.value.iterrows()}
+    category, first, second, where = table.value.columns
+    assert first.startswith("1 (on screen): ") and second.startswith("2: ")  # the headers name the situations
+    return {r[category]: (r[first], r[second], r[where]) for _, r in table.value.iterrows()}
 
 
-@pytest.mark.parametrize("other", SITUATIONS, ids=[s.key for s in SITUATIONS])
+OTHERS = [s for s in SITUATIONS if s.key != FIRST.key]
+
+
+@pytest.mark.parametrize("other", OTHERS, ids=[s.key for s in OTHERS])
 def test_choosing_a_second_situation_lists_exactly_what_differs_and_puts_it_in_the_link(other):
     at = open_panel(app(**FIRST.answer_dict), "compare_panel")
+    assert FIRST.key not in at.selectbox(key="compare_with").options  # never compared with itself
     at = at.selectbox(key="compare_with").set_value(other.key).run()
-    one = {t.id for t in evaluate(PATHWAY, FIRST.answer_dict).treatments}
-    two = {t.id for t in evaluate(PATHWAY, other.answer_dict).treatments}
+    r1, r2 = evaluate(PATHWAY, FIRST.answer_dict), evaluate(PATHWAY, other.answer_dict)
+    one, two = {t.id: t for t in r1.treatments}, {t.id: t for t in r2.treatments}
     rows = comparison_table(at)
-    assert set(rows) == {LABELS[c] for c in one | two}
-    for category in one | two:
-        first, second, where = rows[LABELS[category]]
+    assert set(rows) == {(one.get(c) or two[c]).label for c in one.keys() | two.keys()}  # each side's wording
+    for category in one.keys() | two.keys():
+        first, second, where = rows[(one.get(category) or two[category]).label]
         assert first == ("✔ shown" if category in one else "✘ not shown")
         assert second == ("✔ shown" if category in two else "✘ not shown")
         assert where == {(True, True): "✔ ✔ In both", (True, False): "✔ ✘ Only in situation 1",
                          (False, True): "✘ ✔ Only in situation 2"}[(category in one, category in two)]
-    text = markdown(at)
-    only1 = ", ".join(LABELS[c] for c in LABELS if c in one - two) or "none"
-    only2 = ", ".join(LABELS[c] for c in LABELS if c in two - one) or "none"
-    assert (f"only in situation 1: {only1}; only in situation 2: {only2}." in text) == (one != two)
+    text = unescaped(markdown(at))
+    assert "What differs" in text and "Nothing: both situations show the same statements" not in text
+    for category in one.keys() ^ two.keys():
+        side = 1 if category in one else 2
+        assert f"**{(one.get(category) or two[category]).label}**: only in situation {side}" in text
     assert f"Situation 2: {other.outcome.title}" in text
     for note in other.outcome.notes:  # each side's notes
-        assert note.text[:40] in text.replace("\\", "")
+        assert note.text[:40] in text
     assert at.query_params["compare"] == other.key
 
 
@@ -207,3 +214,22 @@ def test_no_handout_button_until_the_situation_is_complete():
     at = open_panel(app(age_group="child"), "downloads_panel")
     assert "download_handout" not in {b.key for b in at.get("download_button")}
     assert any("Nothing is shown about treatment" in i.value for i in at.info)  # says what is missing
+
+
+def test_opening_a_situation_from_the_table_says_so_and_brings_its_result_into_view():
+    at = open_panel(app(**FIRST.answer_dict), "situations_panel")
+    number, other = next((n, s) for n, s in enumerate(SITUATIONS, 1) if s.key != FIRST.key)
+    at = at.button(key=f"open_situation_{number}").click().run()
+    assert any(other.label in unescaped(i.value) for i in at.info)  # a status (a live region) says what opened
+    assert [c for c in at.get("flex_container") if c.key == "result"]
+    assert any("scrollIntoView" in h.proto.body for h in at.get("html"))
+
+
+def test_opening_the_situation_compared_with_swaps_the_comparison_instead_of_comparing_it_with_itself():
+    other = SITUATIONS[5]
+    at = open_panel(app(**FIRST.answer_dict, compare=other.key), "situations_panel")
+    number = SITUATIONS.index(other) + 1
+    at = at.button(key=f"open_situation_{number}").click().run()
+    assert at.query_params["compare"] == FIRST.key  # the one on screen before
+    assert at.selectbox(key="compare_with").value == FIRST.key
+    assert f"Situation 1 (on screen): {other.outcome.title}" in unescaped(markdown(at))

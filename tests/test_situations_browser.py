@@ -126,8 +126,9 @@ def test_inside_an_iframe_a_row_opens_its_situation_in_the_frame_and_a_compariso
     page.goto(host)
     frame = page.frame_locator("iframe")
     panel = frame.locator(".st-key-compare_panel")
-    expect(panel.get_by_text("What differs:")).to_be_visible()  # the link reopened the comparison
+    expect(panel.get_by_role("heading", name="What differs")).to_be_visible()  # the link reopened the comparison
     expect(panel).to_contain_text(f"Situation 2: {other.outcome.title}")
+    expect(panel.get_by_role("columnheader", name=f"2: {other.outcome.title}")).to_be_visible()
     expect(panel.locator("table")).to_contain_text("Only in situation")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser-iframe-compare.png"))
@@ -166,10 +167,8 @@ def test_handout_download_is_a_pdf_of_the_situation_on_screen(page, app_server):
     situation = SITUATIONS[5]
     page.goto(f"{app_server.url}/?{situation.query}")
     wait_for_app(page)
-    expect(page.get_by_role("button", name="Handout (PDF)")).to_have_count(0)  # the closed panel is not built
-    page.locator(".st-key-downloads_panel").get_by_text("Downloads:").click()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Handout (PDF)").click()
+    with page.expect_download() as download:  # the primary action beside the result
+        page.locator(".st-key-result").get_by_role("button", name="Handout (PDF)").click()
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"%PDF-")
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
@@ -191,7 +190,7 @@ def test_printing_the_page_gives_a_clean_document_with_the_disclaimer_graph_and_
     assert DISCLAIMER[:60] in text[:1500]  # the disclaimer near the top of the first page
     for treatment in situation.result.treatments:
         assert treatment.label in text
-    for chrome in ("Reset answers", "Downloads:", "Deploy", "Every situation at a glance", "No, the CNS"):
+    for chrome in ("Reset answers", "Data files for staff", "Deploy", "Every situation at a glance", "No, the CNS"):
         assert chrome not in text, chrome  # no buttons, closed panels or options not chosen
     assert any(page_.images for page_ in reader.pages) or "✔ Child" in text  # the graph is on it
     page.emulate_media(media="screen")
@@ -211,12 +210,13 @@ def test_the_panels_the_handout_and_print_raise_no_policy_violation_through_the_
     page.on("pageerror", lambda error: console.append(str(error)))
     try:
         page.goto(f"{proxy.url}/?{SITUATIONS[0].query}&compare={SITUATIONS[6].key}", timeout=TIMEOUT)
-        expect(page.locator(".st-key-compare_panel").get_by_text("What differs:")).to_be_visible()
+        expect(page.locator(".st-key-compare_panel").get_by_role("heading", name="What differs")).to_be_visible()
         page.locator(".st-key-situations_panel").get_by_text("Every situation at a glance").click()
         expect(page.locator(".st-key-situations_panel table")).to_be_visible()
-        page.locator(".st-key-downloads_panel").get_by_text("Downloads:").click()
+        page.locator(".st-key-copy_link").get_by_role("button", name="Copy link").click()  # the app's own script
+        expect(page.get_by_role("status").filter(has_text="Link")).to_be_visible()
         with page.expect_download(timeout=TIMEOUT) as download:
-            page.get_by_role("button", name="Handout (PDF)").click()
+            page.locator(".st-key-result").get_by_role("button", name="Handout (PDF)").click()
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
         page.emulate_media(media="print")
         page.pdf(format="A4")

@@ -1,6 +1,7 @@
-"""Two complete situations side by side: the categories in both, only in the first, only in the second, and each
-side's notes and outlook notes. An output module: it reads two Results (or Situations) and imports no other
-output."""
+"""Two complete situations side by side, computed from what each one shows (``pathways.shown.Shown``): the
+categories in both, only in the first, only in the second, and every statement that differs between the sides (a
+category's wording or reason, a note, an outlook note, a figure). An output module: it reads two Shown (or Results,
+or Situations) and imports no other output."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from ..errors import PathwayError
 from ..evaluate import NoteResult, Result, TreatmentResult
 from ..load import Pathway
 from ..model import Category, Statement
+from ..shown import (CATEGORY, EXPLANATION, FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OUTLOOK_BASIS, OUTLOOK_NOTE,
+                     SUMMARY, Item, Shown, shown)
 from ..situations import Situation, complete_situations
 
-__all__ = ["BOTH", "ONLY_FIRST", "ONLY_SECOND", "PLACES", "MARKS", "ComparisonError", "Side", "CategoryLine",
-           "OutlookLine", "Comparison", "compare", "situation_by_key", "second_answers"]
+__all__ = ["BOTH", "ONLY_FIRST", "ONLY_SECOND", "PLACES", "MARKS", "DIFFERENT", "COMPARED_ROLES", "ComparisonError",
+           "Side", "CategoryLine", "OutlookLine", "Difference", "Comparison", "compare", "situation_by_key",
+           "second_answers"]
 
 def N_(message: str) -> str:
     """Mark a constant for the catalogue; translated where shown."""
@@ -32,7 +36,14 @@ MARKS = {
     ONLY_SECOND: ("✘ ✔", N_("Only in situation 2")),
 }
 
-Comparable = Union[Result, Situation]
+#: A statement both sides show, worded differently (or, for a figure, matching the answers differently).
+DIFFERENT = "different"
+#: The roles of what a situation shows that a comparison sets side by side (the answers themselves differ by
+#: construction: the headers name them).
+COMPARED_ROLES = (SUMMARY, GROUP_INTRO, CATEGORY, EXPLANATION, NOTE, OUTLOOK_BASIS, OUTLOOK_NOTE, FIGURE,
+                  FIGURES_CONTEXT)
+
+Comparable = Union[Result, Situation, Shown]
 
 
 class ComparisonError(PathwayError):
@@ -45,6 +56,7 @@ class Side:
 
     number: int
     result: Result
+    shown: Shown
 
     @property
     def label(self) -> str:
@@ -111,15 +123,83 @@ class OutlookLine(_Placed):
     second: NoteResult | None
 
 
+def _slot(item: Item) -> tuple[str, str]:
+    """What a statement is about, the same on both sides: a category (by id), an outlook note or figure (by key),
+    a group's intro (by group); an outcome's note by its text (notes belong to one outcome each)."""
+    if item.role in (CATEGORY, EXPLANATION):
+        return item.role, item.category or ""
+    if item.role == GROUP_INTRO:
+        return item.role, item.group or ""
+    if item.role in (SUMMARY,):
+        return item.role, ""
+    if item.role == NOTE:
+        return item.role, item.text
+    return item.role, item.key
+
+
+def _same(a: Item, b: Item) -> bool:
+    return (a.title, a.text, a.editorial, a.applies, tuple(a.basis)) == (b.title, b.text, b.editorial, b.applies,
+                                                                        tuple(b.basis))
+
+
+@dataclass(frozen=True)
+class Difference(_Placed):
+    """A statement shown on one side only (``place`` ONLY_FIRST or ONLY_SECOND), or on both but not the same
+    (DIFFERENT: another wording, reason, basis, or for a figure another match with the answers)."""
+
+    role: str
+    place: str
+    first: Item | None
+    second: Item | None
+
+    @property
+    def item(self) -> Item:
+        """The statement as the first side shows it (the second's where only it shows it)."""
+        found = self.first or self.second
+        assert found is not None
+        return found
+
+    @property
+    def symbol(self) -> str:
+        return "≠" if self.place == DIFFERENT else MARKS[self.place][0]
+
+    @property
+    def words(self) -> str:
+        return "Worded differently" if self.place == DIFFERENT else MARKS[self.place][1]
+
+
+def differences(first: Shown, second: Shown) -> tuple[Difference, ...]:
+    """Every statement of COMPARED_ROLES that one side shows and the other does not show the same way, in the
+    first side's page order (then the second side's own)."""
+    one = {_slot(i): i for i in first.items if i.role in COMPARED_ROLES}
+    two = {_slot(i): i for i in second.items if i.role in COMPARED_ROLES}
+    found = []
+    for slot, item in one.items():
+        other = two.get(slot)
+        if other is None:
+            found.append(Difference(item.role, ONLY_FIRST, item, None))
+        elif not _same(item, other):
+            found.append(Difference(item.role, DIFFERENT, item, other))
+    found += [Difference(item.role, ONLY_SECOND, None, item) for slot, item in two.items() if slot not in one]
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """Two complete situations of one pathway, category by category and outlook note by outlook note."""
+    """Two complete situations of one pathway, category by category, outlook note by outlook note, and every
+    statement that differs."""
 
     pathway: Pathway
     first: Side
     second: Side
     categories: tuple[CategoryLine, ...]
     outlook: tuple[OutlookLine, ...]
+    differences: tuple[Difference, ...] = ()
+
+    @property
+    def same_statements(self) -> bool:
+        """True only when both sides show the same statements (what "What differs: nothing" may say)."""
+        return not self.differences
 
     def _ids(self, place: str) -> tuple[str, ...]:
         return tuple(line.category.id for line in self.categories if line.place == place)
@@ -148,7 +228,7 @@ class Comparison:
 
 
 def _result(item: Comparable, number: int) -> Result:
-    result = item.result if isinstance(item, Situation) else item
+    result = item.result if isinstance(item, (Situation, Shown)) else item
     if not isinstance(result, Result):
         raise ComparisonError(f"situation {number} is not an evaluation (got {type(item).__name__})")
     if not result.complete or result.outcome is None:
@@ -163,7 +243,7 @@ def _place(first: object, second: object) -> str:
 
 
 def compare(first: Comparable, second: Comparable) -> Comparison:
-    """Compare two complete situations of the same pathway (Results or Situations).
+    """Compare two complete situations of the same pathway (Shown, Results or Situations).
 
     Raises ComparisonError when either is incomplete or they come from different pathways.
     """
@@ -173,7 +253,9 @@ def compare(first: Comparable, second: Comparable) -> Comparison:
         raise ComparisonError(f"the situations come from different pathways ({one.pathway.id!r} and "
                               f"{two.pathway.id!r}); compare situations of one pathway")
     pathway = one.pathway
-    side1, side2 = Side(1, one), Side(2, two)
+    shown1 = first if isinstance(first, Shown) else shown(one)
+    shown2 = second if isinstance(second, Shown) else shown(two)
+    side1, side2 = Side(1, one, shown1), Side(2, two, shown2)
     categories = []
     for category in pathway.content.categories:
         a, b = side1.treatment(category.id), side2.treatment(category.id)
@@ -185,7 +267,7 @@ def compare(first: Comparable, second: Comparable) -> Comparison:
         a, b = notes1.get(note.id), notes2.get(note.id)
         if a is not None or b is not None:
             outlook.append(OutlookLine(note.id, note.title, _place(a, b), a, b))
-    return Comparison(pathway, side1, side2, tuple(categories), tuple(outlook))
+    return Comparison(pathway, side1, side2, tuple(categories), tuple(outlook), differences(shown1, shown2))
 
 
 def situation_by_key(pathway: Pathway, key: str) -> Situation:

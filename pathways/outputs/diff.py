@@ -18,7 +18,8 @@ from .table import DecisionTable, OutlookLine, Row, decision_table
 
 __all__ = ["SHOWN", "WORDING", "RECORD", "KINDS", "Difference", "SituationDiff", "SectionDiff", "PathwayDiff",
            "DiffInputError", "GIT_PREFIX", "load_side", "diff_pathways", "diff_refs", "to_markdown", "to_dict",
-           "render_diff", "DIFF_FORMATS", "word_changes", "word_diff", "is_rewording", "summary_line"]
+           "render_diff", "DIFF_FORMATS", "word_changes", "word_diff", "is_rewording", "summary_line",
+           "SIGNIFICANT", "is_significant", "significant_changes"]
 
 #: Kinds of difference. SHOWN: what a reader is shown changes (a category, a statement or note appears or goes,
 #: a basis, an editorial flag, a figure, a condition, an option). WORDING: the same things, worded differently.
@@ -549,6 +550,30 @@ def word_changes(old: str, new: str) -> list[tuple[str, str]]:
         if j2 > j1:
             out.append(("added", " ".join(b[j1:j2])))
     return out
+
+
+#: What a clinical reviewer must see first: a category added or removed, a figure changed, an editorial mark
+#: added or removed (the ``what`` of a Difference, or its start).
+SIGNIFICANT = ("category added", "category removed", "figure added", "figure removed", "figure changed",
+               "now an editorial assumption", "no longer an editorial assumption", "not shown; editorial mark")
+
+
+def is_significant(d: Difference) -> bool:
+    """True for a clinically significant change (``SIGNIFICANT``)."""
+    return d.kind == SHOWN and d.what.startswith(SIGNIFICANT)
+
+
+def significant_changes(diff: PathwayDiff) -> list[tuple[str, Difference | None, SituationDiff | None]]:
+    """The clinically significant changes, situation by situation (a situation added or removed as a whole, with
+    no Difference), then in the shared parts: (where, difference, situation)."""
+    found: list[tuple[str, Difference | None, SituationDiff | None]] = []
+    for s in diff.situations:
+        if s.status in ("added", "removed"):
+            found.append((s.label, None, s))
+        found += [(s.label, d, s) for d in s.differences if is_significant(d)]
+    for section in diff.sections:
+        found += [(section.title, d, None) for d in section.differences if is_significant(d)]
+    return found
 
 
 def is_rewording(d: Difference) -> bool:
