@@ -194,8 +194,8 @@ def show_graph(view: PageView) -> None:
             if graph.path_svg_uri:
                 with st.container(key="graph_path"):
                     st.html(f'<img src="{graph.path_svg_uri}" alt="{html.escape(graph.path_alt)}">')
-                st.toggle("Show the tree, not only your path", key="whole_tree",
-                          help="On a narrow screen the graph shows your path alone, top to bottom.")
+                st.toggle(_("Show the tree, not only your path"), key="whole_tree",
+                          help=_("On a narrow screen the graph shows your path alone, top to bottom."))
             with st.container(key="graph_box"):
                 st.image(graph.svg_uri, width="stretch", alt=graph.alt)
     else:

@@ -269,20 +269,20 @@ def graph_renderer() -> str:
     return wanted if dot_available() else "browser"
 
 
-def graph_alt(result: Result, what: str = "Decision tree with the path for your answers highlighted") -> str:
+def graph_alt(result: Result, what: str = N_("Decision tree with the path for your answers highlighted")) -> str:
     """What the graph shows, in words, for screen readers (the table below has the detail)."""
     steps = [f"{step.question.short_label}: {step.option_label}" for step in result.path]
     if result.outcome is not None:
         steps.append(_("result: {title}").format(title=result.outcome.title))
     elif result.next_question is not None:
-        steps.append(f"next question: {result.next_question.short_label}")
-    path = "; ".join(steps) if steps else "no answer yet"
-    return f"{what}. Path: {path}"
+        steps.append(_("next question: {label}").format(label=result.next_question.short_label))
+    path = "; ".join(steps) if steps else _("no answer yet")
+    return _("{what}. Path: {path}").format(what=_(what), path=path)
 
 
 def path_alt(result: Result) -> str:
     """What the narrow graph (the path alone, top to bottom) shows, in words."""
-    return graph_alt(result, "The path for your answers, drawn top to bottom")
+    return graph_alt(result, N_("The path for your answers, drawn top to bottom"))
 
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
@@ -575,20 +575,21 @@ def comparison_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str],
     first = shown(evaluate(_pathway, dict(answers)))
     second = shown(evaluate(_pathway, second_answers(_pathway, situation_by_key(_pathway, other), dict(answers))))
     comparison = compare(first, second)
-    names = (f"1 (on screen): {first.title}", f"2: {second.title}")
-    rows = [{"Category": (line.first or line.second).label if (line.first or line.second) else line.category.label,
-             names[0]: "✔ shown" if line.first else "✘ not shown",
-             names[1]: "✔ shown" if line.second else "✘ not shown",
-             "Where": f"{line.symbol} {line.words}"} for line in comparison.categories]
-    table = pd.DataFrame(rows, columns=["Category", *names, "Where"])
-    alt = (f"Each category shown in either situation: shown or not in situation 1 ({first.title}) and in situation "
-           f"2 ({second.title}), and where")
+    names = (_("1 (on screen): {title}").format(title=first.title), _("2: {title}").format(title=second.title))
+    category, where, yes, no = _("Category"), _("Where"), _("✔ shown"), _("✘ not shown")
+    rows = [{category: (line.first or line.second).label if (line.first or line.second) else line.category.label,
+             names[0]: yes if line.first else no,
+             names[1]: yes if line.second else no,
+             where: f"{line.symbol} {line.words}"} for line in comparison.categories]
+    table = pd.DataFrame(rows, columns=[category, *names, where])
+    alt = _("Each category shown in either situation: shown or not in situation 1 ({first}) and in situation 2 "
+            "({second}), and where").format(first=first.title, second=second.title)
     return ComparisonView(comparison=comparison, names=names, table=table, table_alt=alt,
                           differs_md=differs_md(comparison), sides=(side_md(comparison, 1), side_md(comparison, 2)))
 
 
 def _where(place: str) -> str:
-    return {ONLY_FIRST: "only in situation 1", ONLY_SECOND: "only in situation 2"}.get(place, "")
+    return {ONLY_FIRST: _("only in situation 1"), ONLY_SECOND: _("only in situation 2")}.get(place, "")
 
 
 def difference_md(difference: Difference) -> str:
@@ -600,43 +601,51 @@ def difference_md(difference: Difference) -> str:
             return f"**{plain(item.title)}**: {_where(place)}"
         assert a is not None and b is not None
         if a.title != b.title:
-            return f"**{plain(a.title)}**: named “{plain(a.title)}” in situation 1 and “{plain(b.title)}” in situation 2"
-        return f"**{plain(a.title)}**: what it is, worded differently"
+            return f"**{plain(a.title)}**: " + _("named “{first}” in situation 1 and “{second}” in situation 2").format(
+                first=plain(a.title), second=plain(b.title))
+        return f"**{plain(a.title)}**: " + _("what it is, worded differently")
     if role == EXPLANATION:
         if place != DIFFERENT:
-            return f"**{plain(item.title)}**: why it appears, {_where(place)}"
+            return f"**{plain(item.title)}**: " + _("why it appears, {where}").format(where=_where(place))
         assert a is not None and b is not None
         marks = ""
         if bool(a.editorial) != bool(b.editorial):
-            marks = f"; {EDITORIAL} an editorial assumption in situation {1 if a.editorial else 2} only"
-        return f"**{plain(item.title)}**: why it appears is worded differently{marks}"
+            marks = "; " + _("{mark} an editorial assumption in situation {number} only").format(
+                mark=EDITORIAL, number=1 if a.editorial else 2)
+        return f"**{plain(item.title)}**: " + _("why it appears is worded differently") + marks
     if role == NOTE:
-        return f"A note {_where(place)}: “{plain(item.text)}”"
+        return _("A note {where}: “{text}”").format(where=_where(place), text=plain(item.text))
     if role == SUMMARY:
-        return "The outcome's summary is worded differently" if place == DIFFERENT else f"The summary {_where(place)}"
+        return (_("The outcome's summary is worded differently") if place == DIFFERENT
+                else _("The summary {where}").format(where=_where(place)))
     if role == GROUP_INTRO:
-        return f"The introduction to “{plain(item.title)}”: " + (_where(place) or "worded differently")
+        return (_("The introduction to “{title}”: ").format(title=plain(item.title))
+                + (_where(place) or _("worded differently")))
     if role == OUTLOOK_NOTE:
-        return f"Outlook note “{plain(item.title)}”: " + (_where(place) or "worded differently")
+        return (_("Outlook note “{title}”: ").format(title=plain(item.title))
+                + (_where(place) or _("worded differently")))
     if role == FIGURE:
         if place != DIFFERENT:
-            return f"Figure “{plain(item.title)}” ({plain(item.text)}): {_where(place)}"
+            return _("Figure “{title}” ({text}): {where}").format(title=plain(item.title), text=plain(item.text),
+                                                                  where=_where(place))
         assert a is not None and b is not None
-        return (f"Figure “{plain(a.title)}”: {plain(a.text)}, {FIGURE_WORDS[a.applies]}, in situation 1; "
-                f"{plain(b.text)}, {FIGURE_WORDS[b.applies]}, in situation 2")
+        return _("Figure “{title}”: {first}, {first_match}, in situation 1; {second}, {second_match}, in situation 2"
+                 ).format(title=plain(a.title), first=plain(a.text), first_match=_(FIGURE_WORDS[a.applies]),
+                          second=plain(b.text), second_match=_(FIGURE_WORDS[b.applies]))
     if role == FIGURES_CONTEXT:
-        return f"“{plain(item.title)}” (where figures are shown): " + (_where(place) or "worded differently")
-    return f"“{plain(item.title)}”: " + (_where(place) or "worded differently")
+        return (_("“{title}” (where figures are shown): ").format(title=plain(item.title))
+                + (_where(place) or _("worded differently")))
+    return f"“{plain(item.title)}”: " + (_where(place) or _("worded differently"))
 
 
 def differs_md(comparison: Comparison) -> str:
     """What differs, computed from what each side shows; "nothing" only when they show the same statements."""
     if comparison.same_statements:
-        return "### What differs\n\nNothing: both situations show the same statements."
+        return "### " + _("What differs") + "\n\n" + _("Nothing: both situations show the same statements.")
     lines = [f"- {d.symbol} {difference_md(d)}" for d in comparison.differences
              if not (d.role == EXPLANATION and d.place != DIFFERENT)]  # a category on one side only is named once
-    return ("### What differs\n\n:small[✔ ✘ only in situation 1 · ✘ ✔ only in situation 2 · ≠ in both, not the "
-            "same]\n\n" + "\n".join(lines))
+    return ("### " + _("What differs") + "\n\n:small[" + _("✔ ✘ only in situation 1 · ✘ ✔ only in situation 2 · ≠ in "
+                                                           "both, not the same") + "]\n\n" + "\n".join(lines))
 
 
 def side_md(comparison: Comparison, number: int) -> str:
@@ -644,30 +653,33 @@ def side_md(comparison: Comparison, number: int) -> str:
     badged), its notes, and its outlook with "About these figures" before the figures."""
     side = comparison.first if number == 1 else comparison.second
     seen = side.shown
-    on_screen = " (on screen)" if number == 1 else ""
-    parts = [f"### Situation {number}{on_screen}: {plain(seen.title or '')}", f":small[For: {plain(seen.label)}]",
-             "#### Treatment categories"]
+    on_screen = _(" (on screen)") if number == 1 else ""
+    parts = ["### " + _("Situation {number}{on_screen}: {title}").format(number=number, on_screen=on_screen,
+                                                                         title=plain(seen.title or "")),
+             ":small[" + _("For: {situation}").format(situation=plain(seen.label)) + "]",
+             "#### " + _("Treatment categories")]
     for line in comparison.categories:
         category = next((c for c in seen.categories if c.id == line.category.id), None)
         if category is None:
-            parts.append(f"{line.symbol} {plain(line.category.label)}: not shown here ({line.words.lower()})")
+            parts.append(f"{line.symbol} " + _("{category}: not shown here ({where})").format(
+                category=plain(line.category.label), where=line.words.lower()))
             continue
         mark = f" {EDITORIAL}" if category.is_editorial else ""
         parts.append(item_md(category.explanation, prefix=f"{line.symbol} **{plain(category.label)}**{mark} "
-                                                          f"({line.words.lower()}). Why it appears here: "))
+                                                          f"({line.words.lower()}). " + _("Why it appears here: ")))
     notes = seen.by_role(NOTE)
     if notes:
-        parts.append("#### Notes")
-        parts += [item_md(n, prefix="**Note:** ") for n in notes]
+        parts.append("#### " + _("Notes"))
+        parts += [item_md(n, prefix=_("**Note:** ")) for n in notes]
     outlook = seen.by_role(OUTLOOK_NOTE)
     if outlook:
-        parts.append("#### Outlook")
+        parts.append("#### " + _("Outlook"))
         parts += [item_md(i, prefix=f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT)]
         for note in outlook:
             parts.append(item_md(note, prefix=f"**{plain(note.title)}:** "))
             figures = [f for f in seen.by_role(FIGURE) if f.note == note.note]
             if figures:
-                parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})"
+                parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({_(FIGURE_WORDS[f.applies])})"
                                        for f in figures))
     return "\n\n".join(parts)
 
