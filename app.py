@@ -3,8 +3,6 @@ once per process); every clinical word comes from pathways/."""
 
 from __future__ import annotations
 
-import datetime
-import html
 import os
 import re
 from typing import Any
@@ -21,10 +19,11 @@ from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, 
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
 from pathways.shown import OUTLOOK_NOTE
 from embedding import size_script_html
+from guard import NotApproved, SettingProblem, check_answers, guarded, run, served, today, without_paths
 from serving import tune_process_once
 import i18n
 from i18n import N_, _
-from views import (EDITORIAL_WORDS, PageView, StaticView, current_pathway, fhir_bundle, graph_renderer, pathway_key,
+from views import (EDITORIAL_WORDS, PageView, StaticView, fhir_bundle, graph_renderer, pathway_key,
                    plain, quoted, static_view, view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
                    situations_frame, situations_view)
@@ -131,7 +130,7 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
     """The short disclaimer first; the review warning when overdue; the rest of the metadata behind one line."""
     meta = pathway.content.metadata
     st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
-    status = review_status(meta, datetime.date.today())
+    status = review_status(meta, today())
     if status.overdue and meta.next_review_due is not None:  # beside the disclaimer; the content is still shown
         st.warning(_("**Review overdue.** This content was due for review on {due} ({days} days ago); it was last "
                      "reviewed on {reviewed}. It is still shown, but it may be out of date: check what you rely on "
@@ -157,11 +156,18 @@ def ask(questions: list[Question]) -> None:
         kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
         st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
                  horizontal=True, **kwargs)
+        reasons = []
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
             st.markdown(help_md(question.help))
-            if question.help.editorial:
-                with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}"):
-                    st.markdown(f":small[{plain(question.help.editorial)}]")
+            reasons.append(question.help.editorial)
+        option_help = [o.help for o in question.options if o.help is not None]
+        if option_help:  # each option's help under its question
+            st.markdown(option_help_md(question))
+            reasons += [h.editorial for h in option_help]
+        reasons = list(dict.fromkeys(r for r in reasons if r))
+        if reasons:  # the editorial reasons one tap away, the toggle named for its question
+            with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}"):
+                st.markdown(f":small[{plain(' '.join(reasons))}]")
 
 
 def questions_now(pathway: Pathway, result: Result) -> tuple[list[Question], list[Question]]:
@@ -180,6 +186,15 @@ def help_md(help: Statement) -> str:
     return f":orange-badge[:material/info: {_(EDITORIAL_WORDS)}] {text}"
 
 
+def option_help_md(question: Any) -> str:
+    """The options' help under the question, each after its option's label, as small grey text, an editorial one
+    badged (its reason is behind the question's toggle)."""
+    helps = [(o.label, o.help) for o in question.options if o.help is not None]
+    return "  \n".join(f":small[:gray[**{plain(label)}:** {plain(help.text)}]]"
+                        + (f" :orange-badge[:material/info: {_(EDITORIAL_WORDS)}]" if help.editorial else "")
+                        for label, help in helps)
+
+
 def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
     return {q.id: st.session_state[q.id] for q in pathway.content.questions
             if st.session_state.get(q.id) is not None}
@@ -193,7 +208,7 @@ def show_graph(view: PageView) -> None:
         with st.container(key="graph_area"):
             if graph.path_svg_uri:
                 with st.container(key="graph_path"):
-                    st.html(f'<img src="{graph.path_svg_uri}" alt="{html.escape(graph.path_alt)}">')
+                    st.markdown(f"![{plain(graph.path_alt)}]({graph.path_svg_uri})")  # an image, no raw HTML
                 st.toggle(_("Show the tree, not only your path"), key="whole_tree",
                           help=_("On a narrow screen the graph shows your path alone, top to bottom."))
             with st.container(key="graph_box"):
@@ -632,13 +647,22 @@ CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no informat
                    "Ask the team that maintains the content to fix the problems below.")
 SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
                    "Ask the team that runs this server to fix the setting below.")
+NOT_APPROVED = ("**This pathway's content is waiting for its clinical approval, so no information is shown.** "
+                "This server shows approved content only. Ask the team that maintains the content when it will be "
+                "signed off.")
 
 
 def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
+    """The page instead of the explorer when the content or a setting is refused: what, where (file name and line,
+    never the server's folders), the disclaimer."""
+    if isinstance(exc, NotApproved):
+        headline = NOT_APPROVED
+    elif isinstance(exc, SettingProblem):
+        headline = SETTING_PROBLEM
     st.title("Pathway explorer")
     st.error(headline, icon=":material/error:")
     errors = exc.errors if isinstance(exc, ValidationFailed) else []
-    st.code("\n".join(e.format() for e in errors) or str(exc), language=None, wrap_lines=True)
+    st.code(without_paths("\n".join(e.format() for e in errors) or str(exc)), language=None, wrap_lines=True)
     st.warning(GENERIC_DISCLAIMER, icon=":material/medical_information:")
 
 
@@ -654,7 +678,7 @@ def main() -> None:
         show_error_page(exc, SETTING_PROBLEM)
         return
     try:
-        pathway, key = current_pathway()
+        pathway, key = served()
     except PathwayError as exc:
         st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
         show_error_page(exc)
@@ -693,11 +717,13 @@ def main() -> None:
 
 
 @st.fragment
+@guarded  # a fragment's rerun runs this body alone, so it carries the page's guard too
 def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
     i18n.apply(page)
     if pathway_key() != i18n.base_key(key):
         st.rerun(scope="app")
+    check_answers(pathway, key, COMPARE_KEY)  # the session's answers that this version still has
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)
@@ -743,8 +769,4 @@ def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     show_downloads(view, pathway, key, page)
 
 
-try:
-    main()
-except Exception:  # the edge: no traceback ever reaches a user (st.stop/rerun are not Exceptions)
-    st.error("Something went wrong and nothing is shown. Please reload the page.", icon=":material/error:")
-    st.warning(GENERIC_DISCLAIMER)
+run(main)  # the edge: an error page with an error id and one log line; no traceback ever reaches a user

@@ -12,10 +12,10 @@ from typing import Sequence
 
 from .cases import cases_path_for, run_cases
 from .outputs.compare import compare, second_answers, situation_by_key
-from .errors import AnswerError, PathwayError, ValidationFailed
+from .errors import PathwayError, ValidationFailed
 from .evaluate import evaluate
 from .outputs.export import result_to_dict, to_markdown
-from .outputs.fhir import DEFAULT_CANONICAL_BASE, CanonicalBaseError, FhirExportError
+from .outputs.fhir import DEFAULT_CANONICAL_BASE, CanonicalBaseError
 from .outputs.fhir import to_json as fhir_json
 from .outputs.handout import comparison_pdf, handout_pdf
 from .load import available_pathways, load_pathway, resolve_pathway
@@ -26,7 +26,11 @@ from .yamlsafe import YamlProblem, parse_yaml
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+#: The exit codes of every command (README "Command line"): 0 done; 1 a problem with the content, the input or
+#: what the command needs (invalid content or cases, an unknown answer, option, situation or pathway, a file that
+#: cannot be read or written, a missing program or library); 2 the command line itself is wrong (argparse's own
+#: code too); 3 only from ``diff``: something a reader sees changed. Messages go to standard error.
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CHANGED = 0, 1, 2, 3
 #: ``export --format``: what each format writes for a whole pathway (room for more).
 EXPORTERS = {"fhir": fhir_json}
 
@@ -46,54 +50,41 @@ class _UsageError(Exception):
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """Every file checked in turn (a broken one never stops the next): problems, warnings and notices on standard
+    error as ``file:line: ...``, one ``file: ok`` line on standard output per file that passes."""
     files = args.files or [str(p) for p in available_pathways().values()]
     failed = False
     for file in files:
-        try:
-            pathway = load_pathway(file)
-        except ValidationFailed as exc:
-            failed = True
-            for error in exc.errors:
-                print(error.format(), file=sys.stdout)
-        else:
-            case_errors = _case_errors(pathway, file) + _translation_errors(pathway, file)
-            for error in case_errors:
-                print(error.format(), file=sys.stdout)
-            failed = failed or bool(case_errors)
-            findings = _review_findings(pathway, file, args.today)
-            for finding in findings:
-                print(finding.format(), file=sys.stdout)
-            quote_errors, checked = _quote_errors(pathway, file, args.source)
-            for error in quote_errors:
-                print(error.format(), file=sys.stdout)
-            warned = any(f.message.startswith("warning:") for f in findings)
-            failed = failed or (args.strict and warned) or bool(quote_errors)
-            if not case_errors and not quote_errors and not (args.strict and warned):
-                print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
-                if checked:
-                    print(f"{file}: ok (every quote found in {checked}; every statement that is not editorial "
-                          "quotes it)")
+        failed = not _validate_one(file, args.today, args.strict, args.source) or failed
     return EXIT_INVALID if failed else EXIT_OK
 
 
-def _translation_errors(pathway, file: str) -> list:
-    """Stale, missing and unknown entries of the translations beside the pathway file (pathways/translate.py)."""
-    from .translate import check_translation, load_translation, translation_files
-
-    errors: list = []
-    files = translation_files(file)
-    if not files:
-        return errors
+def _validate_one(file: str, today: datetime.date, strict: bool,
+                  sources: Sequence[tuple[str | None, Path]] = ()) -> bool:
+    """Validate one file (content, its cases, its review state, its quotes when --source is given); problems on
+    stderr, the ok line on stdout. False when the file has a problem."""
     try:
-        raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
-        raw = None
-    for path in files.values():
-        try:
-            errors += check_translation(pathway, load_translation(path), raw)
-        except ValidationFailed as exc:
-            errors += exc.errors
-    return errors
+        pathway = load_pathway(file)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(error.format(), file=sys.stderr)
+        return False
+    case_errors = _case_errors(pathway, file) + _translation_errors(pathway, file)
+    for error in case_errors:
+        print(error.format(), file=sys.stderr)
+    findings = _review_findings(pathway, file, today)
+    for finding in findings:
+        print(finding.format(), file=sys.stderr)
+    quote_errors, checked = _quote_errors(pathway, file, sources)
+    for error in quote_errors:
+        print(error.format(), file=sys.stderr)
+    warned = any(f.message.startswith("warning:") for f in findings)
+    if case_errors or quote_errors or (strict and warned):
+        return False
+    print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
+    if checked:
+        print(f"{file}: ok (every quote found in {checked}; every statement that is not editorial quotes it)")
+    return True
 
 
 def _source_arg(text: str) -> tuple[str | None, Path]:
@@ -131,6 +122,26 @@ def _quote_errors(pathway, file: str, sources: Sequence[tuple[str | None, Path]]
     except (OSError, UnicodeDecodeError, YamlProblem):
         raw = None
     return quote_problems(pathway.content, raw, file, texts, names), ", ".join(names.values())
+
+
+def _translation_errors(pathway, file: str) -> list:
+    """Stale, missing and unknown entries of the translations beside the pathway file (pathways/translate.py)."""
+    from .translate import check_translation, load_translation, translation_files
+
+    errors: list = []
+    files = translation_files(file)
+    if not files:
+        return errors
+    try:
+        raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
+        raw = None
+    for path in files.values():
+        try:
+            errors += check_translation(pathway, load_translation(path), raw)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    return errors
 
 
 def _review_findings(pathway, file: str, today: datetime.date) -> list:
@@ -194,7 +205,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    """Exit 0 when nothing a reader sees changed, 1 when something did, 2 when a side cannot be read or is invalid."""
+    """Exit 0 when nothing a reader sees changed, 3 when something did, 1 when a side cannot be read or is invalid."""
     from .outputs.diff import diff_refs, render_diff
 
     try:
@@ -202,9 +213,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     except ValidationFailed as exc:
         for error in exc.errors:
             print(error.format(), file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_INVALID
     _write(render_diff(diff, args.format), args.output)
-    return EXIT_INVALID if diff.clinical else EXIT_OK
+    return EXIT_CHANGED if diff.clinical else EXIT_OK
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -220,7 +231,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
         except ValidationFailed as exc:
             for error in exc.errors:
                 print(error.format(), file=sys.stderr)
-            return EXIT_USAGE
+            return EXIT_INVALID
         diff = diff_pathways(old, pathway, name, pathway.file)
     fmt = args.format or ("html" if (args.output or "").lower().endswith((".html", ".htm")) else "md")
     pack = review_pack(pathway, diff, review_command(args.pathway, args.against))
@@ -336,7 +347,7 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE instead of stdout")
     table.set_defaults(run=_cmd_table)
     diff = sub.add_parser("diff", help="what changed between two versions, situation by situation (exit 0 nothing "
-                                       "clinical, 1 something, 2 bad input)")
+                                       "a reader sees changed, 3 something did, 1 a side is unreadable or invalid)")
     diff.add_argument("old", metavar="OLD", help="a pathway file, a shipped id, git:REV (the shipped file at REV) "
                                                  "or git:REV:path")
     diff.add_argument("new", metavar="NEW", help="the same forms as OLD")
@@ -390,7 +401,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 1 invalid content, 2 bad input or usage)."""
+    """Run the CLI; return the exit code (EXIT_*: 0 done, 1 content or input problem, 2 usage, 3 diff found a
+    change). Every message goes to standard error."""
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
@@ -398,18 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in exc.errors:
             print(error.format(), file=sys.stderr)
         return EXIT_INVALID
-    except CanonicalBaseError as exc:
+    except (CanonicalBaseError, _UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except FhirExportError as exc:
+    except (PathwayError, OSError) as exc:  # an unknown answer, option, situation or pathway; a file; a library
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except (AnswerError, _UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except PathwayError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE

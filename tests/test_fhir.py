@@ -102,10 +102,8 @@ def test_export_carries_disclaimer_purpose_version_and_review_date():
 
 @pytest.mark.parametrize("approved_on", [None, "2026-12-31"], ids=["pending", "approved"])
 def test_approval_and_review_dates_map_to_status_approval_and_effective_period(approved_on):
-    text = resolve_pathway(None).read_text(encoding="utf-8")
-    if approved_on:
-        assert "approved_on: null" in text, "the test's premise: the shipped content is not signed off"
-        text = text.replace("approved_on: null", f"approved_on: {approved_on}")
+    text = resolve_pathway(None).read_text(encoding="utf-8")  # pending or approved as the test needs, whatever the
+    text = re.sub(r"(?m)^  approved_on: .*$", f"  approved_on: {approved_on or 'null'}", text, count=1)  # file says
     pathway = load_pathway_text(text, "approval.yaml")
     meta = pathway.content.metadata
     assert meta.next_review_due and meta.approved_by and meta.changes
@@ -537,7 +535,7 @@ def test_export_command_writes_the_bundle(tmp_path):
 @pytest.mark.parametrize("fixture", BROKEN, ids=[p.stem for p in BROKEN])
 def test_invalid_content_gives_the_validate_errors_and_writes_nothing(fixture, tmp_path, capsys):
     assert main(["validate", str(fixture)]) == 1
-    expected = capsys.readouterr().out.splitlines()
+    expected = capsys.readouterr().err.splitlines()
     out = tmp_path / "bundle.json"
     assert main(["export", "--format", "fhir", "--pathway", str(fixture), "-o", str(out)]) == 1
     captured = capsys.readouterr()

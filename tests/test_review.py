@@ -146,7 +146,7 @@ def test_review_writes_html_by_suffix_and_refuses_a_broken_previous_version(tmp_
     broken = tmp_path / "broken.yaml"
     broken.write_text(SHIPPED_FILE.read_text(encoding="utf-8").replace("\n  root: ", "\n  root: [", 1))
     refused = run("--against", str(broken), "-o", str(tmp_path / "x.md"))
-    assert refused.returncode == 2
+    assert refused.returncode == 1
     assert re.search(rf"^{re.escape(str(broken))}:\d+: invalid YAML", refused.stderr, re.M), refused.stderr
     assert not (tmp_path / "x.md").exists()
 

@@ -29,8 +29,9 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?(?:–\d+)?%?")
 
 
 def validate(*files: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pathways", "validate", *map(str, files)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=60)
+    """``validate`` with its problems (stderr) and its ok lines (stdout) in one text, as ``.stdout``."""
+    return subprocess.run([sys.executable, "-m", "pathways", "validate", *map(str, files)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, cwd=ROOT, timeout=60)
 
 
 def copy_with(tmp_path: Path, english: str | None = None, spanish: str | None = None) -> tuple[Path, Path]:
