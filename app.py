@@ -21,6 +21,8 @@ from pathways.shown import OPTION_HELP, OUTLOOK_NOTE, QUESTION_HELP, QUESTION_WH
 from embedding import size_script_html
 from guard import NotApproved, SettingProblem, check_answers, guarded, run, served, today, without_paths
 from serving import tune_process_once
+import i18n
+from i18n import N_, _
 from views import (EDITORIAL_WORDS, PageView, StaticView, fhir_bundle, graph_renderer, pathway_key,
                    plain, quoted, static_view, view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
@@ -31,15 +33,16 @@ from pathways.clinic import ClinicError
 from pathways.family import (ASK_HEADING, CLINICIAN, FAMILY, FAMILY_TITLE, PLAIN_DISCLAIMER, READING_LABELS,
                              READING_PARAM, READINGS, source_words)
 
-#: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
-STREAMLIT_PARAMS = ("embed", "embed_options")
+#: Query parameters that belong to Streamlit itself (iframe embedding) or choose the page's language (i18n.py),
+#: never reported as unknown.
+STREAMLIT_PARAMS = ("embed", "embed_options", i18n.LANG_PARAM)
 #: The link's parameter naming the situation compared with the one on screen (a Situation.key), the selectbox
 #: that chooses it, and the panel that shows the comparison.
 COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_panel"
 #: The link's parameter that opens the outlook figures (closed by default), and its panel.
 FIGURES_PARAM, FIGURES_OPEN, FIGURES_PANEL = "figures", "open", "figures_panel"
-FIGURES_LABEL = "Survival figures and outlook notes (figures from studies of groups of people)"
-FIGURES_LABEL_FAMILY = "Numbers about the outlook (from studies of groups of people)"
+FIGURES_LABEL = N_("Survival figures and outlook notes (figures from studies of groups of people)")
+FIGURES_LABEL_FAMILY = N_("Numbers about the outlook (from studies of groups of people)")
 #: The link's parameter of the print view (what "Print" opens in a new tab).
 PRINT_PARAM, PRINT_VIEW = "view", "print"
 #: Link parameters and their one allowed value.
@@ -49,7 +52,7 @@ OPENED = "opened_situation"
 #: The setting naming the address people outside the dashboard's frame should get in a copied link.
 PUBLIC_URL_ENV = "PUBLIC_URL"
 #: The toggle that opens a question's editorial reason (interface words; the reason is the content's).
-WHY_ASSUMPTION = "Why this assumption?"
+WHY_ASSUMPTION = N_("Why this assumption?")
 GENERIC_DISCLAIMER = (
     "This is an educational aid, not medical advice. It does not replace the care team. "
     "Nothing is shown while its content is invalid."
@@ -73,7 +76,8 @@ def read_link(pathway: Pathway) -> tuple[dict[str, Any], list[str]]:
             if value == FLAGS[key]:
                 answers[FIGURES_PANEL if key == FIGURES_PARAM else key] = True
             else:
-                notices.append(f"unknown value {quoted(value)} for {quoted(key)} (allowed: {FLAGS[key]})")
+                notices.append(_("unknown value {value} for {key} (allowed: {allowed})").format(
+                    value=quoted(value), key=quoted(key), allowed=FLAGS[key]))
             continue
         if key == READING_PARAM:
             value = values[-1] if values else ""
@@ -88,19 +92,22 @@ def read_link(pathway: Pathway) -> tuple[dict[str, Any], list[str]]:
             if value in keys:
                 answers.update({COMPARE_KEY: value, COMPARE_PANEL: True})
             else:
-                notices.append(f"unknown situation {quoted(value)} to compare with (allowed: {', '.join(keys)})")
+                notices.append(_("unknown situation {value} to compare with (allowed: {allowed})").format(
+                    value=quoted(value), allowed=", ".join(keys)))
             continue
         question = pathway.questions.get(key)
         if question is None:
-            notices.append(f"unknown question {quoted(key)}")
+            notices.append(_("unknown question {key}").format(key=quoted(key)))
             continue
         value = values[-1] if values else ""
         options = [o.id for o in question.options]
         if value not in options:
-            notices.append(f"unknown answer {quoted(value)} for {quoted(key)} (allowed: {', '.join(options)})")
+            notices.append(_("unknown answer {value} for {key} (allowed: {allowed})").format(
+                value=quoted(value), key=quoted(key), allowed=", ".join(options)))
             continue
         if len(values) > 1:
-            notices.append(f"{quoted(key)} was given {len(values)} times; the last one is used")
+            notices.append(_("{key} was given {count} times; the last one is used").format(key=quoted(key),
+                                                                                          count=len(values)))
         answers[key] = value
     return answers, notices
 
@@ -118,6 +125,9 @@ def write_link(answers: dict[str, str], compare_with: str | None = None) -> None
     current = {k: st.query_params.get_all(k) for k in st.query_params.keys() if k not in STREAMLIT_PARAMS}
     if current == {k: [v] for k, v in wanted.items()}:
         return
+    language = st.query_params.get(i18n.LANG_PARAM)
+    if language is not None:  # the page's language stays in the link
+        wanted[i18n.LANG_PARAM] = language
     st.query_params.from_dict(wanted)  # Streamlit keeps its own embed parameters
 
 
@@ -205,7 +215,7 @@ def show_family_outlook(fview: FamilyView, view: PageView) -> None:
     if not fview.figures:
         st.markdown(":small[:gray[Notes about the outlook that apply appear as you answer.]]")
         return
-    with st.expander(FIGURES_LABEL_FAMILY, icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
+    with st.expander(_(FIGURES_LABEL_FAMILY), icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
         if panel.open:
             for part in fview.figures:
                 show_sourced((part,), part.key.rsplit(".", 1)[-1].replace("_", " "), f"fig_{part.key}")
@@ -250,16 +260,19 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
         st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
     status = review_status(meta, today())
     if status.overdue and meta.next_review_due is not None:  # beside the disclaimer; the content is still shown
-        st.warning(f"**Review overdue.** This content was due for review on {meta.next_review_due.isoformat()} "
-                   f"({status.days_overdue} days ago); it was last reviewed on {meta.last_reviewed.isoformat()}. "
-                   "It is still shown, but it may be out of date: check what you rely on with the care team.",
+        st.warning(_("**Review overdue.** This content was due for review on {due} ({days} days ago); it was last "
+                     "reviewed on {reviewed}. It is still shown, but it may be out of date: check what you rely on "
+                     "with the care team.").format(due=meta.next_review_due.isoformat(), days=status.days_overdue,
+                                                   reviewed=meta.last_reviewed.isoformat()),
                    icon=":material/event_busy:")
-    due = f", next review due {meta.next_review_due.isoformat()}" if meta.next_review_due else ""
+    due = _(", next review due {date}").format(date=meta.next_review_due.isoformat()) if meta.next_review_due else ""
     with st.expander(static.about_label, icon=":material/info:", key="about_panel"):
         st.markdown(
-            f":small[Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}{due}. "
-            f"Approval: {plain(approval_text(meta))}. "
-            f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}.]"
+            ":small[" + _("Content version {version}, last reviewed {date}{due}. Approval: {approval}. "
+                          "Sources: {sources}.").format(
+                version=plain(meta.version), date=meta.last_reviewed.isoformat(), due=due,
+                approval=plain(approval_text(meta)), sources=plain("; ".join(s.title for s in pathway.content.sources)))
+            + "]"
         )
         if family_reading():
             st.markdown(f"**Disclaimer:** {plain(meta.disclaimer)}")
@@ -283,7 +296,7 @@ def ask(questions: list[Question], view: PageView | None = None) -> None:
             reasons += [h.editorial for h in option_help]
         reasons = list(dict.fromkeys(r for r in reasons if r))
         if reasons and not family_reading():  # the editorial reasons one tap away, the toggle named for its question
-            with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)})", key=f"why_{question.id}"):
+            with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}"):
                 st.markdown(f":small[{plain(' '.join(reasons))}]")
         if family_reading() and view is not None:
             show_family_question(question, view)  # (after the help: its marker opens the help's sources too)
@@ -305,7 +318,7 @@ def help_md(help: Statement, family: bool = False) -> str:
         return text
     if family:  # its reason is behind the source marker under the question
         return f"{text} †"
-    return f":orange-badge[:material/info: {EDITORIAL_WORDS}] {text}"
+    return f":orange-badge[:material/info: {_(EDITORIAL_WORDS)}] {text}"
 
 
 def option_help_md(question: Any) -> str:
@@ -313,7 +326,7 @@ def option_help_md(question: Any) -> str:
     badged (its reason is behind the question's toggle)."""
     helps = [(o.label, o.help) for o in question.options if o.help is not None]
     return "  \n".join(f":small[:gray[**{plain(label)}:** {plain(help.text)}]]"
-                        + (f" :orange-badge[:material/info: {EDITORIAL_WORDS}]" if help.editorial else "")
+                        + (f" :orange-badge[:material/info: {_(EDITORIAL_WORDS)}]" if help.editorial else "")
                         for label, help in helps)
 
 
@@ -349,19 +362,19 @@ def show_graph(view: PageView) -> None:
             if graph.path_svg_uri:
                 with st.container(key="graph_path"):
                     st.markdown(f"![{plain(graph.path_alt)}]({graph.path_svg_uri})")  # an image, no raw HTML
-                st.toggle("Show the tree, not only your path", key="whole_tree",
-                          help="On a narrow screen the graph shows your path alone, top to bottom.")
+                st.toggle(_("Show the tree, not only your path"), key="whole_tree",
+                          help=_("On a narrow screen the graph shows your path alone, top to bottom."))
             with st.container(key="graph_box"):
                 st.image(graph.svg_uri, width="stretch", alt=graph.alt)
     else:
         st.graphviz_chart(graph.dot, width="stretch")
-    st.markdown(f":small[:gray[{GRAPH_KEY}]]")
+    st.markdown(f":small[:gray[{_(GRAPH_KEY)}]]")
 
 
 def show_next(result: Result) -> None:
     nxt = result.next_question
-    st.info(f"**Next question: {plain(nxt.prompt) if nxt else ''}**  \n"
-            "Nothing is shown about treatment until every question on the path is answered.",
+    st.info(_("**Next question: {question}**  \nNothing is shown about treatment until every question on the path "
+              "is answered.").format(question=plain(nxt.prompt) if nxt else ""),
             icon=":material/help:")
 
 
@@ -375,6 +388,7 @@ def share_link(view: PageView | str, compare_with: str | None) -> str:
         query[FIGURES_PARAM] = FIGURES_OPEN
     if family_reading():
         query[READING_PARAM] = FAMILY
+    query.update(i18n.link_params())
     base = os.environ.get(PUBLIC_URL_ENV) or st.context.url or ""
     return f"{base.split('?')[0]}?{urlencode(query)}"
 
@@ -401,6 +415,7 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
             st.markdown(block.markdown)
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
+        language = i18n.current_language()  # the deferred download runs outside this run: its language, given
         with actions:
             if family and dot_available() and pdf_available():
                 try:
@@ -418,21 +433,23 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
                                         "two pages at most")
             elif dot_available() and pdf_available():
                 printed = printed_link(share_link(view, None))
-                st.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers, printed),
+                st.download_button(_("Handout (PDF)"),
+                                   lambda: handout_bytes(pathway, dated(key), answers, printed, language),
                                    file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
                                    key="download_handout", on_click="ignore", type="primary",
                                    icon=":material/picture_as_pdf:",
-                                   help="A printable summary of this situation, two pages at most")
+                                   help=_("A printable summary of this situation, two pages at most"))
             else:
-                st.markdown(":small[:gray[The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server "
-                            "(scripts/setup.sh).]]")
-            st.link_button("Print", f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}", icon=":material/print:",
-                           help="Opens this situation as a page of its own in a new tab, ready to print")
-            st.button("Copy link", key="copy_link", icon=":material/link:",
-                      help="Copies the link to this view (your answers) to the clipboard")
+                st.markdown(":small[:gray[" + _("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the "
+                                                "server (scripts/setup.sh).") + "]]")
+            st.link_button(_("Print"), f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}{i18n.link_suffix()}",
+                           icon=":material/print:",
+                           help=_("Opens this situation as a page of its own in a new tab, ready to print"))
+            st.button(_("Copy link"), key="copy_link", icon=":material/link:",
+                      help=_("Copies the link to this view (your answers) to the clipboard"))
         link = share_link(view, st.session_state.get(COMPARE_KEY))
         with st.container(key="share_link"):
-            st.markdown(f":small[Link to this view:] {quoted_link(link)}")
+            st.markdown(":small[" + _("Link to this view:") + f"] {quoted_link(link)}")
         st.markdown(f":small[{plain(PLAIN_DISCLAIMER if family else meta.disclaimer)}]")
         st.html(COPY_JS, unsafe_allow_javascript=True)
 
@@ -449,7 +466,7 @@ def show_categories(view: PageView) -> None:
     block = view.result_block
     if block is None:
         return
-    st.markdown(f"## The treatment categories in detail\n\n{view.summary_md}")
+    st.markdown("## " + _("The treatment categories in detail") + f"\n\n{view.summary_md}")
     for heading, ids in view.groups:
         st.markdown(heading)
         for pair in range(0, len(ids), 2):  # row by row, so that reading order is the order they are seen in
@@ -465,11 +482,11 @@ def show_categories(view: PageView) -> None:
 def show_outlook(view: PageView) -> None:
     """What the outlook depends on; the figures in their own section, closed unless asked for (built only while
     open), with "About these figures" before the numbers."""
-    st.markdown(f"## Outlook\n\n{view.outlook_md}")
+    st.markdown("## " + _("Outlook") + f"\n\n{view.outlook_md}")
     if not view.shown.by_role(OUTLOOK_NOTE):
-        st.markdown(":small[:gray[Outlook notes that apply appear as you answer.]]")
+        st.markdown(":small[:gray[" + _("Outlook notes that apply appear as you answer.") + "]]")
         return
-    with st.expander(FIGURES_LABEL, icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
+    with st.expander(_(FIGURES_LABEL), icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
         if panel.open:
             st.markdown(view.figures_md)
             if view.chart is not None:
@@ -478,56 +495,58 @@ def show_outlook(view: PageView) -> None:
 
 def show_basis(view: PageView) -> None:
     # Built only while open (on_change="rerun"): a click elsewhere then redraws less (docs/performance.md).
-    with st.expander("Why am I seeing this? (the reasoning and its basis)", icon=":material/fact_check:",
+    with st.expander(_("Why am I seeing this? (the reasoning and its basis)"), icon=":material/fact_check:",
                      key="basis_panel", on_change="rerun") as panel:
         if panel.open:
             st.markdown(view.basis_md)
 
 
 def show_table(view: PageView) -> None:
-    with st.expander("The path as a table (text alternative to the graph)", icon=":material/table_rows:",
+    with st.expander(_("The path as a table (text alternative to the graph)"), icon=":material/table_rows:",
                      key="path_table", on_change="rerun") as panel:
         if panel.open:
             st.table(view.path_table)
 
 
-def show_downloads(view: PageView, pathway: Pathway, key: str) -> None:
+def show_downloads(view: PageView, pathway: Pathway, key: str, page: i18n.PageLanguage | None = None) -> None:
     """Download buttons, built only while their panel is open; the data is made only when a button is clicked."""
-    with st.expander("Data files for staff: this summary (Markdown, CSV), the graph (SVG, DOT), the pathway (FHIR)",
+    with st.expander(_("Data files for staff: this summary (Markdown, CSV), the graph (SVG, DOT), the pathway (FHIR)"),
                      icon=":material/download:", key="downloads_panel", on_change="rerun") as panel:
         if panel.open:
-            _download_buttons(view, pathway, key)
+            _download_buttons(view, pathway, key, page)
 
 
-def _download_buttons(view: PageView, pathway: Pathway, key: str) -> None:
-    st.markdown(":small[:gray[Each file carries the disclaimer, the content version, its last-reviewed date, "
-                "the sources and the date it was made. The handout for people is the \"Handout (PDF)\" button "
-                "beside the result.]]")
+def _download_buttons(view: PageView, pathway: Pathway, key: str, page: i18n.PageLanguage | None = None) -> None:
+    st.markdown(":small[:gray[" + _("Each file carries the disclaimer, the content version, its last-reviewed date, "
+                                    "the sources and the date it was made. The handout for people is the "
+                                    "\"Handout (PDF)\" button beside the result.") + "]]")
     row = st.container(horizontal=True)
     markdown, csv_text, dot = view.downloads.markdown, view.downloads.csv, view.downloads.dot
-    row.download_button("Summary (Markdown)", lambda: markdown, file_name="pathway-summary.md",
+    row.download_button(_("Summary (Markdown)"), lambda: markdown, file_name="pathway-summary.md",
                         mime="text/markdown", key="download_markdown", on_click="ignore")
-    row.download_button("Path and categories (CSV)", lambda: csv_text, file_name="pathway-summary.csv",
+    row.download_button(_("Path and categories (CSV)"), lambda: csv_text, file_name="pathway-summary.csv",
                         mime="text/csv", key="download_csv", on_click="ignore")
     if not dot_available():
-        row.markdown(":small[:gray[The SVG download needs Graphviz's dot program on the server.]]")
+        row.markdown(":small[:gray[" + _("The SVG download needs Graphviz's dot program on the server.") + "]]")
     elif view.graph.drawable:
-        row.download_button("Graph (SVG)", lambda: render_svg(dot), file_name="pathway-graph.svg",
+        row.download_button(_("Graph (SVG)"), lambda: render_svg(dot), file_name="pathway-graph.svg",
                             mime="image/svg+xml", key="download_svg", on_click="ignore")
-    row.download_button("Graph (DOT)", lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
+    row.download_button(_("Graph (DOT)"), lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
                         key="download_dot", on_click="ignore")
     other = st.session_state.get(COMPARE_KEY)
     if other and view.result.complete and dot_available() and pdf_available():
         answers = tuple(sorted(view.result.answers.items()))
         printed = printed_link(share_link(view, other))
-        row.download_button("Comparison handout (PDF)",
-                            lambda: comparison_bytes(pathway, dated(key), answers, other, printed),
+        language = i18n.current_language()
+        row.download_button(_("Comparison handout (PDF)"),
+                            lambda: comparison_bytes(pathway, dated(key), answers, other, printed, language),
                             file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                             key="download_compare_pdf", on_click="ignore")
-    row.download_button("FHIR Bundle (JSON)", lambda: fhir_bundle(pathway, key), file_name=f"{pathway.id}-fhir.json",
+    fhir_args = i18n.fhir_args(page) if page is not None else (pathway, key, None)
+    row.download_button(_("FHIR Bundle (JSON)"), lambda: fhir_bundle(*fhir_args), file_name=f"{pathway.id}-fhir.json",
                         mime="application/fhir+json", key="download_fhir", on_click="ignore",
-                        help="The whole pathway (every situation, not only your answers) for FHIR tools: "
-                             "docs/interoperability.md")
+                        help=_("The whole pathway (every situation, not only your answers) for FHIR tools: "
+                               "docs/interoperability.md"))
 
 
 def open_situation(answers: dict[str, str], key: str, label: str, current: str | None) -> None:
@@ -542,19 +561,21 @@ def open_situation(answers: dict[str, str], key: str, label: str, current: str |
 
 def show_situations(pathway: Pathway, key: str, result: Result) -> None:
     """Every complete situation as a table, and a button per row that opens it, built only while the panel is open."""
-    with st.expander("Every situation at a glance (a table of what each one shows)", icon=":material/grid_on:",
+    with st.expander(_("Every situation at a glance (a table of what each one shows)"), icon=":material/grid_on:",
                      key="situations_panel", on_change="rerun") as panel:
         if not panel.open:
             return
         view = situations_view(pathway, dated(key))
         current = "/".join(step.option_id for step in result.path) if result.complete else None
         st.table(situations_frame(pathway, dated(key), current), hide_index=False,
-                 alt=f"Every complete situation (rows) and every category (columns): {SHOWN} shown, {NOT_SHOWN} not "
-                     f"shown, {EDITORIAL} an editorial assumption decides it")
+                 alt=_("Every complete situation (rows) and every category (columns): {shown} shown, {not_shown} "
+                       "not shown, {editorial} an editorial assumption decides it").format(
+                     shown=SHOWN, not_shown=NOT_SHOWN, editorial=EDITORIAL))
         reasons = editorial_reasons_md(view["table"])
         if reasons:
-            st.markdown(f"**{EDITORIAL} Editorial assumptions in the table**\n\n{reasons}")
-        st.markdown("**Open a situation** :small[:gray[(the questions above take its answers)]]")
+            st.markdown(f"**{EDITORIAL} " + _("Editorial assumptions in the table") + f"**\n\n{reasons}")
+        st.markdown("**" + _("Open a situation") + "** :small[:gray[" + _("(the questions above take its answers)")
+                    + "]]")
         buttons = st.container(horizontal=True, key="open_situations")
         for number, row in enumerate(view["table"].rows, 1):
             situation = row.situation
@@ -563,25 +584,25 @@ def show_situations(pathway: Pathway, key: str, result: Result) -> None:
                            args=(situation.answer_dict, situation.key, view["labels"][situation.key], current),
                            disabled=situation.key == current, icon=":material/open_in_browser:")
         csv_text = view["csv"]
-        st.download_button("Every situation (CSV)", lambda: csv_text, file_name=f"{pathway.id}-situations.csv",
+        st.download_button(_("Every situation (CSV)"), lambda: csv_text, file_name=f"{pathway.id}-situations.csv",
                            mime="text/csv", key="download_situations_csv", on_click="ignore",
                            icon=":material/download:")
 
 
 def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, str]) -> None:
     """Two situations side by side (the one on screen and one chosen), built only while the panel is open."""
-    with st.expander("Compare with another situation", icon=":material/compare_arrows:", key=COMPARE_PANEL,
+    with st.expander(_("Compare with another situation"), icon=":material/compare_arrows:", key=COMPARE_PANEL,
                      on_change="rerun") as panel:
         if not panel.open:
             return
         if not result.complete:
-            st.info("Answer every question on the path first; then choose a situation to compare it with.",
+            st.info(_("Answer every question on the path first; then choose a situation to compare it with."),
                     icon=":material/help:")
             return
         current = "/".join(step.option_id for step in result.path)
         labels = {k: v for k, v in situations_view(pathway, dated(key))["labels"].items() if k != current}
-        st.selectbox("Compare the situation on screen with", options=list(labels), format_func=labels.__getitem__,
-                     key=COMPARE_KEY, index=None, placeholder="Choose a second situation")
+        st.selectbox(_("Compare the situation on screen with"), options=list(labels), format_func=labels.__getitem__,
+                     key=COMPARE_KEY, index=None, placeholder=_("Choose a second situation"))
         other = st.session_state.get(COMPARE_KEY)
         if other is None:
             return
@@ -595,13 +616,14 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
         if dot_available() and pdf_available():
             printed = printed_link(share_link(urlencode(answers), other))
             pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other, printed)
-            st.download_button("Comparison handout (PDF)", lambda: comparison_bytes(*pdf_args),
+            language = i18n.current_language()
+            st.download_button(_("Comparison handout (PDF)"), lambda: comparison_bytes(*pdf_args, language),
                                file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                                key="download_compare_pdf_panel", on_click="ignore", icon=":material/picture_as_pdf:")
 
 
 def show_reference(static: StaticView) -> None:
-    st.markdown("## Reference")
+    st.markdown("## " + _("Reference"))
     for title, body in static.reference:
         with st.expander(title):
             st.markdown(body)
@@ -612,15 +634,15 @@ def show_print_view(pathway: Pathway, key: str) -> None:
     from inside a frame): the answers, the result, every category, the notes, the outlook with its figures and
     the basis; then the browser's print dialog."""
     view = view_for(pathway, key, answers_from_widgets(pathway), False)
-    st.markdown("## Your answers\n\n" + ("\n".join(f"- {plain(a.prompt)} **{plain(a.option_label)}**"
-                                                     for a in view.shown.answers) or "No answers yet."))
+    st.markdown("## " + _("Your answers") + "\n\n" + ("\n".join(f"- {plain(a.prompt)} **{plain(a.option_label)}**"
+                                                               for a in view.shown.answers) or _("No answers yet.")))
     if view.result_block is None:
         show_next(view.result)
         return
     st.markdown(view.result_block.markdown)
     show_categories(view)
-    st.markdown(f"## Outlook\n\n{view.outlook_md}\n\n{view.figures_md}")
-    st.markdown(f"## Why these categories: the reasoning and its basis\n\n{view.basis_md}")
+    st.markdown("## " + _("Outlook") + f"\n\n{view.outlook_md}\n\n{view.figures_md}")
+    st.markdown("## " + _("Why these categories: the reasoning and its basis") + f"\n\n{view.basis_md}")
     st.html(PRINT_JS, unsafe_allow_javascript=True)
 
 
@@ -792,7 +814,7 @@ if (!window.pathwayPrinted) {
   requestAnimationFrame(() => requestAnimationFrame(() => window.print()));
 }
 </script>"""
-GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
+GRAPH_KEY = N_("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
              "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
              "The path is also listed as a table below.")
 CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no information is shown.** "
@@ -836,10 +858,14 @@ def main() -> None:
         show_error_page(exc)
         return
     tune_process_once()
+    page = i18n.page_language(pathway, key)
+    i18n.apply(page)
+    pathway, key = page.pathway, page.key
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
     st.html(PRINT_CSS)
+    i18n.declare_language(page)
     if size_script:  # inside the portal's iframe: the content height for the host page (embedding.py)
         st.html(size_script, unsafe_allow_javascript=True)
     if "link_read" not in st.session_state:
@@ -849,16 +875,20 @@ def main() -> None:
         st.session_state["link_notices"] = notices
     static = static_view(pathway, key)
     st.title(plain(FAMILY_TITLE if family_reading() else meta.title))
+    i18n.language_chooser(page)
     show_reading_switch()
+    i18n.unavailable_notice(page)
+    i18n.pending_notice(page)
     show_disclaimer(pathway, static)
     show_clinic_notice()
     notices = st.session_state.get("link_notices", [])
     if notices:
-        st.warning("Some parts of the link were ignored: " + "; ".join(notices) + ".", icon=":material/link_off:")
+        st.warning(_("Some parts of the link were ignored: {notices}.").format(notices="; ".join(notices)),
+                   icon=":material/link_off:")
     if st.session_state.get(PRINT_PARAM):
         show_print_view(pathway, key)
         return
-    interactive(pathway, key)
+    interactive(pathway, key, page)
     if family_reading():
         show_family_reference(pathway, key)
     else:
@@ -867,9 +897,10 @@ def main() -> None:
 
 @st.fragment
 @guarded  # a fragment's rerun runs this body alone, so it carries the page's guard too
-def interactive(pathway: Pathway, key: str) -> None:
+def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
-    if pathway_key() != key:
+    i18n.apply(page)
+    if pathway_key() != i18n.base_key(key):
         st.rerun(scope="app")
     check_answers(pathway, key, COMPARE_KEY)  # the session's answers that this version still has
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
@@ -887,10 +918,11 @@ def interactive(pathway: Pathway, key: str) -> None:
         st.session_state[COMPARE_KEY] = None  # never a situation compared with itself
     left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see PAGE_CSS
     with left:
-        st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
-                    "The result follows the questions.]]")
+        st.markdown("## " + _("Questions") + "\n\n:small[:gray[" + _("Answer from the top; the next question appears "
+                                                                     "once it matters. The result follows the "
+                                                                     "questions.") + "]]")
         ask(tree + optional, view)
-        st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
+        st.button(_("Reset answers"), on_click=reset, args=([q.id for q in pathway.content.questions],),
                   key="reset", icon=":material/restart_alt:")
     with right:  # beside the questions where the width allows; under them (stacked) elsewhere
         if view.result_block is not None:
@@ -900,11 +932,12 @@ def interactive(pathway: Pathway, key: str) -> None:
         else:
             show_next(result)
         if len(pathway.nodes) > DRAW_LIMIT:
-            st.markdown(f":small[:gray[This pathway has {len(pathway.nodes):,} nodes, too many to draw whole: the "
-                        "graph shows the neighbourhood of your path. The whole tree is in the DOT download below.]]")
+            st.markdown(":small[:gray[" + _("This pathway has {count} nodes, too many to draw whole: the graph shows "
+                                            "the neighbourhood of your path. The whole tree is in the DOT download "
+                                            "below.").format(count=f"{len(pathway.nodes):,}") + "]]")
         elif large:
-            st.toggle("Show the full tree", key="full_tree",
-                      help="Large pathways show the neighbourhood of your path by default.")
+            st.toggle(_("Show the full tree"), key="full_tree",
+                      help=_("Large pathways show the neighbourhood of your path by default."))
         show_graph(view)
     if family_reading():
         fview = family_view_for(pathway, key, answers)
@@ -919,7 +952,7 @@ def interactive(pathway: Pathway, key: str) -> None:
     show_table(view)
     show_compare(pathway, key, result, answers)
     show_situations(pathway, key, result)
-    show_downloads(view, pathway, key)
+    show_downloads(view, pathway, key, page)
 
 
 run(main)  # the edge: an error page with an error id and one log line; no traceback ever reaches a user

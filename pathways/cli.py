@@ -70,7 +70,7 @@ def _validate_one(file: str, today: datetime.date, strict: bool,
         for error in exc.errors:
             print(error.format(), file=sys.stderr)
         return False
-    case_errors = _case_errors(pathway, file)
+    case_errors = _case_errors(pathway, file) + _translation_errors(pathway, file)
     for error in case_errors:
         print(error.format(), file=sys.stderr)
     findings = _review_findings(pathway, file, today)
@@ -123,6 +123,26 @@ def _quote_errors(pathway, file: str, sources: Sequence[tuple[str | None, Path]]
     except (OSError, UnicodeDecodeError, YamlProblem):
         raw = None
     return quote_problems(pathway.content, raw, file, texts, names), ", ".join(names.values())
+
+
+def _translation_errors(pathway, file: str) -> list:
+    """Stale, missing and unknown entries of the translations beside the pathway file (pathways/translate.py)."""
+    from .translate import check_translation, load_translation, translation_files
+
+    errors: list = []
+    files = translation_files(file)
+    if not files:
+        return errors
+    try:
+        raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
+        raw = None
+    for path in files.values():
+        try:
+            errors += check_translation(pathway, load_translation(path), raw)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    return errors
 
 
 def _review_findings(pathway, file: str, today: datetime.date) -> list:
@@ -240,10 +260,26 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_translation(args: argparse.Namespace) -> int:
+    """A translation's review pack: English and translation side by side; exit 1 when any entry is stale,
+    missing or unknown (the pack is written either way, so the translator sees what to do)."""
+    from .translate import check_translation, load_translation, side_by_side, translation_path
+
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    translation = load_translation(translation_path(pathway.file, args.language))
+    _write(side_by_side(pathway, translation), args.output)
+    return EXIT_INVALID if check_translation(pathway, translation) else EXIT_OK
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     pathway = load_pathway(resolve_pathway(args.pathway))
     # built whole (and checked) before anything is written
-    data = EXPORTERS[args.format](pathway, args.base, datetime.date.today()).encode("utf-8")
+    translations = None
+    if args.translations:
+        from .translate import translate_pathway, translation_files
+
+        translations = {lang: translate_pathway(pathway, lang) for lang in translation_files(pathway.file)}
+    data = EXPORTERS[args.format](pathway, args.base, datetime.date.today(), translations).encode("utf-8")
     output = Path(args.output)
     partial = output.with_name(output.name + ".partial")
     partial.write_bytes(data)
@@ -342,6 +378,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="where to write it (default: standard output); the committed copy is "
                              "pathways/content/schema.json")
     schema.set_defaults(run=_cmd_schema)
+    translation = sub.add_parser("translation", help="a translation's review pack: English and translation side "
+                                                     "by side, each entry ok, stale or missing (docs/translations.md)")
+    translation.add_argument("language", metavar="LANG", help="the translation's language code, e.g. es")
+    translation.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
+                             help="a shipped pathway id or a pathway file (default: relapsed-all)")
+    translation.add_argument("--output", "-o", default=None, metavar="FILE", help="default: standard output")
+    translation.set_defaults(run=_cmd_translation)
     export = sub.add_parser("export", help="the whole pathway in an interchange format (fhir: a FHIR R4B Bundle)")
     export.add_argument("--format", "-f", choices=tuple(EXPORTERS), required=True)
     export.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
@@ -350,6 +393,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--base", default=DEFAULT_CANONICAL_BASE, metavar="URL",
                         help=f"base of the resources' canonical URLs (default: the placeholder "
                              f"{DEFAULT_CANONICAL_BASE})")
+    export.add_argument("--translations", action="store_true",
+                        help="carry the translations beside the pathway file (FHIR's translation extension); "
+                             "fails when one is stale or incomplete (docs/translations.md)")
     export.set_defaults(run=_cmd_export)
     handout = sub.add_parser("handout", help="a printable PDF for one complete situation, or a comparison of two")
     handout.add_argument("--answer", "-a", action="append", default=[], metavar="KEY=VALUE")

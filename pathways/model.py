@@ -7,6 +7,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from .catalogue import gettext as _
+
 __all__ = [
     "Basis",
     "Statement",
@@ -247,10 +249,10 @@ class Source(_Model):
         """
         if not self.title_is_ours:
             return self.title
-        missing = ["title"] + [name for name, value in (("author", self.author), ("publisher", self.publisher),
-                                                        ("date", self.published)) if value is None]
-        named = ", ".join(missing[:-1]) + f" or {missing[-1]}" if len(missing) > 1 else missing[0]
-        return f"{self.title} (title ours; the copy we have names no {named})"
+        missing = [_("title")] + [name for name, value in ((_("author"), self.author), (_("publisher"), self.publisher),
+                                                           (_("date"), self.published)) if value is None]
+        named = ", ".join(missing[:-1]) + _(" or ") + missing[-1] if len(missing) > 1 else missing[0]
+        return _("{title} (title ours; the copy we have names no {named})").format(title=self.title, named=named)
 
     @property
     def details(self) -> str:
@@ -262,9 +264,10 @@ class Source(_Model):
         """
         parts = [p for p in (self.author, self.publisher, self.published and self.published.isoformat()) if p]
         if self.address:
-            parts.append(self.address + (f" (accessed {self.accessed.isoformat()})" if self.accessed else ""))
+            parts.append(self.address + (_(" (accessed {date})").format(date=self.accessed.isoformat())
+                                         if self.accessed else ""))
         elif self.accessed:
-            parts.append(f"accessed {self.accessed.isoformat()}")
+            parts.append(_("accessed {date}").format(date=self.accessed.isoformat()))
         return "; ".join(parts)
 
 

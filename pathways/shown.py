@@ -18,6 +18,7 @@ from typing import Iterator, Mapping
 from .evaluate import Result, evaluate
 from .load import Pathway
 from .model import Basis, Figure, OutcomeNode, PathwayContent, Question, QuestionNode, Statement
+from .catalogue import gettext as _
 
 __all__ = [
     "QUESTION_WHY", "QUESTION_HELP", "OPTION_HELP", "SUMMARY", "GROUP_INTRO", "CATEGORY", "EXPLANATION", "NOTE",
@@ -209,9 +210,9 @@ def shown(result: Result) -> Shown:
                 items += [description, explanation]
                 categories.append(CategoryShown(t.id, t.label, group.id, description, explanation))
         for index, note in enumerate(outcome.notes):
-            items.append(_item(f"{node}.notes.{index}", NOTE, "Note", note, about=tuple(note.about)))
+            items.append(_item(f"{node}.notes.{index}", NOTE, _("Note"), note, about=tuple(note.about)))
     outlook = content.outlook
-    items.append(_item("outlook.depends_on", OUTLOOK_BASIS, "What the outlook can depend on", outlook.depends_on))
+    items.append(_item("outlook.depends_on", OUTLOOK_BASIS, _("What the outlook can depend on"), outlook.depends_on))
     any_figures = False
     for note in result.notes:
         items.append(_item(f"outlook.notes.{note.id}", OUTLOOK_NOTE, note.title, note.statement, note=note.id))
@@ -221,7 +222,8 @@ def shown(result: Result) -> Shown:
                               text=f.figure.display, basis=tuple(note.statement.basis),
                               editorial=note.statement.editorial, note=note.id, applies=f.applies, figure=f.figure))
     if any_figures and outlook.figures_context is not None:
-        items.append(_item("outlook.figures_context", FIGURES_CONTEXT, "About these figures", outlook.figures_context))
+        items.append(_item("outlook.figures_context", FIGURES_CONTEXT, _("About these figures"),
+                           outlook.figures_context))
     return Shown(pathway, result, tuple(answers), tuple(items), tuple(categories))
 
 

@@ -13,6 +13,7 @@ import datetime
 import io
 from typing import Any, Iterator
 
+from ..catalogue import gettext as _
 from ..evaluate import Result, citation
 from ..lifecycle import approval_text, current_change, review_due_text
 from ..load import Pathway
@@ -203,25 +204,30 @@ def about_lines(pathway: Pathway, made: datetime.date | None = None) -> list[tup
     sources = "; ".join(f"{s.id}: {s.display_title}" + (f", {s.details}" if s.details else "")
                         for s in pathway.content.sources)
     return [
-        ("Disclaimer", meta.disclaimer),
-        ("Intended use", meta.intended_use),
-        ("Audience", meta.audience),
-        ("Population", meta.population),
-        ("Pathway", f"{meta.title} ({meta.id})"),
-        ("Content version", meta.version),
-        ("Last reviewed", meta.last_reviewed.isoformat()),
-        ("Next review due", review_due_text(meta, made)),
-        ("Approval", approval_text(meta)),
-        ("Changes in this version", change.summary if (change := current_change(meta)) else "not recorded"),
-        ("Sources", sources),
-        ("Editorial policy", meta.editorial_policy),
-        ("Made on", made.isoformat()),
+        (_("Disclaimer"), meta.disclaimer),
+        (_("Intended use"), meta.intended_use),
+        (_("Audience"), meta.audience),
+        (_("Population"), meta.population),
+        (_("Pathway"), f"{meta.title} ({meta.id})"),
+        (_("Content version"), meta.version),
+        (_("Last reviewed"), meta.last_reviewed.isoformat()),
+        (_("Next review due"), review_due_text(meta, made)),
+        (_("Approval"), approval_text(meta)),
+        (_("Changes in this version"), change.summary if (change := current_change(meta)) else _("not recorded")),
+        (_("Sources"), sources),
+        (_("Editorial policy"), meta.editorial_policy),
+        (_("Made on"), made.isoformat()),
     ]
 
 
+def N_(message: str) -> str:
+    """Mark a constant for the catalogue; translated where shown."""
+    return message
+
+
 #: How a figure relates to the answers, in the words every view and export uses (None: no answer decides it).
-FIGURE_MATCH = {True: "the situation you described", False: "not the situation you described",
-                None: "shown for reference"}
+FIGURE_MATCH = {True: N_("the situation you described"), False: N_("not the situation you described"),
+                None: N_("shown for reference")}
 
 
 def figure_words(applies: bool | None) -> str:

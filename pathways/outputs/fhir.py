@@ -63,6 +63,8 @@ __all__ = [
     "validate_bundle",
     "answer_term",
     "MAX_PATHS",
+    "TRANSLATION_EXTENSION",
+    "add_translations",
 ]
 
 #: A placeholder base for the canonical URLs (example.org is reserved for examples): a site that publishes the
@@ -111,18 +113,65 @@ class FhirCodeError(FhirExportError):
 
 
 def to_bundle(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE,
-              made: datetime.date | None = None) -> dict[str, Any]:
+              made: datetime.date | None = None, translations: Mapping[str, Pathway] | None = None) -> dict[str, Any]:
     """The checked and validated Bundle (type ``collection``) for a pathway, as plain JSON-ready dicts; ``made``
-    adds the date it was made to the narrative (without it the output depends on the content alone)."""
+    adds the date it was made to the narrative (without it the output depends on the content alone).
+    ``translations`` (language -> the pathway translated, pathways.translate.translated) adds each text's
+    translations with FHIR's standard translation extension (``add_translations``)."""
     bundle = build_bundle(pathway, base, made)
+    if translations:
+        from ..translate import use_language
+
+        others = {}
+        for lang, other in translations.items():
+            with use_language(lang):  # the fixed words of the export (citations, conditions) in that language too
+                others[lang] = build_bundle(other, base, made)
+        add_translations(bundle, others)
     check_codes(bundle)
     validate_bundle(bundle)
     return bundle
 
 
-def to_json(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE, made: datetime.date | None = None) -> str:
+def to_json(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE, made: datetime.date | None = None,
+            translations: Mapping[str, Pathway] | None = None) -> str:
     """The Bundle as indented JSON text (UTF-8, ending in a newline)."""
-    return json.dumps(to_bundle(pathway, base, made), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_bundle(pathway, base, made, translations), indent=2, ensure_ascii=False) + "\n"
+
+
+#: FHIR's standard extension for a string's translation (sub-extensions ``lang`` and ``content``), carried on the
+#: string's primitive element (``_text``, ``_title``...).
+TRANSLATION_EXTENSION = "http://hl7.org/fhir/StructureDefinition/translation"
+#: The string elements whose translations are carried (the narrative's div is written for one language: not these).
+TRANSLATED_ELEMENTS = ("text", "title", "description", "display", "textEquivalent", "label", "purpose",
+                       "usage")
+
+
+def add_translations(bundle: dict[str, Any], translated: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Add to ``bundle`` (built from the English) the translation extension on every text element whose value in a
+    translated bundle (built the same way from the translated pathway, so of the same shape) differs."""
+    def walk(english: Any, others: dict[str, Any], where: str) -> None:
+        if isinstance(english, dict):
+            for key, value in list(english.items()):
+                if key.startswith("_"):
+                    continue
+                theirs = {lang: other.get(key) if isinstance(other, dict) else None for lang, other in others.items()}
+                if key in TRANSLATED_ELEMENTS and isinstance(value, str):
+                    extensions = [{"url": TRANSLATION_EXTENSION, "extension": [
+                        {"url": "lang", "valueCode": lang}, {"url": "content", "valueString": text}]}
+                        for lang, text in theirs.items() if isinstance(text, str) and text != value]
+                    if extensions:
+                        english[f"_{key}"] = {"extension": extensions}
+                elif isinstance(value, (dict, list)):
+                    walk(value, theirs, f"{where}.{key}")
+        elif isinstance(english, list):
+            for lang, other in others.items():
+                if not isinstance(other, list) or len(other) != len(english):
+                    raise FhirExportError(f"the {lang} translation does not have the shape of the English at {where}")
+            for index, value in enumerate(english):
+                walk(value, {lang: other[index] for lang, other in others.items()}, f"{where}[{index}]")
+
+    walk(bundle, dict(translated), "Bundle")
+    return bundle
 
 
 def answer_term(question_id: str, option_id: str, system: str, prefix: str = "") -> str:

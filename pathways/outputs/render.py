@@ -10,6 +10,7 @@ from typing import Sequence
 
 import graphviz
 
+from ..catalogue import gettext as _
 from ..errors import PathwayError
 from ..evaluate import Result, Step
 from ..load import Pathway
@@ -105,7 +106,7 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
             question = pathway.questions[node.question]
             label = question.short_label
             if node.id == next_id:
-                label = f"▶ NEXT: {label}"
+                label = _("▶ NEXT: {label}").format(label=label)
                 attrs.update(style="rounded,filled,bold,dashed", penwidth="3", color="black", fontcolor="black")
             graph.node(node.id, label=label, tooltip=question.prompt, **attrs, **{"class": _css(node.id, on_path, next_id)})
         else:

@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
+from ..catalogue import gettext as _
 from ..evaluate import evaluate
 from ..load import Pathway
 from ..model import Category, OutlookNote, Statement
@@ -44,7 +45,7 @@ class Cell:
 
     @property
     def words(self) -> str:
-        return ("shown" if self.shown else "not shown") + (" (editorial assumption)" if self.editorial else "")
+        return (_("shown") if self.shown else _("not shown")) + (_(" (editorial assumption)") if self.editorial else "")
 
 
 @dataclass(frozen=True)
