@@ -35,7 +35,10 @@ LANG_PARAM = "lang"
 _KEY_SEP = "|lang="
 #: The one script the page runs: it declares the document's language (Streamlit's index.html says lang="en").
 #: A fixed text per language, never built from input (its hash can be listed in a Content-Security-Policy).
-LANG_SCRIPTS = {lang: f'<script>document.documentElement.lang = "{lang}";</script>' for lang in LANGUAGES}
+#: Written out (not built in a loop) so that deploy/render_nginx.py can hash each for the policy.
+LANG_SCRIPTS = {"en": '<script>document.documentElement.lang = "en";</script>',
+                "es": '<script>document.documentElement.lang = "es";</script>'}
+assert set(LANG_SCRIPTS) == set(LANGUAGES), "a script per language"
 #: On a page in another language, the parts left in English are the source's own words, each shown as a span
 #: whose whole text is in curly quotes (views.statement_md): marked lang="en" as they appear (WCAG 3.1.2).
 QUOTES_SCRIPT = """<script>

@@ -175,19 +175,29 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 def app_script_hashes(app: Path = APP) -> tuple[str, ...]:
-    """CSP hashes of the app's own scripts: its module constants named ``*_JS``, each one literal <script> that
-    Streamlit's st.html runs as an inline script (the policy then allows these and no other inline script)."""
+    """CSP hashes of the page's own scripts: in app.py and i18n.py, the module constants named ``*_JS``,
+    ``*_SCRIPT`` or ``*_SCRIPTS`` (a string, or a dict of strings), each one literal <script> that Streamlit's
+    st.html runs as an inline script (the policy then allows these and no other inline script)."""
     import ast
 
-    if not app.exists():  # rendered where the app is not: no app scripts to allow
-        return ()
     hashes = []
-    for node in ast.parse(app.read_text(encoding="utf-8")).body:
-        if (isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith("_JS") for t in node.targets)
-                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
-            for body in re.findall(r"<script>(.*?)</script>", node.value.value, flags=re.S):
-                hashes.append("sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest())
-                              .decode("ascii"))
+    for path in (app, app.parent / "i18n.py"):
+        if not path.exists():  # rendered where the app is not: no app scripts to allow
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not (isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith(("_JS", "_SCRIPT", "_SCRIPTS"))
+                                                         for t in node.targets)):
+                continue
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            for text in (value.values() if isinstance(value, dict) else [value]):
+                if not isinstance(text, str):
+                    continue
+                for body in re.findall(r"<script>(.*?)</script>", text, flags=re.S):
+                    hashes.append("sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest())
+                                  .decode("ascii"))
     return tuple(hashes)
 
 
