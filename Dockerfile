@@ -26,7 +26,8 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 # Code and content belong to root and are read-only for the app's user.
-COPY app.py views.py serving.py ./
+COPY app.py views.py i18n.py serving.py embedding.py guard.py logs.py ./
+COPY deploy/embed/frame-size.js ./deploy/embed/
 COPY pathways ./pathways
 COPY .streamlit ./.streamlit
 

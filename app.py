@@ -3,7 +3,6 @@ once per process); every clinical word comes from pathways/."""
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 from typing import Any
@@ -18,21 +17,32 @@ from pathways.model import Question, Statement
 from pathways.outputs.handout import pdf_available
 from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, render_svg
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
-from pathways.shown import OUTLOOK_NOTE
+from pathways.shown import OPTION_HELP, OUTLOOK_NOTE, QUESTION_HELP, QUESTION_WHY, Item, ask_items
+from embedding import size_script_html
+from guard import NotApproved, SettingProblem, check_answers, guarded, run, served, today, without_paths
 from serving import tune_process_once
-from views import (EDITORIAL_WORDS, PageView, StaticView, current_pathway, fhir_bundle, graph_renderer, pathway_key,
+import i18n
+from i18n import N_, _
+from views import (EDITORIAL_WORDS, PageView, StaticView, fhir_bundle, graph_renderer, pathway_key,
                    plain, quoted, static_view, view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
                    situations_frame, situations_view)
+from views import (FamilyView, Sourced, current_clinic, family_handout_bytes, family_reference, family_view_for,
+                   sourced)
+from pathways.clinic import ClinicError
+from pathways.family import (ASK_HEADING, CLINICIAN, FAMILY, FAMILY_TITLE, PLAIN_DISCLAIMER, READING_LABELS,
+                             READING_PARAM, READINGS, source_words)
 
-#: Query parameters that belong to Streamlit itself (iframe embedding), never reported as unknown.
-STREAMLIT_PARAMS = ("embed", "embed_options")
+#: Query parameters that belong to Streamlit itself (iframe embedding) or choose the page's language (i18n.py),
+#: never reported as unknown.
+STREAMLIT_PARAMS = ("embed", "embed_options", i18n.LANG_PARAM)
 #: The link's parameter naming the situation compared with the one on screen (a Situation.key), the selectbox
 #: that chooses it, and the panel that shows the comparison.
 COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_panel"
 #: The link's parameter that opens the outlook figures (closed by default), and its panel.
 FIGURES_PARAM, FIGURES_OPEN, FIGURES_PANEL = "figures", "open", "figures_panel"
-FIGURES_LABEL = "Survival figures and outlook notes (figures from studies of groups of people)"
+FIGURES_LABEL = N_("Survival figures and outlook notes (figures from studies of groups of people)")
+FIGURES_LABEL_FAMILY = N_("Numbers about the outlook (from studies of groups of people)")
 #: The link's parameter of the print view (what "Print" opens in a new tab).
 PRINT_PARAM, PRINT_VIEW = "view", "print"
 #: Link parameters and their one allowed value.
@@ -42,7 +52,7 @@ OPENED = "opened_situation"
 #: The setting naming the address people outside the dashboard's frame should get in a copied link.
 PUBLIC_URL_ENV = "PUBLIC_URL"
 #: The toggle that opens a question's editorial reason (interface words; the reason is the content's).
-WHY_ASSUMPTION = "Why this assumption?"
+WHY_ASSUMPTION = N_("Why this assumption?")
 GENERIC_DISCLAIMER = (
     "This is an educational aid, not medical advice. It does not replace the care team. "
     "Nothing is shown while its content is invalid."
@@ -66,7 +76,15 @@ def read_link(pathway: Pathway) -> tuple[dict[str, Any], list[str]]:
             if value == FLAGS[key]:
                 answers[FIGURES_PANEL if key == FIGURES_PARAM else key] = True
             else:
-                notices.append(f"unknown value {quoted(value)} for {quoted(key)} (allowed: {FLAGS[key]})")
+                notices.append(_("unknown value {value} for {key} (allowed: {allowed})").format(
+                    value=quoted(value), key=quoted(key), allowed=FLAGS[key]))
+            continue
+        if key == READING_PARAM:
+            value = values[-1] if values else ""
+            if value in READINGS:
+                answers[READING_PARAM] = value
+            else:
+                notices.append(f"unknown reading {quoted(value)} (allowed: {', '.join(READINGS)})")
             continue
         if key == COMPARE_PARAM:
             value = values[-1] if values else ""
@@ -74,19 +92,22 @@ def read_link(pathway: Pathway) -> tuple[dict[str, Any], list[str]]:
             if value in keys:
                 answers.update({COMPARE_KEY: value, COMPARE_PANEL: True})
             else:
-                notices.append(f"unknown situation {quoted(value)} to compare with (allowed: {', '.join(keys)})")
+                notices.append(_("unknown situation {value} to compare with (allowed: {allowed})").format(
+                    value=quoted(value), allowed=", ".join(keys)))
             continue
         question = pathway.questions.get(key)
         if question is None:
-            notices.append(f"unknown question {quoted(key)}")
+            notices.append(_("unknown question {key}").format(key=quoted(key)))
             continue
         value = values[-1] if values else ""
         options = [o.id for o in question.options]
         if value not in options:
-            notices.append(f"unknown answer {quoted(value)} for {quoted(key)} (allowed: {', '.join(options)})")
+            notices.append(_("unknown answer {value} for {key} (allowed: {allowed})").format(
+                value=quoted(value), key=quoted(key), allowed=", ".join(options)))
             continue
         if len(values) > 1:
-            notices.append(f"{quoted(key)} was given {len(values)} times; the last one is used")
+            notices.append(_("{key} was given {count} times; the last one is used").format(key=quoted(key),
+                                                                                          count=len(values)))
         answers[key] = value
     return answers, notices
 
@@ -99,9 +120,14 @@ def write_link(answers: dict[str, str], compare_with: str | None = None) -> None
         wanted[COMPARE_PARAM] = compare_with
     if st.session_state.get(FIGURES_PANEL):
         wanted[FIGURES_PARAM] = FIGURES_OPEN
+    if family_reading():
+        wanted[READING_PARAM] = FAMILY
     current = {k: st.query_params.get_all(k) for k in st.query_params.keys() if k not in STREAMLIT_PARAMS}
     if current == {k: [v] for k, v in wanted.items()}:
         return
+    language = st.query_params.get(i18n.LANG_PARAM)
+    if language is not None:  # the page's language stays in the link
+        wanted[i18n.LANG_PARAM] = language
     st.query_params.from_dict(wanted)  # Streamlit keeps its own embed parameters
 
 
@@ -115,38 +141,165 @@ def reset(question_ids: list[str]) -> None:
 # ---- page parts ---------------------------------------------------------------------------------
 
 
+def family_reading() -> bool:
+    """Whether the page is in the family reading (the switch, or the link's reading=family)."""
+    return st.session_state.get(READING_PARAM) == FAMILY
+
+
+def show_reading_switch() -> None:
+    """The switch between the two readings of the same content; part of the link (reading=family)."""
+    if st.session_state.get(READING_PARAM) not in READINGS:
+        st.session_state[READING_PARAM] = CLINICIAN
+    st.segmented_control("Who is reading?", options=list(READINGS), format_func=READING_LABELS.__getitem__,
+                         key=READING_PARAM, required=True, help="For families: the same content in plain words, each text's source one tap away. "
+                                   "For clinicians: every basis and editorial reason in full.")
+
+
+def show_sourced(parts: tuple[Sourced, ...], title: str, key: str) -> None:
+    """Plain texts, then one marker that opens their sources and our readings (never removed, one tap away)."""
+    for part in parts:
+        st.markdown(part.markdown)
+    sources_marker(parts, title, key)
+
+
+def sources_marker(parts: tuple[Sourced, ...], title: str, key: str) -> None:
+    """The marker that opens the sources (and, with †, our readings) of ``parts``."""
+    if not parts:
+        return
+    editorial = any(p.editorial for p in parts)
+    label = f"{'† Our reading and source' if editorial else 'Source'}: {title}"
+    with st.popover(label, key=f"src_{key}", icon=":material/menu_book:"):
+        st.markdown("\n\n---\n\n".join(dict.fromkeys(p.sources_md for p in parts)))
+
+
+def show_clinic_notice() -> None:
+    """The clinic's own details, as coming from the clinic (nothing when no file is set); a broken file: a notice,
+    and the pathway is shown without them."""
+    try:
+        clinic, _ = current_clinic()
+    except ClinicError as exc:
+        st.error("**The clinic's contact details cannot be shown**: the details file has a problem. The information "
+                 "below is not affected. Ask the team that runs this server to fix it.", icon=":material/error:")
+        st.code("\n".join(e.format() for e in exc.errors), language=None, wrap_lines=True)
+        return
+    if clinic is None:
+        return
+    phones = "  \n".join(f"{plain(p.label)}: **{plain(p.number)}**" for p in clinic.phones)
+    extra = "".join(f"  \n{plain(x)}" for x in (clinic.hours, clinic.note) if x)
+    with st.container(border=True, key="clinic"):
+        st.markdown(f"**From your clinic: {plain(clinic.service)}**  \n{phones}{extra}  \n"
+                    ":small[:gray[These details come from your clinic, not from the article.]]")
+
+
+def show_family_categories(fview: FamilyView) -> None:
+    if fview.result_md is None:
+        return
+    st.markdown("## What the article says")
+    show_sourced(fview.summary, "what the article says", "summary")
+    for heading, intro, cards in fview.groups:
+        st.markdown(heading)
+        show_sourced(intro, heading.lstrip("# "), f"intro_{len(intro)}_{heading}")
+        columns = st.columns(2)
+        for index, (category, title, parts) in enumerate(cards):
+            with columns[index % 2].container(border=True, key=f"card_{category}"):
+                st.markdown(title)
+                show_sourced(parts, title.lstrip("# ").rstrip(" †"), f"card_{category}")
+    for index, note in enumerate(fview.notes):
+        with st.container(border=True):
+            show_sourced((note,), "good to know", f"note_{index}")
+
+
+def show_family_outlook(fview: FamilyView, view: PageView) -> None:
+    st.markdown("## Looking ahead")
+    show_sourced(fview.outlook, "looking ahead", "outlook")
+    if not fview.figures:
+        st.markdown(":small[:gray[Notes about the outlook that apply appear as you answer.]]")
+        return
+    with st.expander(_(FIGURES_LABEL_FAMILY), icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
+        if panel.open:
+            for part in fview.figures:
+                show_sourced((part,), part.key.rsplit(".", 1)[-1].replace("_", " "), f"fig_{part.key}")
+            if fview.figure_lines:
+                st.markdown(fview.figure_lines)
+            if view.chart is not None:
+                st.vega_lite_chart(view.chart, width="stretch")
+
+
+def show_ask(pathway: Pathway) -> None:
+    """Generic questions a family may want to ask the care team (from the content, marked as ours)."""
+    items = ask_items(pathway)
+    if items:
+        st.markdown(f"## {ASK_HEADING}\n\n" + "\n".join(f"- {plain(i.plain or i.text)}" for i in items)
+                    + "\n\n:small[:gray[Our suggestions to start the conversation; they are not from the article.]]")
+
+
+def show_family_reference(pathway: Pathway, key: str) -> None:
+    """The reference sections in plain words; the glossary open (its terms are headings the medical words in the
+    texts link to), the others one tap away."""
+    st.markdown("## Words and tests explained")
+    for index, (title, entries) in enumerate(family_reference(pathway, key)):
+        body = "\n\n".join((f"#### {plain(heading)}\n\n" if heading else "") + part.markdown
+                            for heading, part in entries)
+        parts = tuple(part for _, part in entries)
+        if title.lower() == "glossary":
+            st.markdown(f"### {plain(title)}\n\n{body}")
+            sources_marker(parts, title, f"ref_{index}")
+            continue
+        with st.expander(plain(title), key=f"family_ref_{index}"):
+            st.markdown(body)
+            sources_marker(parts, title, f"ref_{index}")
+
+
 def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
     """The short disclaimer first; the review warning when overdue; the rest of the metadata behind one line."""
     meta = pathway.content.metadata
-    st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
-    status = review_status(meta, datetime.date.today())
+    if family_reading():  # in plain words; the content's own disclaimer stays under "About this content"
+        st.warning(f"**{plain(PLAIN_DISCLAIMER)}**", icon=":material/medical_information:")
+        st.markdown(plain(source_words(pathway)))
+    else:
+        st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
+    status = review_status(meta, today())
     if status.overdue and meta.next_review_due is not None:  # beside the disclaimer; the content is still shown
-        st.warning(f"**Review overdue.** This content was due for review on {meta.next_review_due.isoformat()} "
-                   f"({status.days_overdue} days ago); it was last reviewed on {meta.last_reviewed.isoformat()}. "
-                   "It is still shown, but it may be out of date: check what you rely on with the care team.",
+        st.warning(_("**Review overdue.** This content was due for review on {due} ({days} days ago); it was last "
+                     "reviewed on {reviewed}. It is still shown, but it may be out of date: check what you rely on "
+                     "with the care team.").format(due=meta.next_review_due.isoformat(), days=status.days_overdue,
+                                                   reviewed=meta.last_reviewed.isoformat()),
                    icon=":material/event_busy:")
-    due = f", next review due {meta.next_review_due.isoformat()}" if meta.next_review_due else ""
+    due = _(", next review due {date}").format(date=meta.next_review_due.isoformat()) if meta.next_review_due else ""
     with st.expander(static.about_label, icon=":material/info:", key="about_panel"):
         st.markdown(
-            f":small[Content version {plain(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}{due}. "
-            f"Approval: {plain(approval_text(meta))}. "
-            f"Sources: {plain('; '.join(s.title for s in pathway.content.sources))}.]"
+            ":small[" + _("Content version {version}, last reviewed {date}{due}. Approval: {approval}. "
+                          "Sources: {sources}.").format(
+                version=plain(meta.version), date=meta.last_reviewed.isoformat(), due=due,
+                approval=plain(approval_text(meta)), sources=plain("; ".join(s.title for s in pathway.content.sources)))
+            + "]"
         )
+        if family_reading():
+            st.markdown(f"**Disclaimer:** {plain(meta.disclaimer)}")
         st.markdown(static.about_md)
 
 
-def ask(questions: list[Question]) -> None:
+def ask(questions: list[Question], view: PageView | None = None) -> None:
     """One radio per question, each with its help; an editorial assumption badged, its reason one tap away."""
     for question in questions:
         labels = {o.id: o.label for o in question.options}
         kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
         st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
                  horizontal=True, **kwargs)
+        reasons = []
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
-            st.markdown(help_md(question.help))
-            if question.help.editorial:
-                with st.expander(f"{WHY_ASSUMPTION} ({plain(question.short_label)})", key=f"why_{question.id}"):
-                    st.markdown(f":small[{plain(question.help.editorial)}]")
+            st.markdown(help_md(question.help, family_reading()))
+            reasons.append(question.help.editorial)
+        option_help = [o.help for o in question.options if o.help is not None]
+        if option_help and not family_reading():  # each option's help under its question (the family reading
+            st.markdown(option_help_md(question))  # shows the chosen option's plain help below)
+            reasons += [h.editorial for h in option_help]
+        reasons = list(dict.fromkeys(r for r in reasons if r))
+        if reasons and not family_reading():  # the editorial reasons one tap away, the toggle named for its question
+            with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}"):
+                st.markdown(f":small[{plain(' '.join(reasons))}]")
+        if family_reading() and view is not None:
+            show_family_question(question, view)  # (after the help: its marker opens the help's sources too)
 
 
 def questions_now(pathway: Pathway, result: Result) -> tuple[list[Question], list[Question]]:
@@ -157,12 +310,42 @@ def questions_now(pathway: Pathway, result: Result) -> tuple[list[Question], lis
     return tree, (pathway.outlook_questions() if result.complete else [])
 
 
-def help_md(help: Statement) -> str:
-    """A question's help as small grey text under it; an editorial assumption badged."""
-    text = f":small[:gray[{plain(help.text)}]]"
+def help_md(help: Statement, family: bool = False) -> str:
+    """A question's help as small grey text under it (its plain text in the family reading); an editorial
+    assumption badged."""
+    text = f":small[:gray[{plain(help.plain if family and help.plain else help.text)}]]"
     if not help.editorial:
         return text
-    return f":orange-badge[:material/info: {EDITORIAL_WORDS}] {text}"
+    if family:  # its reason is behind the source marker under the question
+        return f"{text} †"
+    return f":orange-badge[:material/info: {_(EDITORIAL_WORDS)}] {text}"
+
+
+def option_help_md(question: Any) -> str:
+    """The options' help under the question, each after its option's label, as small grey text, an editorial one
+    badged (its reason is behind the question's toggle)."""
+    helps = [(o.label, o.help) for o in question.options if o.help is not None]
+    return "  \n".join(f":small[:gray[**{plain(label)}:** {plain(help.text)}]]"
+                        + (f" :orange-badge[:material/info: {_(EDITORIAL_WORDS)}]" if help.editorial else "")
+                        for label, help in helps)
+
+
+def show_family_question(question: Question, view: PageView) -> None:
+    """In the family reading, under an answered question: the chosen option's plain help and why we ask, with
+    the marker that opens their sources (and our reading, where there is one)."""
+    prefix = f"questions.{question.id}."
+    items = [i for i in view.shown.by_role(OPTION_HELP, QUESTION_WHY) if i.key.startswith(prefix)]
+    parts = tuple(sourced(i, frozenset(), "Why we ask: " if i.role == QUESTION_WHY else f"{plain(i.title)}: ")
+                  for i in items)
+    if parts:
+        st.markdown(":small[:gray[" + "  \n".join(p.markdown for p in parts) + "]]")
+    helps: tuple[Sourced, ...] = ()
+    if question.help is not None:  # shown above already: only its sources and our reading go behind the marker
+        help_item = Item(key=f"{prefix}help", role=QUESTION_HELP, title=question.prompt, text=question.help.text,
+                         basis=tuple(question.help.basis), editorial=question.help.editorial,
+                         plain=question.help.plain, statement=question.help)
+        helps = (sourced(help_item, frozenset()),)
+    sources_marker(helps + parts, question.short_label, f"q_{question.id}")
 
 
 def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
@@ -171,32 +354,48 @@ def answers_from_widgets(pathway: Pathway) -> dict[str, str]:
 
 
 def show_graph(view: PageView) -> None:
+    """The tree with the path marked; on a narrow screen the path alone, top to bottom, with the whole tree one
+    switch away (PAGE_CSS chooses by width, so the server need not know it)."""
     graph = view.graph
-    if graph.svg_uri:  # shown at a legible size; its box scrolls when the column is narrower (PAGE_CSS)
-        with st.container(key="graph_box"):
-            st.image(graph.svg_uri, width="stretch", alt=graph.alt)
+    if graph.svg_uri:  # shown at a legible size; its image scrolls when the column is narrower (PAGE_CSS)
+        with st.container(key="graph_area"):
+            if graph.path_svg_uri:
+                with st.container(key="graph_path"):
+                    st.markdown(f"![{plain(graph.path_alt)}]({graph.path_svg_uri})")  # an image, no raw HTML
+                st.toggle(_("Show the tree, not only your path"), key="whole_tree",
+                          help=_("On a narrow screen the graph shows your path alone, top to bottom."))
+            with st.container(key="graph_box"):
+                st.image(graph.svg_uri, width="stretch", alt=graph.alt)
     else:
         st.graphviz_chart(graph.dot, width="stretch")
-    st.markdown(f":small[:gray[{GRAPH_KEY}]]")
+    st.markdown(f":small[:gray[{_(GRAPH_KEY)}]]")
 
 
 def show_next(result: Result) -> None:
     nxt = result.next_question
-    st.info(f"**Next question: {plain(nxt.prompt) if nxt else ''}**  \n"
-            "Nothing is shown about treatment until every question on the path is answered.",
+    st.info(_("**Next question: {question}**  \nNothing is shown about treatment until every question on the path "
+              "is answered.").format(question=plain(nxt.prompt) if nxt else ""),
             icon=":material/help:")
 
 
-def share_link(view: PageView, compare_with: str | None) -> str:
+def share_link(view: PageView | str, compare_with: str | None) -> str:
     """The address of this view for people outside the frame: PUBLIC_URL when set, else the app's own address
     (the frame's, never the portal's), with the answers (and the comparison, and the figures when open)."""
-    query = dict(parse_qsl(view.query))
+    query = dict(parse_qsl(view if isinstance(view, str) else view.query))
     if compare_with:
         query[COMPARE_PARAM] = compare_with
     if st.session_state.get(FIGURES_PANEL):
         query[FIGURES_PARAM] = FIGURES_OPEN
+    if family_reading():
+        query[READING_PARAM] = FAMILY
+    query.update(i18n.link_params())
     base = os.environ.get(PUBLIC_URL_ENV) or st.context.url or ""
     return f"{base.split('?')[0]}?{urlencode(query)}"
+
+
+def printed_link(link: str) -> str | None:
+    """The link a handout prints (as text and a QR code): only an absolute http(s) address, else none."""
+    return link if link.startswith(("https://", "http://")) else None
 
 
 def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None = None) -> None:
@@ -206,30 +405,52 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
     block = view.result_block
     assert block is not None
     meta = pathway.content.metadata
+    family = family_reading()
     with st.container(border=True, key="result"):
         if opened:
             st.info(f"Opened from the table of every situation: {plain(opened)}.", icon=":material/open_in_browser:")
-        st.markdown(block.markdown)
+        if family:
+            st.markdown(family_view_for(pathway, key, dict(view.result.answers)).result_md or "")
+        else:
+            st.markdown(block.markdown)
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
+        language = i18n.current_language()  # the deferred download runs outside this run: its language, given
         with actions:
-            if dot_available() and pdf_available():
-                st.download_button("Handout (PDF)", lambda: handout_bytes(pathway, dated(key), answers),
+            if family and dot_available() and pdf_available():
+                try:
+                    clinic, clinic_key = current_clinic()
+                except ClinicError:  # said at the top of the page; the handout goes without the details
+                    clinic, clinic_key = None, ""
+                printed = printed_link(share_link(view, None)) or ""
+                st.download_button("Family handout (PDF)",
+                                   lambda: family_handout_bytes(pathway, dated(key), answers, printed, clinic,
+                                                                clinic_key),
+                                   file_name=f"{pathway.id}-family-handout.pdf", mime="application/pdf",
+                                   key="download_family_handout", on_click="ignore", type="primary",
+                                   icon=":material/picture_as_pdf:",
+                                   help="This situation in plain words, with questions to ask and room for notes; "
+                                        "two pages at most")
+            elif dot_available() and pdf_available():
+                printed = printed_link(share_link(view, None))
+                st.download_button(_("Handout (PDF)"),
+                                   lambda: handout_bytes(pathway, dated(key), answers, printed, language),
                                    file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
                                    key="download_handout", on_click="ignore", type="primary",
                                    icon=":material/picture_as_pdf:",
-                                   help="A printable summary of this situation, two pages at most")
+                                   help=_("A printable summary of this situation, two pages at most"))
             else:
-                st.markdown(":small[:gray[The handout (PDF) needs Graphviz and WeasyPrint with Pango on the server "
-                            "(scripts/setup.sh).]]")
-            st.link_button("Print", f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}", icon=":material/print:",
-                           help="Opens this situation as a page of its own in a new tab, ready to print")
-            st.button("Copy link", key="copy_link", icon=":material/link:",
-                      help="Copies the link to this view (your answers) to the clipboard")
+                st.markdown(":small[:gray[" + _("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the "
+                                                "server (scripts/setup.sh).") + "]]")
+            st.link_button(_("Print"), f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}{i18n.link_suffix()}",
+                           icon=":material/print:",
+                           help=_("Opens this situation as a page of its own in a new tab, ready to print"))
+            st.button(_("Copy link"), key="copy_link", icon=":material/link:",
+                      help=_("Copies the link to this view (your answers) to the clipboard"))
         link = share_link(view, st.session_state.get(COMPARE_KEY))
         with st.container(key="share_link"):
-            st.markdown(f":small[Link to this view:] {quoted_link(link)}")
-        st.markdown(f":small[{plain(meta.disclaimer)}]")
+            st.markdown(":small[" + _("Link to this view:") + f"] {quoted_link(link)}")
+        st.markdown(f":small[{plain(PLAIN_DISCLAIMER if family else meta.disclaimer)}]")
         st.html(COPY_JS, unsafe_allow_javascript=True)
 
 
@@ -245,7 +466,7 @@ def show_categories(view: PageView) -> None:
     block = view.result_block
     if block is None:
         return
-    st.markdown(f"## The treatment categories in detail\n\n{view.summary_md}")
+    st.markdown("## " + _("The treatment categories in detail") + f"\n\n{view.summary_md}")
     for heading, ids in view.groups:
         st.markdown(heading)
         for pair in range(0, len(ids), 2):  # row by row, so that reading order is the order they are seen in
@@ -261,11 +482,11 @@ def show_categories(view: PageView) -> None:
 def show_outlook(view: PageView) -> None:
     """What the outlook depends on; the figures in their own section, closed unless asked for (built only while
     open), with "About these figures" before the numbers."""
-    st.markdown(f"## Outlook\n\n{view.outlook_md}")
+    st.markdown("## " + _("Outlook") + f"\n\n{view.outlook_md}")
     if not view.shown.by_role(OUTLOOK_NOTE):
-        st.markdown(":small[:gray[Outlook notes that apply appear as you answer.]]")
+        st.markdown(":small[:gray[" + _("Outlook notes that apply appear as you answer.") + "]]")
         return
-    with st.expander(FIGURES_LABEL, icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
+    with st.expander(_(FIGURES_LABEL), icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
         if panel.open:
             st.markdown(view.figures_md)
             if view.chart is not None:
@@ -274,54 +495,58 @@ def show_outlook(view: PageView) -> None:
 
 def show_basis(view: PageView) -> None:
     # Built only while open (on_change="rerun"): a click elsewhere then redraws less (docs/performance.md).
-    with st.expander("Why am I seeing this? (the reasoning and its basis)", icon=":material/fact_check:",
+    with st.expander(_("Why am I seeing this? (the reasoning and its basis)"), icon=":material/fact_check:",
                      key="basis_panel", on_change="rerun") as panel:
         if panel.open:
             st.markdown(view.basis_md)
 
 
 def show_table(view: PageView) -> None:
-    with st.expander("The path as a table (text alternative to the graph)", icon=":material/table_rows:",
+    with st.expander(_("The path as a table (text alternative to the graph)"), icon=":material/table_rows:",
                      key="path_table", on_change="rerun") as panel:
         if panel.open:
             st.table(view.path_table)
 
 
-def show_downloads(view: PageView, pathway: Pathway, key: str) -> None:
+def show_downloads(view: PageView, pathway: Pathway, key: str, page: i18n.PageLanguage | None = None) -> None:
     """Download buttons, built only while their panel is open; the data is made only when a button is clicked."""
-    with st.expander("Data files for staff: this summary (Markdown, CSV), the graph (SVG, DOT), the pathway (FHIR)",
+    with st.expander(_("Data files for staff: this summary (Markdown, CSV), the graph (SVG, DOT), the pathway (FHIR)"),
                      icon=":material/download:", key="downloads_panel", on_change="rerun") as panel:
         if panel.open:
-            _download_buttons(view, pathway, key)
+            _download_buttons(view, pathway, key, page)
 
 
-def _download_buttons(view: PageView, pathway: Pathway, key: str) -> None:
-    st.markdown(":small[:gray[Each file carries the disclaimer, the content version, its last-reviewed date, "
-                "the sources and the date it was made. The handout for people is the \"Handout (PDF)\" button "
-                "beside the result.]]")
+def _download_buttons(view: PageView, pathway: Pathway, key: str, page: i18n.PageLanguage | None = None) -> None:
+    st.markdown(":small[:gray[" + _("Each file carries the disclaimer, the content version, its last-reviewed date, "
+                                    "the sources and the date it was made. The handout for people is the "
+                                    "\"Handout (PDF)\" button beside the result.") + "]]")
     row = st.container(horizontal=True)
     markdown, csv_text, dot = view.downloads.markdown, view.downloads.csv, view.downloads.dot
-    row.download_button("Summary (Markdown)", lambda: markdown, file_name="pathway-summary.md",
+    row.download_button(_("Summary (Markdown)"), lambda: markdown, file_name="pathway-summary.md",
                         mime="text/markdown", key="download_markdown", on_click="ignore")
-    row.download_button("Path and categories (CSV)", lambda: csv_text, file_name="pathway-summary.csv",
+    row.download_button(_("Path and categories (CSV)"), lambda: csv_text, file_name="pathway-summary.csv",
                         mime="text/csv", key="download_csv", on_click="ignore")
     if not dot_available():
-        row.markdown(":small[:gray[The SVG download needs Graphviz's dot program on the server.]]")
+        row.markdown(":small[:gray[" + _("The SVG download needs Graphviz's dot program on the server.") + "]]")
     elif view.graph.drawable:
-        row.download_button("Graph (SVG)", lambda: render_svg(dot), file_name="pathway-graph.svg",
+        row.download_button(_("Graph (SVG)"), lambda: render_svg(dot), file_name="pathway-graph.svg",
                             mime="image/svg+xml", key="download_svg", on_click="ignore")
-    row.download_button("Graph (DOT)", lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
+    row.download_button(_("Graph (DOT)"), lambda: dot, file_name="pathway-graph.dot", mime="text/vnd.graphviz",
                         key="download_dot", on_click="ignore")
     other = st.session_state.get(COMPARE_KEY)
     if other and view.result.complete and dot_available() and pdf_available():
         answers = tuple(sorted(view.result.answers.items()))
-        row.download_button("Comparison handout (PDF)", lambda: comparison_bytes(pathway, dated(key), answers, other),
+        printed = printed_link(share_link(view, other))
+        language = i18n.current_language()
+        row.download_button(_("Comparison handout (PDF)"),
+                            lambda: comparison_bytes(pathway, dated(key), answers, other, printed, language),
                             file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                             key="download_compare_pdf", on_click="ignore")
-    row.download_button("FHIR Bundle (JSON)", lambda: fhir_bundle(pathway, key), file_name=f"{pathway.id}-fhir.json",
+    fhir_args = i18n.fhir_args(page) if page is not None else (pathway, key, None)
+    row.download_button(_("FHIR Bundle (JSON)"), lambda: fhir_bundle(*fhir_args), file_name=f"{pathway.id}-fhir.json",
                         mime="application/fhir+json", key="download_fhir", on_click="ignore",
-                        help="The whole pathway (every situation, not only your answers) for FHIR tools: "
-                             "docs/interoperability.md")
+                        help=_("The whole pathway (every situation, not only your answers) for FHIR tools: "
+                               "docs/interoperability.md"))
 
 
 def open_situation(answers: dict[str, str], key: str, label: str, current: str | None) -> None:
@@ -336,19 +561,21 @@ def open_situation(answers: dict[str, str], key: str, label: str, current: str |
 
 def show_situations(pathway: Pathway, key: str, result: Result) -> None:
     """Every complete situation as a table, and a button per row that opens it, built only while the panel is open."""
-    with st.expander("Every situation at a glance (a table of what each one shows)", icon=":material/grid_on:",
+    with st.expander(_("Every situation at a glance (a table of what each one shows)"), icon=":material/grid_on:",
                      key="situations_panel", on_change="rerun") as panel:
         if not panel.open:
             return
         view = situations_view(pathway, dated(key))
         current = "/".join(step.option_id for step in result.path) if result.complete else None
         st.table(situations_frame(pathway, dated(key), current), hide_index=False,
-                 alt=f"Every complete situation (rows) and every category (columns): {SHOWN} shown, {NOT_SHOWN} not "
-                     f"shown, {EDITORIAL} an editorial assumption decides it")
+                 alt=_("Every complete situation (rows) and every category (columns): {shown} shown, {not_shown} "
+                       "not shown, {editorial} an editorial assumption decides it").format(
+                     shown=SHOWN, not_shown=NOT_SHOWN, editorial=EDITORIAL))
         reasons = editorial_reasons_md(view["table"])
         if reasons:
-            st.markdown(f"**{EDITORIAL} Editorial assumptions in the table**\n\n{reasons}")
-        st.markdown("**Open a situation** :small[:gray[(the questions above take its answers)]]")
+            st.markdown(f"**{EDITORIAL} " + _("Editorial assumptions in the table") + f"**\n\n{reasons}")
+        st.markdown("**" + _("Open a situation") + "** :small[:gray[" + _("(the questions above take its answers)")
+                    + "]]")
         buttons = st.container(horizontal=True, key="open_situations")
         for number, row in enumerate(view["table"].rows, 1):
             situation = row.situation
@@ -357,25 +584,25 @@ def show_situations(pathway: Pathway, key: str, result: Result) -> None:
                            args=(situation.answer_dict, situation.key, view["labels"][situation.key], current),
                            disabled=situation.key == current, icon=":material/open_in_browser:")
         csv_text = view["csv"]
-        st.download_button("Every situation (CSV)", lambda: csv_text, file_name=f"{pathway.id}-situations.csv",
+        st.download_button(_("Every situation (CSV)"), lambda: csv_text, file_name=f"{pathway.id}-situations.csv",
                            mime="text/csv", key="download_situations_csv", on_click="ignore",
                            icon=":material/download:")
 
 
 def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, str]) -> None:
     """Two situations side by side (the one on screen and one chosen), built only while the panel is open."""
-    with st.expander("Compare with another situation", icon=":material/compare_arrows:", key=COMPARE_PANEL,
+    with st.expander(_("Compare with another situation"), icon=":material/compare_arrows:", key=COMPARE_PANEL,
                      on_change="rerun") as panel:
         if not panel.open:
             return
         if not result.complete:
-            st.info("Answer every question on the path first; then choose a situation to compare it with.",
+            st.info(_("Answer every question on the path first; then choose a situation to compare it with."),
                     icon=":material/help:")
             return
         current = "/".join(step.option_id for step in result.path)
         labels = {k: v for k, v in situations_view(pathway, dated(key))["labels"].items() if k != current}
-        st.selectbox("Compare the situation on screen with", options=list(labels), format_func=labels.__getitem__,
-                     key=COMPARE_KEY, index=None, placeholder="Choose a second situation")
+        st.selectbox(_("Compare the situation on screen with"), options=list(labels), format_func=labels.__getitem__,
+                     key=COMPARE_KEY, index=None, placeholder=_("Choose a second situation"))
         other = st.session_state.get(COMPARE_KEY)
         if other is None:
             return
@@ -387,14 +614,16 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
             with column.container(border=True):
                 st.markdown(body)
         if dot_available() and pdf_available():
-            pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other)
-            st.download_button("Comparison handout (PDF)", lambda: comparison_bytes(*pdf_args),
+            printed = printed_link(share_link(urlencode(answers), other))
+            pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other, printed)
+            language = i18n.current_language()
+            st.download_button(_("Comparison handout (PDF)"), lambda: comparison_bytes(*pdf_args, language),
                                file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                                key="download_compare_pdf_panel", on_click="ignore", icon=":material/picture_as_pdf:")
 
 
 def show_reference(static: StaticView) -> None:
-    st.markdown("## Reference")
+    st.markdown("## " + _("Reference"))
     for title, body in static.reference:
         with st.expander(title):
             st.markdown(body)
@@ -405,15 +634,15 @@ def show_print_view(pathway: Pathway, key: str) -> None:
     from inside a frame): the answers, the result, every category, the notes, the outlook with its figures and
     the basis; then the browser's print dialog."""
     view = view_for(pathway, key, answers_from_widgets(pathway), False)
-    st.markdown("## Your answers\n\n" + ("\n".join(f"- {plain(a.prompt)} **{plain(a.option_label)}**"
-                                                     for a in view.shown.answers) or "No answers yet."))
+    st.markdown("## " + _("Your answers") + "\n\n" + ("\n".join(f"- {plain(a.prompt)} **{plain(a.option_label)}**"
+                                                               for a in view.shown.answers) or _("No answers yet.")))
     if view.result_block is None:
         show_next(view.result)
         return
     st.markdown(view.result_block.markdown)
     show_categories(view)
-    st.markdown(f"## Outlook\n\n{view.outlook_md}\n\n{view.figures_md}")
-    st.markdown(f"## Why these categories: the reasoning and its basis\n\n{view.basis_md}")
+    st.markdown("## " + _("Outlook") + f"\n\n{view.outlook_md}\n\n{view.figures_md}")
+    st.markdown("## " + _("Why these categories: the reasoning and its basis") + f"\n\n{view.basis_md}")
     st.html(PRINT_JS, unsafe_allow_javascript=True)
 
 
@@ -426,6 +655,9 @@ def show_print_view(pathway: Pathway, key: str) -> None:
 #: in a box no key can reach.
 #: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
 #: SVG's own size, so a narrow column scrolls the graph sideways instead of shrinking its text; in full screen too.
+#: The sideways scroll is on the full-screen frame's inner box, not around the frame, so the graph's toolbar (its
+#: full-screen button, always shown for touch and mouse) is never clipped. Below 640 px the path graph (top to
+#: bottom) is shown and the whole tree only while the "whole_tree" switch is on.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
 PAGE_CSS = """<style>
@@ -452,7 +684,18 @@ PAGE_CSS = """<style>
 .st-key-situations_panel [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
 .st-key-situations_panel [data-testid="stTable"] :is(th, td) * { min-width: 0 !important;
   overflow-wrap: anywhere !important; }
-.st-key-graph_box { overflow-x: auto; }
+.st-key-reading button p { color: #1b1e28 !important; }
+.st-key-reading button[aria-checked="true"] p { font-weight: 700; }
+.st-key-graph_box [data-testid="stFullScreenFrame"]:not(:has(button[aria-label^="Close fullscreen"])) {
+  position: relative; padding-top: 2.3rem; }
+.st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow-x: auto; position: static !important; }
+.st-key-graph_box [data-testid="stElementToolbar"] { opacity: 1 !important; top: 0 !important; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-graph_path), .st-key-whole_tree { display: none !important; }
+@media (max-width: 639.98px) {
+  [data-testid="stLayoutWrapper"]:has(> .st-key-graph_path) { display: flex !important; }
+  .st-key-whole_tree { display: block !important; }
+  .st-key-graph_area:not(:has(.st-key-whole_tree input:checked))
+    [data-testid="stLayoutWrapper"]:has(> .st-key-graph_box) { display: none; } }
 .st-key-result h2 { font-size: 1.6rem; padding-top: 0; }
 .st-key-result h2, .st-key-result_actions { scroll-margin: 1rem; }
 .st-key-share_link code { overflow-wrap: anywhere; white-space: normal; }
@@ -495,7 +738,7 @@ PRINT_CSS = """<style>
   [data-testid="stColumn"] { width: 100% !important; }
   [data-testid="stImage"], [data-testid="stImage"] img, .st-key-graph_box [data-testid="stImage"] img {
     width: 100% !important; min-width: 0 !important; max-width: 100% !important; height: auto !important; }
-  .st-key-graph_box { overflow: visible !important; }
+  .st-key-graph_box, .st-key-graph_box [data-testid="stFullScreenFrame"] > div { overflow: visible !important; }
   [data-testid="stImage"], [data-testid="stAlert"], [class*="st-key-card_"], tr { break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; }
 }
@@ -577,20 +820,29 @@ if (!window.pathwayPrinted) {
   requestAnimationFrame(() => requestAnimationFrame(() => window.print()));
 }
 </script>"""
-GRAPH_KEY = ("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
+GRAPH_KEY = N_("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
              "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
              "The path is also listed as a table below.")
 CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no information is shown.** "
                    "Ask the team that maintains the content to fix the problems below.")
 SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
                    "Ask the team that runs this server to fix the setting below.")
+NOT_APPROVED = ("**This pathway's content is waiting for its clinical approval, so no information is shown.** "
+                "This server shows approved content only. Ask the team that maintains the content when it will be "
+                "signed off.")
 
 
 def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
+    """The page instead of the explorer when the content or a setting is refused: what, where (file name and line,
+    never the server's folders), the disclaimer."""
+    if isinstance(exc, NotApproved):
+        headline = NOT_APPROVED
+    elif isinstance(exc, SettingProblem):
+        headline = SETTING_PROBLEM
     st.title("Pathway explorer")
     st.error(headline, icon=":material/error:")
     errors = exc.errors if isinstance(exc, ValidationFailed) else []
-    st.code("\n".join(e.format() for e in errors) or str(exc), language=None, wrap_lines=True)
+    st.code(without_paths("\n".join(e.format() for e in errors) or str(exc)), language=None, wrap_lines=True)
     st.warning(GENERIC_DISCLAIMER, icon=":material/medical_information:")
 
 
@@ -600,44 +852,63 @@ def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
 def main() -> None:
     try:
         graph_renderer()
+        size_script = size_script_html()
     except ValueError as exc:
         st.set_page_config(page_title="Pathway explorer: setting error", layout="wide")
         show_error_page(exc, SETTING_PROBLEM)
         return
     try:
-        pathway, key = current_pathway()
+        pathway, key = served()
     except PathwayError as exc:
         st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
         show_error_page(exc)
         return
     tune_process_once()
+    page = i18n.page_language(pathway, key)
+    i18n.apply(page)
+    pathway, key = page.pathway, page.key
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
     st.html(PRINT_CSS)
+    i18n.declare_language(page)
+    if size_script:  # inside the portal's iframe: the content height for the host page (embedding.py)
+        st.html(size_script, unsafe_allow_javascript=True)
     if "link_read" not in st.session_state:
         link_answers, notices = read_link(pathway)
         st.session_state.update(link_answers)
         st.session_state["link_read"] = True
         st.session_state["link_notices"] = notices
     static = static_view(pathway, key)
-    st.title(plain(meta.title))
+    st.title(plain(FAMILY_TITLE if family_reading() else meta.title))
+    i18n.language_chooser(page)
+    show_reading_switch()
+    i18n.unavailable_notice(page)
+    i18n.pending_notice(page)
     show_disclaimer(pathway, static)
+    show_clinic_notice()
     notices = st.session_state.get("link_notices", [])
     if notices:
-        st.warning("Some parts of the link were ignored: " + "; ".join(notices) + ".", icon=":material/link_off:")
+        st.warning(_("Some parts of the link were ignored: {notices}.").format(notices="; ".join(notices)),
+                   icon=":material/link_off:")
     if st.session_state.get(PRINT_PARAM):
         show_print_view(pathway, key)
         return
-    interactive(pathway, key)
-    show_reference(static)
+    interactive(pathway, key, page)
+    if family_reading():
+        show_family_reference(pathway, key)
+    else:
+        show_reference(static)
 
 
 @st.fragment
-def interactive(pathway: Pathway, key: str) -> None:
+@guarded  # a fragment's rerun runs this body alone, so it carries the page's guard too
+def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
-    if pathway_key() != key:
+    i18n.apply(page)
+    if pathway_key() != i18n.base_key(key):
         st.rerun(scope="app")
+    check_answers(pathway, key, COMPARE_KEY)  # the session's answers that this version still has
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)
@@ -653,10 +924,11 @@ def interactive(pathway: Pathway, key: str) -> None:
         st.session_state[COMPARE_KEY] = None  # never a situation compared with itself
     left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see PAGE_CSS
     with left:
-        st.markdown("## Questions\n\n:small[:gray[Answer from the top; the next question appears once it matters. "
-                    "The result follows the questions.]]")
-        ask(tree + optional)
-        st.button("Reset answers", on_click=reset, args=([q.id for q in pathway.content.questions],),
+        st.markdown("## " + _("Questions") + "\n\n:small[:gray[" + _("Answer from the top; the next question appears "
+                                                                     "once it matters. The result follows the "
+                                                                     "questions.") + "]]")
+        ask(tree + optional, view)
+        st.button(_("Reset answers"), on_click=reset, args=([q.id for q in pathway.content.questions],),
                   key="reset", icon=":material/restart_alt:")
     with right:  # beside the questions where the width allows; under them (stacked) elsewhere
         if view.result_block is not None:
@@ -666,23 +938,27 @@ def interactive(pathway: Pathway, key: str) -> None:
         else:
             show_next(result)
         if len(pathway.nodes) > DRAW_LIMIT:
-            st.markdown(f":small[:gray[This pathway has {len(pathway.nodes):,} nodes, too many to draw whole: the "
-                        "graph shows the neighbourhood of your path. The whole tree is in the DOT download below.]]")
+            st.markdown(":small[:gray[" + _("This pathway has {count} nodes, too many to draw whole: the graph shows "
+                                            "the neighbourhood of your path. The whole tree is in the DOT download "
+                                            "below.").format(count=f"{len(pathway.nodes):,}") + "]]")
         elif large:
-            st.toggle("Show the full tree", key="full_tree",
-                      help="Large pathways show the neighbourhood of your path by default.")
+            st.toggle(_("Show the full tree"), key="full_tree",
+                      help=_("Large pathways show the neighbourhood of your path by default."))
         show_graph(view)
-    show_categories(view)
-    show_outlook(view)
+    if family_reading():
+        fview = family_view_for(pathway, key, answers)
+        show_family_categories(fview)
+        show_family_outlook(fview, view)
+        if view.result.complete:
+            show_ask(pathway)
+    else:
+        show_categories(view)
+        show_outlook(view)
     show_basis(view)
     show_table(view)
     show_compare(pathway, key, result, answers)
     show_situations(pathway, key, result)
-    show_downloads(view, pathway, key)
+    show_downloads(view, pathway, key, page)
 
 
-try:
-    main()
-except Exception:  # the edge: no traceback ever reaches a user (st.stop/rerun are not Exceptions)
-    st.error("Something went wrong and nothing is shown. Please reload the page.", icon=":material/error:")
-    st.warning(GENERIC_DISCLAIMER)
+run(main)  # the edge: an error page with an error id and one log line; no traceback ever reaches a user

@@ -30,12 +30,19 @@ from pathways.outputs.fhir import to_json as fhir_json
 from pathways.outputs.handout import comparison_pdf, handout_pdf
 from pathways.lifecycle import current_change
 from pathways.model import Statement
-from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot
+from pathways.outputs.render import DRAW_LIMIT, dot_available, render_svg, to_dot, to_dot_path
 from pathways.shown import (CATEGORY, EXPLANATION, FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_HELP, OUTLOOK_BASIS, OUTLOOK_NOTE, QUESTION_HELP,
                              QUESTION_WHY, SUMMARY, CategoryShown, Item, Shown, reference_items, shown)
 from pathways.situations import complete_situations
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN, DecisionTable, decision_table
 from pathways.outputs.table import to_csv as table_csv
+from pathways.catalogue import gettext as _
+from pathways.catalogue import use_language
+
+
+def N_(message: str) -> str:
+    """Mark a module constant for extraction; it is translated where it is shown."""
+    return message
 
 
 #: The setting naming the pathway to serve (a shipped id or a file); unset: the shipped default.
@@ -55,7 +62,7 @@ NOTICE_MAX = 60
 #: is our floor and the half pixel a margin for rounding): the page scrolls the graph rather than shrink it.
 GRAPH_TEXT_PX = 12.5
 #: The words beside every editorial mark (†).
-EDITORIAL_WORDS = "Editorial assumption"
+EDITORIAL_WORDS = N_("Editorial assumption")
 
 
 # ---- the file to serve (once per process and file version) ---------------------------------------------
@@ -109,6 +116,8 @@ class GraphView:
     alt: str
     svg_uri: str | None
     drawable: bool  # small enough to draw whole (in the page, as SVG)
+    path_svg_uri: str | None = None  # the path alone, top to bottom (render.to_dot_path), for a narrow screen
+    path_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,10 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
     made = datetime.date.fromisoformat(key.rsplit("@", 1)[1])
     dot = to_dot(_pathway, result, full=full)
     graph = GraphView(dot=dot, alt=graph_alt(result), drawable=len(_pathway.nodes) <= DRAW_LIMIT,
-                      svg_uri=svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None)
+                      svg_uri=svg_data_uri(legible_svg(render_svg(dot))) if renderer == "server" else None,
+                      # the path alone, top to bottom, for a narrow screen (app.PAGE_CSS chooses by width)
+                      path_svg_uri=svg_data_uri(legible_svg(render_svg(to_dot_path(_pathway, result))))
+                      if renderer == "server" else None, path_alt=path_alt(result))
     downloads = DownloadsView(markdown=to_markdown(result, made), csv=to_csv(result, made),
                               dot=to_dot(_pathway, result, full=True, footer=graph_footer(_pathway, made)))
     groups = []
@@ -189,7 +201,7 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
         shown=seen, graph=graph, downloads=downloads, chart=figure_chart(seen), result_block=result_view(seen),
         summary_md="\n\n".join(item_md(i) for i in seen.by_role(SUMMARY)),
         groups=tuple(groups), cards={c.id: card_md(c) for c in seen.categories},
-        notes=tuple(item_md(i, prefix="**Note:** ") for i in seen.by_role(NOTE)),
+        notes=tuple(item_md(i, prefix=_("**Note:** ")) for i in seen.by_role(NOTE)),
         outlook_md=outlook_md(seen), figures_md=figures_md(seen), basis_md=basis_md(seen),
         path_table=path_table(result), query=urlencode(answers),
     )
@@ -199,18 +211,19 @@ def _view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], ful
 def static_view(_pathway: Pathway, key: str) -> StaticView:
     """Markdown that depends only on the pathway (reference sections, the about-this-content block)."""
     sections = []
-    for _, title, items in reference_items(_pathway):
+    for _section, title, items in reference_items(_pathway):
         sections.append((plain(title), "\n\n".join(
             item_md(i, prefix=f"**{plain(i.title)}:** " if i.title and i.key.split(".")[-2] == "items" else "")
             for i in items)))
     meta = _pathway.content.metadata
-    due = {"Next review due": meta.next_review_due.isoformat() if meta.next_review_due else "not set"}  # the day's
-    lines = [f"**Intended use:** {plain(meta.intended_use)}"]  # overdue warning is the disclaimer's, never cached
+    # the day's overdue warning is the disclaimer's, never cached
+    due = {_("Next review due"): meta.next_review_due.isoformat() if meta.next_review_due else _("not set")}
+    lines = [_("**Intended use:** {text}").format(text=plain(meta.intended_use))]
     lines += [f"**{label}:** {plain(due.get(label, value))}"
-              for label, value in about_lines(_pathway) if label not in ("Made on", "Changes in this version")]
+              for label, value in about_lines(_pathway) if label not in (_("Made on"), _("Changes in this version"))]
     lines += change_log_md(_pathway)
-    label = (f"About this content: version {meta.version}, last reviewed {meta.last_reviewed.isoformat()}, "
-             "intended use, approval and sources")
+    label = _("About this content: version {version}, last reviewed {date}, intended use, approval and sources"
+              ).format(version=meta.version, date=meta.last_reviewed.isoformat())
     return StaticView(reference=tuple(sections), about_md="  \n".join(lines), about_label=label)
 
 
@@ -218,24 +231,29 @@ def change_log_md(pathway: Pathway) -> list[str]:
     """What changed in this version, then the earlier versions' entries (from the content's change log)."""
     meta = pathway.content.metadata
     current = current_change(meta)
-    lines = [f"**What changed in this version ({plain(meta.version)}"
-             + (f", {current.date.isoformat()}):** {plain(current.summary)}" if current else "):** not recorded")]
+    if current:
+        lines = [_("**What changed in this version ({version}, {date}):** {summary}").format(
+            version=plain(meta.version), date=current.date.isoformat(), summary=plain(current.summary))]
+    else:
+        lines = [_("**What changed in this version ({version}):** not recorded").format(version=plain(meta.version))]
     earlier = [c for c in meta.changes if c is not current]
     if earlier:
-        lines.append("**Earlier versions:** " + "; ".join(f"{plain(c.version)} ({c.date.isoformat()}): "
+        lines.append(_("**Earlier versions:** ") + "; ".join(f"{plain(c.version)} ({c.date.isoformat()}): "
                                                           f"{plain(c.summary)}" for c in earlier))
     return lines
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _fhir_bundle(_pathway: Pathway, key: str, made: str) -> str:
-    return fhir_json(_pathway, made=datetime.date.fromisoformat(made))
+def _fhir_bundle(_pathway: Pathway, key: str, made: str, _translations: Mapping[str, Pathway] | None = None) -> str:
+    return fhir_json(_pathway, made=datetime.date.fromisoformat(made), translations=_translations)
 
 
-def fhir_bundle(pathway: Pathway, key: str) -> str:
+def fhir_bundle(pathway: Pathway, key: str, translations: Mapping[str, Pathway] | None = None) -> str:
     """The whole pathway as a FHIR R4B Bundle (JSON), the same for every answer set: built on the first click on
-    its download, then kept for the process, the file version and the day (its narrative says when it was made)."""
-    return _fhir_bundle(pathway, key, datetime.date.today().isoformat())
+    its download, then kept for the process, the file version and the day (its narrative says when it was made).
+    ``pathway`` is the English; ``translations`` (language -> translated pathway; ``key`` names them) are carried
+    with FHIR's translation extension."""
+    return _fhir_bundle(pathway, key, datetime.date.today().isoformat(), translations)
 
 
 def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> PageView:
@@ -251,15 +269,20 @@ def graph_renderer() -> str:
     return wanted if dot_available() else "browser"
 
 
-def graph_alt(result: Result) -> str:
+def graph_alt(result: Result, what: str = N_("Decision tree with the path for your answers highlighted")) -> str:
     """What the graph shows, in words, for screen readers (the table below has the detail)."""
     steps = [f"{step.question.short_label}: {step.option_label}" for step in result.path]
     if result.outcome is not None:
-        steps.append(f"result: {result.outcome.title}")
+        steps.append(_("result: {title}").format(title=result.outcome.title))
     elif result.next_question is not None:
-        steps.append(f"next question: {result.next_question.short_label}")
-    path = "; ".join(steps) if steps else "no answer yet"
-    return f"Decision tree with the path for your answers highlighted. Path: {path}"
+        steps.append(_("next question: {label}").format(label=result.next_question.short_label))
+    path = "; ".join(steps) if steps else _("no answer yet")
+    return _("{what}. Path: {path}").format(what=_(what), path=path)
+
+
+def path_alt(result: Result) -> str:
+    """What the narrow graph (the path alone, top to bottom) shows, in words."""
+    return graph_alt(result, N_("The path for your answers, drawn top to bottom"))
 
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
@@ -284,24 +307,16 @@ def svg_data_uri(svg: bytes) -> str:
 
 
 def path_table(result: Result) -> pd.DataFrame:
-    rows = [
-        {
-            "Step": i,
-            "Question": step.question.prompt,
-            "Answer": step.option_label,
-            "Why it matters": step.why.text,
-            "Basis": cite(step.why),
-        }
-        for i, step in enumerate(result.path, 1)
-    ]
+    columns = [_("Step"), _("Question"), _("Answer"), _("Why it matters"), _("Basis")]
+    rows = [[i, step.question.prompt, step.option_label, step.why.text, cite(step.why)]
+            for i, step in enumerate(result.path, 1)]
     if result.outcome is not None:
         for t in result.treatments:
-            rows.append({"Step": "Result", "Question": result.outcome.title, "Answer": t.label,
-                         "Why it matters": t.explanation.text, "Basis": cite(t.explanation)})
+            rows.append([_("Result"), result.outcome.title, t.label, t.explanation.text, cite(t.explanation)])
     elif result.next_question is not None:
-        rows.append({"Step": "Next", "Question": result.next_question.prompt, "Answer": "(not answered yet)",
-                     "Why it matters": result.next_question.why.text, "Basis": cite(result.next_question.why)})
-    return pd.DataFrame(rows, columns=["Step", "Question", "Answer", "Why it matters", "Basis"]).astype(str)
+        rows.append([_("Next"), result.next_question.prompt, _("(not answered yet)"), result.next_question.why.text,
+                     cite(result.next_question.why)])
+    return pd.DataFrame([dict(zip(columns, row)) for row in rows], columns=columns).astype(str)
 
 
 # ---- markdown and chart helpers ------------------------------------------------------------------------
@@ -310,7 +325,7 @@ def path_table(result: Result) -> pd.DataFrame:
 def cite(statement: Statement) -> str:
     parts = [citation(b) for b in statement.basis]
     if statement.editorial:
-        parts.append("editorial assumption")
+        parts.append(_("editorial assumption"))
     return "; ".join(parts)
 
 
@@ -346,13 +361,14 @@ def statement_md(statement: Statement | Item, prefix: str = "", quotes: bool = F
     basis, and (``quotes``) the source's own words it rests on, as "What the source says"."""
     lines = [prefix + plain(statement.text)]
     if statement.editorial:
-        lines.append(f":orange-badge[:material/info: {EDITORIAL_WORDS}] :small[:gray[{plain(statement.editorial)}]]")
+        lines.append(f":orange-badge[:material/info: {_(EDITORIAL_WORDS)}] :small[:gray[{plain(statement.editorial)}]]")
     basis = "; ".join(citation(b) for b in statement.basis)
     if basis:
-        lines.append(f":small[:gray[Basis: {plain(basis)}]]")
+        lines.append(":small[:gray[" + _("Basis: {basis}").format(basis=plain(basis)) + "]]")
     if quotes:
-        lines += [f":small[What the source says ({plain(citation(b))}): “{plain(b.quote)}”]"
-                  for b in statement.basis if b.quote]
+        # the quote in a span of its own: on a page in another language the page marks it lang="en" (i18n.py)
+        lines += [":small[" + _("What the source says ({citation}):").format(citation=plain(citation(b)))
+                  + f"] :small[“{plain(b.quote)}”]" for b in statement.basis if b.quote]
     return "  \n".join(lines)
 
 
@@ -366,10 +382,10 @@ def result_view(seen: Shown) -> ResultView | None:
         return None
     lines = [f"- {plain(c.label)}" + (f" {EDITORIAL}" if c.is_editorial else "") for c in seen.categories]
     if any(c.is_editorial for c in seen.categories):
-        lines.append(f"\n:small[{EDITORIAL} marks a category an editorial assumption puts here; the reason is on "
-                     "its card below.]")
-    body = (f"## {plain(seen.title)}\n\n:small[For: {plain(seen.label)}]\n\n"
-            f"**The source documents these treatment categories:**\n\n" + "\n".join(lines))
+        lines.append("\n:small[" + _("{mark} marks a category an editorial assumption puts here; the reason is on "
+                                     "its card below.").format(mark=EDITORIAL) + "]")
+    body = (f"## {plain(seen.title)}\n\n:small[" + _("For: {situation}").format(situation=plain(seen.label))
+            + "]\n\n" + _("**The source documents these treatment categories:**") + "\n\n" + "\n".join(lines))
     return ResultView(title=seen.title, situation=seen.label, categories=seen.categories, markdown=body)
 
 
@@ -377,7 +393,7 @@ def card_md(category: CategoryShown) -> str:
     """A category's card: its title as a heading (screen readers jump between them), what it is, why it is here."""
     mark = f" {EDITORIAL}" if category.is_editorial else ""
     return (f"#### {plain(category.label)}{mark}\n\n{item_md(category.description)}\n\n"
-            + item_md(category.explanation, prefix="*Why it appears here:* "))
+            + item_md(category.explanation, prefix=_("*Why it appears here:* ")))
 
 
 def outlook_md(seen: Shown) -> str:
@@ -386,8 +402,8 @@ def outlook_md(seen: Shown) -> str:
 
 
 #: How a figure relates to the answers, in plain words on the page.
-FIGURE_WORDS = {True: "the situation you described", False: "not the situation you described",
-                None: "no answer given decides whether it is the situation you described"}
+FIGURE_WORDS = {True: N_("the situation you described"), False: N_("not the situation you described"),
+                None: N_("no answer given decides whether it is the situation you described")}
 
 
 #: Each figure's bar colour (3:1 or more against white).
@@ -402,16 +418,16 @@ def figures_md(seen: Shown) -> str:
         parts.append(item_md(note, prefix=f"### {plain(note.title)}\n\n"))
         figures = [f for f in seen.by_role(FIGURE) if f.note == note.note]
         if figures:
-            parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})"
+            parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({_(FIGURE_WORDS[f.applies])})"
                                    for f in figures))
     if not seen.by_role(OUTLOOK_NOTE):
-        parts.append(":small[:gray[Outlook notes that apply appear as you answer.]]")
+        parts.append(":small[:gray[" + _("Outlook notes that apply appear as you answer.") + "]]")
     return "\n\n".join(parts)
 
 
 def figure_chart(seen: Shown) -> dict[str, Any] | None:
     """A Vega-Lite spec: bars on a 0–100% scale, each labelled exactly as the source gives the figure."""
-    match = FIGURE_WORDS
+    match = {k: _(v) for k, v in FIGURE_WORDS.items()}
     figures = seen.by_role(FIGURE)
     rows = [{"Figure": f.title, "Percent": f.figure.value if f.figure else 0, "Display": f.text,
              "Applies": match[f.applies]} for f in figures]
@@ -419,7 +435,7 @@ def figure_chart(seen: Shown) -> dict[str, Any] | None:
     if len(rows) < 2:  # a single figure reads better as text than as one bar
         return None
     y = {"field": "Figure", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 420}}
-    x = {"field": "Percent", "type": "quantitative", "title": "Percent (as the source gives it)",
+    x = {"field": "Percent", "type": "quantitative", "title": _("Percent (as the source gives it)"),
          "scale": {"domain": [0, 100]}}
     # Bars meet 3:1 against white (WCAG 1.4.11); colour is not the only mark: the text ticks the bars that match
     # the answers (1.4.1).
@@ -456,32 +472,36 @@ def basis_md(seen: Shown) -> str:
     words where the content quotes them), and the intended use."""
     pathway = seen.pathway
     meta = pathway.content.metadata
-    parts = ["### Inputs used"]
+    parts = ["### " + _("Inputs used")]
     inputs = [f"- {plain(a.prompt)} → **{plain(a.option_label)}**"
-              + ("" if a.used else " (not used: not on the path yet)") for a in seen.answers]
-    parts.append("\n".join(inputs) or "No answers yet.")
-    parts.append("### Decisions taken")
+              + ("" if a.used else _(" (not used: not on the path yet)")) for a in seen.answers]
+    parts.append("\n".join(inputs) or _("No answers yet."))
+    parts.append("### " + _("Decisions taken"))
     for i, item in enumerate(seen.by_role(QUESTION_WHY), 1):
         answer = next((a for a in seen.answers if a.prompt == item.title), None)
-        lead = (f"{i}\\. At “{plain(answer.short_label)}” the answer “{plain(answer.option_label)}” leads on. "
-                if answer else f"{i}\\. ")
-        parts.append(item_md(item, prefix=lead + "Why it matters: ", quotes=True))
+        lead = (f"{i}\\. " + _("At “{question}” the answer “{answer}” leads on. ").format(
+                    question=plain(answer.short_label), answer=plain(answer.option_label)) if answer else f"{i}\\. ")
+        parts.append(item_md(item, prefix=lead + _("Why it matters: "), quotes=True))
     for item in seen.by_role(QUESTION_HELP, OPTION_HELP):
         parts.append(item_md(item, prefix=f"*{plain(item.title)}:* ", quotes=True))
     if seen.title is not None:
-        parts.append(f"### Result: {plain(seen.title)}")
+        parts.append("### " + _("Result: {title}").format(title=plain(seen.title)))
         parts += [item_md(i, quotes=True) for i in seen.by_role(SUMMARY)]
         parts += [item_md(c.explanation, prefix=f"**{plain(c.label)}** {EDITORIAL if c.is_editorial else ''} ",
                           quotes=True) for c in seen.categories]
-        parts += [item_md(i, prefix="**Note:** ", quotes=True) for i in seen.by_role(NOTE)]
+        parts += [item_md(i, prefix=_("**Note:** "), quotes=True) for i in seen.by_role(NOTE)]
     outlook = seen.by_role(OUTLOOK_BASIS, OUTLOOK_NOTE, FIGURES_CONTEXT)
     if outlook:
-        parts.append("### Outlook")
+        parts.append("### " + _("Outlook"))
         parts += [item_md(i, prefix=f"**{plain(i.title)}:** ", quotes=True) for i in outlook]
-    parts.append("### Intended use and population")
-    parts.append(f"{plain(meta.intended_use)}  \n*Audience:* {plain(meta.audience)}  \n"
-                 f"*Population:* {plain(meta.population)}  \n*Editorial assumptions:* {plain(meta.editorial_policy)}")
-    parts += [f"*Source* `{plain(s.id)}`: {plain(s.title)}. {plain(s.description)}" for s in pathway.content.sources]
+    parts.append("### " + _("Intended use and population"))
+    parts.append(_("{intended_use}  \n*Audience:* {audience}  \n*Population:* {population}  \n"
+                   "*Editorial assumptions:* {policy}").format(
+        intended_use=plain(meta.intended_use), audience=plain(meta.audience), population=plain(meta.population),
+        policy=plain(meta.editorial_policy)))
+    parts += [_("*Source* `{id}`: {title}. {description}").format(id=plain(s.id), title=plain(s.title),
+                                                                   description=plain(s.description))
+              for s in pathway.content.sources]
     return "\n\n".join(parts)
 
 
@@ -516,9 +536,9 @@ def situations_frame(_pathway: Pathway, key: str, current: str | None) -> pd.Dat
     for row in table.rows:
         answers = {s.question.id: s.option_label for s in row.situation.result.path}
         words = " · ".join(answers.get(q.id, "—") for q in questions)
-        index.append(plain(words + (" (on screen)" if row.situation.key == current else "")))
+        index.append(plain(words + (_(" (on screen)") if row.situation.key == current else "")))
         rows.append([f"{c.mark} {c.words}" for c in row.cells])
-    frame = pd.DataFrame(rows, index=pd.Index(index, name="Situation"),
+    frame = pd.DataFrame(rows, index=pd.Index(index, name=_("Situation")),
                          columns=[plain(c.label) for c in table.categories])
     return frame
 
@@ -555,20 +575,21 @@ def comparison_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str],
     first = shown(evaluate(_pathway, dict(answers)))
     second = shown(evaluate(_pathway, second_answers(_pathway, situation_by_key(_pathway, other), dict(answers))))
     comparison = compare(first, second)
-    names = (f"1 (on screen): {first.title}", f"2: {second.title}")
-    rows = [{"Category": (line.first or line.second).label if (line.first or line.second) else line.category.label,
-             names[0]: "✔ shown" if line.first else "✘ not shown",
-             names[1]: "✔ shown" if line.second else "✘ not shown",
-             "Where": f"{line.symbol} {line.words}"} for line in comparison.categories]
-    table = pd.DataFrame(rows, columns=["Category", *names, "Where"])
-    alt = (f"Each category shown in either situation: shown or not in situation 1 ({first.title}) and in situation "
-           f"2 ({second.title}), and where")
+    names = (_("1 (on screen): {title}").format(title=first.title), _("2: {title}").format(title=second.title))
+    category, where, yes, no = _("Category"), _("Where"), _("✔ shown"), _("✘ not shown")
+    rows = [{category: (line.first or line.second).label if (line.first or line.second) else line.category.label,
+             names[0]: yes if line.first else no,
+             names[1]: yes if line.second else no,
+             where: f"{line.symbol} {line.words}"} for line in comparison.categories]
+    table = pd.DataFrame(rows, columns=[category, *names, where])
+    alt = _("Each category shown in either situation: shown or not in situation 1 ({first}) and in situation 2 "
+            "({second}), and where").format(first=first.title, second=second.title)
     return ComparisonView(comparison=comparison, names=names, table=table, table_alt=alt,
                           differs_md=differs_md(comparison), sides=(side_md(comparison, 1), side_md(comparison, 2)))
 
 
 def _where(place: str) -> str:
-    return {ONLY_FIRST: "only in situation 1", ONLY_SECOND: "only in situation 2"}.get(place, "")
+    return {ONLY_FIRST: _("only in situation 1"), ONLY_SECOND: _("only in situation 2")}.get(place, "")
 
 
 def difference_md(difference: Difference) -> str:
@@ -580,43 +601,51 @@ def difference_md(difference: Difference) -> str:
             return f"**{plain(item.title)}**: {_where(place)}"
         assert a is not None and b is not None
         if a.title != b.title:
-            return f"**{plain(a.title)}**: named “{plain(a.title)}” in situation 1 and “{plain(b.title)}” in situation 2"
-        return f"**{plain(a.title)}**: what it is, worded differently"
+            return f"**{plain(a.title)}**: " + _("named “{first}” in situation 1 and “{second}” in situation 2").format(
+                first=plain(a.title), second=plain(b.title))
+        return f"**{plain(a.title)}**: " + _("what it is, worded differently")
     if role == EXPLANATION:
         if place != DIFFERENT:
-            return f"**{plain(item.title)}**: why it appears, {_where(place)}"
+            return f"**{plain(item.title)}**: " + _("why it appears, {where}").format(where=_where(place))
         assert a is not None and b is not None
         marks = ""
         if bool(a.editorial) != bool(b.editorial):
-            marks = f"; {EDITORIAL} an editorial assumption in situation {1 if a.editorial else 2} only"
-        return f"**{plain(item.title)}**: why it appears is worded differently{marks}"
+            marks = "; " + _("{mark} an editorial assumption in situation {number} only").format(
+                mark=EDITORIAL, number=1 if a.editorial else 2)
+        return f"**{plain(item.title)}**: " + _("why it appears is worded differently") + marks
     if role == NOTE:
-        return f"A note {_where(place)}: “{plain(item.text)}”"
+        return _("A note {where}: “{text}”").format(where=_where(place), text=plain(item.text))
     if role == SUMMARY:
-        return "The outcome's summary is worded differently" if place == DIFFERENT else f"The summary {_where(place)}"
+        return (_("The outcome's summary is worded differently") if place == DIFFERENT
+                else _("The summary {where}").format(where=_where(place)))
     if role == GROUP_INTRO:
-        return f"The introduction to “{plain(item.title)}”: " + (_where(place) or "worded differently")
+        return (_("The introduction to “{title}”: ").format(title=plain(item.title))
+                + (_where(place) or _("worded differently")))
     if role == OUTLOOK_NOTE:
-        return f"Outlook note “{plain(item.title)}”: " + (_where(place) or "worded differently")
+        return (_("Outlook note “{title}”: ").format(title=plain(item.title))
+                + (_where(place) or _("worded differently")))
     if role == FIGURE:
         if place != DIFFERENT:
-            return f"Figure “{plain(item.title)}” ({plain(item.text)}): {_where(place)}"
+            return _("Figure “{title}” ({text}): {where}").format(title=plain(item.title), text=plain(item.text),
+                                                                  where=_where(place))
         assert a is not None and b is not None
-        return (f"Figure “{plain(a.title)}”: {plain(a.text)}, {FIGURE_WORDS[a.applies]}, in situation 1; "
-                f"{plain(b.text)}, {FIGURE_WORDS[b.applies]}, in situation 2")
+        return _("Figure “{title}”: {first}, {first_match}, in situation 1; {second}, {second_match}, in situation 2"
+                 ).format(title=plain(a.title), first=plain(a.text), first_match=_(FIGURE_WORDS[a.applies]),
+                          second=plain(b.text), second_match=_(FIGURE_WORDS[b.applies]))
     if role == FIGURES_CONTEXT:
-        return f"“{plain(item.title)}” (where figures are shown): " + (_where(place) or "worded differently")
-    return f"“{plain(item.title)}”: " + (_where(place) or "worded differently")
+        return (_("“{title}” (where figures are shown): ").format(title=plain(item.title))
+                + (_where(place) or _("worded differently")))
+    return f"“{plain(item.title)}”: " + (_where(place) or _("worded differently"))
 
 
 def differs_md(comparison: Comparison) -> str:
     """What differs, computed from what each side shows; "nothing" only when they show the same statements."""
     if comparison.same_statements:
-        return "### What differs\n\nNothing: both situations show the same statements."
+        return "### " + _("What differs") + "\n\n" + _("Nothing: both situations show the same statements.")
     lines = [f"- {d.symbol} {difference_md(d)}" for d in comparison.differences
              if not (d.role == EXPLANATION and d.place != DIFFERENT)]  # a category on one side only is named once
-    return ("### What differs\n\n:small[✔ ✘ only in situation 1 · ✘ ✔ only in situation 2 · ≠ in both, not the "
-            "same]\n\n" + "\n".join(lines))
+    return ("### " + _("What differs") + "\n\n:small[" + _("✔ ✘ only in situation 1 · ✘ ✔ only in situation 2 · ≠ in "
+                                                           "both, not the same") + "]\n\n" + "\n".join(lines))
 
 
 def side_md(comparison: Comparison, number: int) -> str:
@@ -624,44 +653,53 @@ def side_md(comparison: Comparison, number: int) -> str:
     badged), its notes, and its outlook with "About these figures" before the figures."""
     side = comparison.first if number == 1 else comparison.second
     seen = side.shown
-    on_screen = " (on screen)" if number == 1 else ""
-    parts = [f"### Situation {number}{on_screen}: {plain(seen.title or '')}", f":small[For: {plain(seen.label)}]",
-             "#### Treatment categories"]
+    on_screen = _(" (on screen)") if number == 1 else ""
+    parts = ["### " + _("Situation {number}{on_screen}: {title}").format(number=number, on_screen=on_screen,
+                                                                         title=plain(seen.title or "")),
+             ":small[" + _("For: {situation}").format(situation=plain(seen.label)) + "]",
+             "#### " + _("Treatment categories")]
     for line in comparison.categories:
         category = next((c for c in seen.categories if c.id == line.category.id), None)
         if category is None:
-            parts.append(f"{line.symbol} {plain(line.category.label)}: not shown here ({line.words.lower()})")
+            parts.append(f"{line.symbol} " + _("{category}: not shown here ({where})").format(
+                category=plain(line.category.label), where=line.words.lower()))
             continue
         mark = f" {EDITORIAL}" if category.is_editorial else ""
         parts.append(item_md(category.explanation, prefix=f"{line.symbol} **{plain(category.label)}**{mark} "
-                                                          f"({line.words.lower()}). Why it appears here: "))
+                                                          f"({line.words.lower()}). " + _("Why it appears here: ")))
     notes = seen.by_role(NOTE)
     if notes:
-        parts.append("#### Notes")
-        parts += [item_md(n, prefix="**Note:** ") for n in notes]
+        parts.append("#### " + _("Notes"))
+        parts += [item_md(n, prefix=_("**Note:** ")) for n in notes]
     outlook = seen.by_role(OUTLOOK_NOTE)
     if outlook:
-        parts.append("#### Outlook")
+        parts.append("#### " + _("Outlook"))
         parts += [item_md(i, prefix=f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT)]
         for note in outlook:
             parts.append(item_md(note, prefix=f"**{plain(note.title)}:** "))
             figures = [f for f in seen.by_role(FIGURE) if f.note == note.note]
             if figures:
-                parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})"
+                parts.append("\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({_(FIGURE_WORDS[f.applies])})"
                                        for f in figures))
     return "\n\n".join(parts)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...]) -> bytes:
-    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md)."""
-    return handout_pdf(evaluate(_pathway, dict(answers)), _made(key))
+def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...],
+                  link: str | None = None, language: str = "en") -> bytes:
+    """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md);
+    ``link`` (the view's address) is printed at its end as text and a QR code. ``language``: the page's, given
+    explicitly because a deferred download runs outside the page's run."""
+    with use_language(language):
+        return handout_pdf(evaluate(_pathway, dict(answers)), _made(key), link=link)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str) -> bytes:
-    """The PDF handout of a comparison, made on the first click on its download and kept."""
-    return comparison_pdf(comparison_view(_pathway, key, answers, other).comparison, _made(key))
+def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str,
+                     link: str | None = None, language: str = "en") -> bytes:
+    """The PDF handout of a comparison, made on the first click on its download and kept (``link`` printed)."""
+    with use_language(language):
+        return comparison_pdf(comparison_view(_pathway, key, answers, other).comparison, _made(key), link=link)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -675,3 +713,166 @@ def _situation_keys(_pathway: Pathway, file: str, version: str) -> tuple[str, ..
 def situation_keys(pathway: Pathway) -> tuple[str, ...]:
     """The keys of every complete situation (what a link's ``compare`` may name)."""
     return _situation_keys(pathway, pathway.file, pathway.content.metadata.version)
+
+
+# ---- the family reading (plain texts; sources and reasons one tap away) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A plain text as markdown, with what its marker opens: where it comes from, the source's words, our reading."""
+
+    key: str
+    markdown: str
+    editorial: bool
+    sources_md: str
+
+
+@dataclass(frozen=True)
+class FamilyView:
+    """What one set of answers shows in the family reading, from the same ``Shown`` as the clinician reading."""
+
+    result_md: str | None
+    summary: tuple[Sourced, ...]
+    groups: tuple[tuple[str, tuple[Sourced, ...], tuple[tuple[str, str, tuple[Sourced, ...]], ...]], ...]
+    notes: tuple[Sourced, ...]
+    outlook: tuple[Sourced, ...]
+    figures: tuple[Sourced, ...]
+    figure_lines: str
+
+
+def _glossary_anchor(term: str) -> str:
+    """The anchor Streamlit gives a heading with this text (lower case, words joined by '-')."""
+    return "-".join(re.sub(r"[^a-z0-9 -]", "", term.lower()).split())
+
+
+def linked(text: str, terms: frozenset[str]) -> str:
+    """Plain markdown of ``text`` with the first use of each medical word linked to its glossary entry."""
+    from pathways.family import GLOSSARY_LINKS
+
+    out = plain(text)
+    for word, term in GLOSSARY_LINKS.items():
+        if term not in terms:
+            continue
+        match = re.search(rf"(?<![\w\[]){re.escape(plain(word))}(?![\w\]])", out, re.I)
+        if match:
+            out = (out[:match.start()] + f"[{match.group(0)}](#{_glossary_anchor(term)})" + out[match.end():])
+    return out
+
+
+def _terms(pathway: Pathway) -> frozenset[str]:
+    return frozenset(i.title for _, _, items in reference_items(pathway) for i in items if i.title)
+
+
+def sources_md(item: Item) -> str:
+    """What a marker opens: our reading (the editorial reason, and why the plain text simplifies), then where in
+    the article the text comes from and the article's own words."""
+    from pathways.family import EDITORIAL_MARKER
+
+    lines = []
+    if item.editorial:
+        lines.append(f"**{EDITORIAL_MARKER} Our reading:** {plain(item.editorial)}")
+    simplified = getattr(item.statement, "plain_editorial", None) if item.statement is not None else None
+    if simplified:
+        lines.append(f"**Said more simply:** {plain(simplified)}")
+    for basis in item.basis:
+        part = f"the article, part “{plain(basis.section.replace('-', ' '))}”"
+        who = f", reporting {plain(basis.reported_by)}" if basis.reported_by else ""
+        lines.append(f"**From** {part}{who}" + (f": “{plain(basis.quote)}”" if basis.quote else ""))
+    return "\n\n".join(lines) or "We wrote this; it rests on no source."
+
+
+def sourced(item: Item, terms: frozenset[str], prefix: str = "") -> Sourced:
+    from pathways.family import EDITORIAL_MARKER, plain_of
+
+    mark = f" {EDITORIAL_MARKER}" if item.is_editorial else ""
+    return Sourced(item.key, prefix + linked(plain_of(item), terms) + mark, item.is_editorial, sources_md(item))
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _family_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...]) -> FamilyView:
+    from pathways.family import EDITORIAL_MARKER, EDITORIAL_MARKER_WORDS, GROUP_HEADINGS
+
+    seen = shown(evaluate(_pathway, dict(answers)))
+    terms = _terms(_pathway)
+    result_md = None
+    if seen.complete and seen.title is not None:
+        lines = [f"- {plain(c.label)}" + (f" {EDITORIAL_MARKER}" if c.is_editorial else "") for c in seen.categories]
+        if any(c.is_editorial for c in seen.categories):
+            lines.append(f"\n:small[{EDITORIAL_MARKER} {EDITORIAL_MARKER_WORDS}: the article is not clear here and "
+                         "we say how we read it (tap the marker on its card).]")
+        result_md = (f"## {plain(seen.title)}\n\n:small[For: {plain(seen.label)}]\n\n"
+                     "**The article names these kinds of treatment:**\n\n" + "\n".join(lines))
+    groups = []
+    for group in _pathway.content.category_groups:
+        cats = [c for c in seen.categories if c.group == group.id]
+        if not cats:
+            continue
+        intro = tuple(sourced(i, terms) for i in seen.by_role(GROUP_INTRO) if i.group == group.id)
+        cards = tuple((c.id, f"#### {plain(c.label)}" + (f" {EDITORIAL_MARKER}" if c.is_editorial else ""),
+                       (sourced(c.description, terms), sourced(c.explanation, terms, "*Why it is here:* ")))
+                      for c in cats)
+        groups.append((f"### {plain(GROUP_HEADINGS.get(group.id, group.label))}", intro, cards))
+    figures = [f for f in seen.by_role(FIGURE)]
+    figure_lines = "\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})" for f in figures)
+    return FamilyView(
+        result_md=result_md,
+        summary=tuple(sourced(i, terms) for i in seen.by_role(SUMMARY)),
+        groups=tuple(groups),
+        notes=tuple(sourced(i, terms, "**Good to know:** ") for i in seen.by_role(NOTE)),
+        outlook=tuple(sourced(i, terms) for i in seen.by_role(OUTLOOK_BASIS)),
+        figures=tuple(sourced(i, terms, f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT, OUTLOOK_NOTE)),
+        figure_lines=figure_lines,
+    )
+
+
+def family_view_for(pathway: Pathway, key: str, answers: dict[str, str]) -> FamilyView:
+    return _family_view(pathway, key, tuple(sorted(answers.items())))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def family_reference(_pathway: Pathway, key: str) -> tuple[tuple[str, tuple[tuple[str, Sourced], ...]], ...]:
+    """The reference sections in plain texts: (section title, ((item heading, text), ...)); the glossary's terms
+    are headings, so the medical words in the plain texts can link to them."""
+    terms = _terms(_pathway)
+    sections = []
+    for section_id, title, items in reference_items(_pathway):
+        entries = []
+        for item in items:
+            is_entry = item.key.split(".")[-2] == "items"
+            heading = item.title if is_entry and item.title else ""
+            entries.append((heading, sourced(item, terms)))
+        sections.append((title, tuple(entries)))
+    return tuple(sections)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def family_handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], link: str,
+                         _clinic: Any, clinic_key: str) -> bytes:
+    """The family handout (PDF) of one answer set, made on the first click on its download and kept."""
+    from pathways.outputs.family_handout import family_handout_pdf
+
+    return family_handout_pdf(shown(evaluate(_pathway, dict(answers))), link=link or None, clinic=_clinic,
+                              made=_made(key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _clinic_cached(path: str, stamp: tuple[int, int]) -> Any:
+    from pathways.clinic import load_clinic
+
+    return load_clinic(path)
+
+
+def current_clinic() -> tuple[Any, str]:
+    """The clinic's details the deployment names (None when unset) and a key for caching; raises ClinicError."""
+    from pathways.clinic import CLINIC_ENV, load_clinic
+
+    path = os.environ.get(CLINIC_ENV) or ""
+    if not path:
+        return None, ""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return load_clinic(path), ""  # raises ClinicError naming the file
+    stamp = (info.st_mtime_ns, info.st_size)
+    return _clinic_cached(path, stamp), repr((path, stamp))

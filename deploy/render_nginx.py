@@ -38,6 +38,7 @@ __all__ = [
     "SettingError",
     "content_security_policy",
     "inline_script_hashes",
+    "frame_script_hashes",
     "app_script_hashes",
     "render",
     "main",
@@ -156,30 +157,54 @@ def inline_script_hashes() -> tuple[str, ...]:
     )
 
 
+#: The explorer's own inline script inside the portal's iframe (embedding.py; README "Embedding in an intranet page").
+FRAME_SCRIPT = Path(__file__).resolve().parent / "embed" / "frame-size.js"
+
+
+def frame_script_hashes() -> tuple[str, ...]:
+    """The CSP hash of the script that posts the content height to the portal (it runs only with
+    EMBED_HOST_ORIGINS set; its text is fixed, the origins travel in an attribute)."""
+    if not FRAME_SCRIPT.exists():
+        return ()
+    digest = hashlib.sha256(FRAME_SCRIPT.read_text(encoding="utf-8").encode("utf-8")).digest()
+    return ("sha256-" + base64.b64encode(digest).decode("ascii"),)
+
+
 #: The app, whose few fixed scripts (copy link, bring the result into view, print) the policy allows by hash.
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 def app_script_hashes(app: Path = APP) -> tuple[str, ...]:
-    """CSP hashes of the app's own scripts: its module constants named ``*_JS``, each one literal <script> that
-    Streamlit's st.html runs as an inline script (the policy then allows these and no other inline script)."""
+    """CSP hashes of the page's own scripts: in app.py and i18n.py, the module constants named ``*_JS``,
+    ``*_SCRIPT`` or ``*_SCRIPTS`` (a string, or a dict of strings), each one literal <script> that Streamlit's
+    st.html runs as an inline script (the policy then allows these and no other inline script)."""
     import ast
 
-    if not app.exists():  # rendered where the app is not: no app scripts to allow
-        return ()
     hashes = []
-    for node in ast.parse(app.read_text(encoding="utf-8")).body:
-        if (isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith("_JS") for t in node.targets)
-                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
-            for body in re.findall(r"<script>(.*?)</script>", node.value.value, flags=re.S):
-                hashes.append("sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest())
-                              .decode("ascii"))
+    for path in (app, app.parent / "i18n.py"):
+        if not path.exists():  # rendered where the app is not: no app scripts to allow
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not (isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith(("_JS", "_SCRIPT", "_SCRIPTS"))
+                                                         for t in node.targets)):
+                continue
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            for text in (value.values() if isinstance(value, dict) else [value]):
+                if not isinstance(text, str):
+                    continue
+                for body in re.findall(r"<script>(.*?)</script>", text, flags=re.S):
+                    hashes.append("sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest())
+                                  .decode("ascii"))
     return tuple(hashes)
 
 
 def content_security_policy(frame_ancestors: list[str], script_hashes: tuple[str, ...] | None = None) -> str:
     """The smallest policy under which Streamlit's frontend (with its Graphviz renderer) runs without violations."""
-    hashes = inline_script_hashes() + app_script_hashes() if script_hashes is None else script_hashes
+    hashes = (*(inline_script_hashes() + app_script_hashes() if script_hashes is None else script_hashes),
+              *frame_script_hashes())
     # Each source below was needed in Chromium (tests/test_deploy_nginx.py checks for violations); the rest
     # fall back to default-src 'none'. 'wasm-unsafe-eval': with GRAPH_RENDERER=browser, st.graphviz_chart
     # compiles Graphviz to WebAssembly in the page. 'unsafe-inline' styles: Streamlit's CSS-in-JS. The hash: the

@@ -98,8 +98,11 @@ def check_case(pathway: Pathway, case: Case) -> list[str]:
 
 
 def check_outlook_case(pathway: Pathway, case: OutlookCase) -> list[str]:
-    """What is wrong with the outlook notes and figures for ``case``."""
-    result = evaluate(pathway, case.answers)
+    """What is wrong with the outlook notes and figures for ``case`` (an unknown question or option included)."""
+    try:
+        result = evaluate(pathway, case.answers)
+    except AnswerError as exc:
+        return [str(exc)]
     notes = [n.id for n in result.notes]
     figures = [f.figure.display for n in result.notes for f in n.figures]
     applying = [f.figure.display for n in result.notes for f in n.figures if f.applies]
@@ -114,7 +117,8 @@ def check_outlook_case(pathway: Pathway, case: OutlookCase) -> list[str]:
 
 
 def run_cases(pathway: Pathway, path: str | Path) -> list[ContentError]:
-    """Every failing case in the file as a ContentError pointing at the case's line."""
+    """Every failing case in the file as a ContentError pointing at the case's line (a case that cannot even be
+    evaluated, of either kind, too)."""
     case_file, raw = load_cases(path)
     errors = []
     groups = (("cases", case_file.cases, check_case), ("outlook_cases", case_file.outlook_cases, check_outlook_case))

@@ -12,21 +12,26 @@ from typing import Sequence
 
 from .cases import cases_path_for, run_cases
 from .outputs.compare import compare, second_answers, situation_by_key
-from .errors import AnswerError, PathwayError, ValidationFailed
+from .errors import PathwayError, ValidationFailed
 from .evaluate import evaluate
 from .outputs.export import result_to_dict, to_markdown
-from .outputs.fhir import DEFAULT_CANONICAL_BASE, CanonicalBaseError, FhirExportError
+from .outputs.fhir import DEFAULT_CANONICAL_BASE, CanonicalBaseError
 from .outputs.fhir import to_json as fhir_json
 from .outputs.handout import comparison_pdf, handout_pdf
 from .load import available_pathways, load_pathway, resolve_pathway
 from .outputs.render import RENDER_FORMATS, render, to_dot
 from .outputs.table import TABLE_FORMATS, decision_table, render_table
+from .readability import readability_findings
 from .validate import review_findings
 from .yamlsafe import YamlProblem, parse_yaml
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+#: The exit codes of every command (README "Command line"): 0 done; 1 a problem with the content, the input or
+#: what the command needs (invalid content or cases, an unknown answer, option, situation or pathway, a file that
+#: cannot be read or written, a missing program or library); 2 the command line itself is wrong (argparse's own
+#: code too); 3 only from ``diff``: something a reader sees changed. Messages go to standard error.
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CHANGED = 0, 1, 2, 3
 #: ``export --format``: what each format writes for a whole pathway (room for more).
 EXPORTERS = {"fhir": fhir_json}
 
@@ -46,34 +51,41 @@ class _UsageError(Exception):
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """Every file checked in turn (a broken one never stops the next): problems, warnings and notices on standard
+    error as ``file:line: ...``, one ``file: ok`` line on standard output per file that passes."""
     files = args.files or [str(p) for p in available_pathways().values()]
     failed = False
     for file in files:
-        try:
-            pathway = load_pathway(file)
-        except ValidationFailed as exc:
-            failed = True
-            for error in exc.errors:
-                print(error.format(), file=sys.stdout)
-        else:
-            case_errors = _case_errors(pathway, file)
-            for error in case_errors:
-                print(error.format(), file=sys.stdout)
-            failed = failed or bool(case_errors)
-            findings = _review_findings(pathway, file, args.today)
-            for finding in findings:
-                print(finding.format(), file=sys.stdout)
-            quote_errors, checked = _quote_errors(pathway, file, args.source)
-            for error in quote_errors:
-                print(error.format(), file=sys.stdout)
-            warned = any(f.message.startswith("warning:") for f in findings)
-            failed = failed or (args.strict and warned) or bool(quote_errors)
-            if not case_errors and not quote_errors and not (args.strict and warned):
-                print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
-                if checked:
-                    print(f"{file}: ok (every quote found in {checked}; every statement that is not editorial "
-                          "quotes it)")
+        failed = not _validate_one(file, args.today, args.strict, args.source) or failed
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _validate_one(file: str, today: datetime.date, strict: bool,
+                  sources: Sequence[tuple[str | None, Path]] = ()) -> bool:
+    """Validate one file (content, its cases, its review state, its quotes when --source is given); problems on
+    stderr, the ok line on stdout. False when the file has a problem."""
+    try:
+        pathway = load_pathway(file)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(error.format(), file=sys.stderr)
+        return False
+    case_errors = _case_errors(pathway, file) + _translation_errors(pathway, file)
+    for error in case_errors:
+        print(error.format(), file=sys.stderr)
+    findings = _review_findings(pathway, file, today)
+    for finding in findings:
+        print(finding.format(), file=sys.stderr)
+    quote_errors, checked = _quote_errors(pathway, file, sources)
+    for error in quote_errors:
+        print(error.format(), file=sys.stderr)
+    warned = any(f.message.startswith("warning:") for f in findings)
+    if case_errors or quote_errors or (strict and warned):
+        return False
+    print(f"{file}: ok ({pathway.id} {pathway.content.metadata.version}, {len(pathway.nodes)} nodes)")
+    if checked:
+        print(f"{file}: ok (every quote found in {checked}; every statement that is not editorial quotes it)")
+    return True
 
 
 def _source_arg(text: str) -> tuple[str | None, Path]:
@@ -113,13 +125,33 @@ def _quote_errors(pathway, file: str, sources: Sequence[tuple[str | None, Path]]
     return quote_problems(pathway.content, raw, file, texts, names), ", ".join(names.values())
 
 
+def _translation_errors(pathway, file: str) -> list:
+    """Stale, missing and unknown entries of the translations beside the pathway file (pathways/translate.py)."""
+    from .translate import check_translation, load_translation, translation_files
+
+    errors: list = []
+    files = translation_files(file)
+    if not files:
+        return errors
+    try:
+        raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
+        raw = None
+    for path in files.values():
+        try:
+            errors += check_translation(pathway, load_translation(path), raw)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    return errors
+
+
 def _review_findings(pathway, file: str, today: datetime.date) -> list:
     """Review-cycle warnings and notices, with the lines of the fields they concern."""
     try:
         raw = parse_yaml(Path(file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlProblem):  # it loaded a moment ago; lines are a courtesy
         raw = None
-    return review_findings(pathway.content, file, today, raw)
+    return review_findings(pathway.content, file, today, raw) + readability_findings(pathway.content, file, raw)
 
 
 def _date(text: str) -> datetime.date:
@@ -174,7 +206,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    """Exit 0 when nothing a reader sees changed, 1 when something did, 2 when a side cannot be read or is invalid."""
+    """Exit 0 when nothing a reader sees changed, 3 when something did, 1 when a side cannot be read or is invalid."""
     from .outputs.diff import diff_refs, render_diff
 
     try:
@@ -182,9 +214,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     except ValidationFailed as exc:
         for error in exc.errors:
             print(error.format(), file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_INVALID
     _write(render_diff(diff, args.format), args.output)
-    return EXIT_INVALID if diff.clinical else EXIT_OK
+    return EXIT_CHANGED if diff.clinical else EXIT_OK
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -200,7 +232,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
         except ValidationFailed as exc:
             for error in exc.errors:
                 print(error.format(), file=sys.stderr)
-            return EXIT_USAGE
+            return EXIT_INVALID
         diff = diff_pathways(old, pathway, name, pathway.file)
     fmt = args.format or ("html" if (args.output or "").lower().endswith((".html", ".htm")) else "md")
     pack = review_pack(pathway, diff, review_command(args.pathway, args.against))
@@ -228,10 +260,26 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_translation(args: argparse.Namespace) -> int:
+    """A translation's review pack: English and translation side by side; exit 1 when any entry is stale,
+    missing or unknown (the pack is written either way, so the translator sees what to do)."""
+    from .translate import check_translation, load_translation, side_by_side, translation_path
+
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    translation = load_translation(translation_path(pathway.file, args.language))
+    _write(side_by_side(pathway, translation), args.output)
+    return EXIT_INVALID if check_translation(pathway, translation) else EXIT_OK
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     pathway = load_pathway(resolve_pathway(args.pathway))
     # built whole (and checked) before anything is written
-    data = EXPORTERS[args.format](pathway, args.base, datetime.date.today()).encode("utf-8")
+    translations = None
+    if args.translations:
+        from .translate import translate_pathway, translation_files
+
+        translations = {lang: translate_pathway(pathway, lang) for lang in translation_files(pathway.file)}
+    data = EXPORTERS[args.format](pathway, args.base, datetime.date.today(), translations).encode("utf-8")
     output = Path(args.output)
     partial = output.with_name(output.name + ".partial")
     partial.write_bytes(data)
@@ -253,6 +301,13 @@ def _cmd_handout(args: argparse.Namespace) -> int:
             outlook = {q.id for q in pathway.outlook_questions()}
             answers = {**{k: v for k, v in result.answers.items() if k in outlook}, **_parse_answers(args.compare)}
         data = comparison_pdf(compare(result, evaluate(pathway, answers)))
+    elif args.family:
+        from .clinic import load_clinic
+        from .outputs.family_handout import family_handout_pdf
+        from .shown import shown
+
+        clinic = load_clinic(args.clinic) if args.clinic else None
+        data = family_handout_pdf(shown(result), link=args.link, clinic=clinic)
     else:
         data = handout_pdf(result)
     output = Path(args.output)  # written only once the whole PDF is made: bad input leaves no file
@@ -270,7 +325,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="*", metavar="FILE")
     validate.add_argument("--strict", action="store_true",
                           help="fail (exit 1) on review warnings too: overdue or missing review date, approval "
-                               "pending, no change-log entry for this version")
+                               "pending, no change-log entry for this version, a plain-language text above "
+                               "Flesch-Kincaid grade 8")
     validate.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
                           help="the day to check review dates against (default: today)")
     validate.add_argument("--source", action="append", default=[], type=_source_arg, metavar="[ID=]FILE",
@@ -300,7 +356,7 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE instead of stdout")
     table.set_defaults(run=_cmd_table)
     diff = sub.add_parser("diff", help="what changed between two versions, situation by situation (exit 0 nothing "
-                                       "clinical, 1 something, 2 bad input)")
+                                       "a reader sees changed, 3 something did, 1 a side is unreadable or invalid)")
     diff.add_argument("old", metavar="OLD", help="a pathway file, a shipped id, git:REV (the shipped file at REV) "
                                                  "or git:REV:path")
     diff.add_argument("new", metavar="NEW", help="the same forms as OLD")
@@ -322,6 +378,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="where to write it (default: standard output); the committed copy is "
                              "pathways/content/schema.json")
     schema.set_defaults(run=_cmd_schema)
+    translation = sub.add_parser("translation", help="a translation's review pack: English and translation side "
+                                                     "by side, each entry ok, stale or missing (docs/translations.md)")
+    translation.add_argument("language", metavar="LANG", help="the translation's language code, e.g. es")
+    translation.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
+                             help="a shipped pathway id or a pathway file (default: relapsed-all)")
+    translation.add_argument("--output", "-o", default=None, metavar="FILE", help="default: standard output")
+    translation.set_defaults(run=_cmd_translation)
     export = sub.add_parser("export", help="the whole pathway in an interchange format (fhir: a FHIR R4B Bundle)")
     export.add_argument("--format", "-f", choices=tuple(EXPORTERS), required=True)
     export.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
@@ -330,6 +393,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--base", default=DEFAULT_CANONICAL_BASE, metavar="URL",
                         help=f"base of the resources' canonical URLs (default: the placeholder "
                              f"{DEFAULT_CANONICAL_BASE})")
+    export.add_argument("--translations", action="store_true",
+                        help="carry the translations beside the pathway file (FHIR's translation extension); "
+                             "fails when one is stale or incomplete (docs/translations.md)")
     export.set_defaults(run=_cmd_export)
     handout = sub.add_parser("handout", help="a printable PDF for one complete situation, or a comparison of two")
     handout.add_argument("--answer", "-a", action="append", default=[], metavar="KEY=VALUE")
@@ -339,12 +405,18 @@ def _parser() -> argparse.ArgumentParser:
     handout.add_argument("--pathway", "-p", default=None, metavar="ID|FILE",
                          help="a shipped pathway id or a pathway file (default: relapsed-all)")
     handout.add_argument("--output", "-o", required=True, metavar="FILE")
+    handout.add_argument("--family", action="store_true",
+                         help="the family handout: plain language, questions to ask, room for notes (one situation)")
+    handout.add_argument("--link", default=None, metavar="URL", help="with --family: the link back to the view")
+    handout.add_argument("--clinic", default=None, metavar="FILE",
+                         help="with --family: the clinic's details file (as CLINIC_FILE)")
     handout.set_defaults(run=_cmd_handout)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 1 invalid content, 2 bad input or usage)."""
+    """Run the CLI; return the exit code (EXIT_*: 0 done, 1 content or input problem, 2 usage, 3 diff found a
+    change). Every message goes to standard error."""
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
@@ -352,18 +424,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in exc.errors:
             print(error.format(), file=sys.stderr)
         return EXIT_INVALID
-    except CanonicalBaseError as exc:
+    except (CanonicalBaseError, _UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except FhirExportError as exc:
+    except (PathwayError, OSError) as exc:  # an unknown answer, option, situation or pathway; a file; a library
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except (AnswerError, _UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except PathwayError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from .errors import AnswerError
 from .load import Pathway
 from .model import Basis, Figure, OutcomeNode, Question, QuestionNode, Statement
+from .catalogue import gettext as _
 
 __all__ = ["Step", "TreatmentResult", "FigureResult", "NoteResult", "Result", "evaluate", "check_answers"]
 
@@ -162,4 +163,6 @@ def _notes(pathway: Pathway, answers: Mapping[str, str]) -> tuple[NoteResult, ..
 def citation(basis: Basis) -> str:
     """``source § section`` with ``as reported by`` the cited work where there is one."""
     text = f"{basis.source} § {basis.section}"
-    return f"{basis.reported_by}, as reported by {text}" if basis.reported_by else text
+    if not basis.reported_by:
+        return text
+    return _("{work}, as reported by {source}").format(work=basis.reported_by, source=text)

@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from .model import Change, Metadata
+from .catalogue import gettext as _
 
 __all__ = ["REVIEW_LEAD_MONTHS", "ReviewStatus", "review_status", "months_before", "current_change", "approval_text",
            "review_due_text"]
@@ -74,16 +75,17 @@ def current_change(metadata: Metadata) -> Change | None:
 def approval_text(metadata: Metadata) -> str:
     """Approval in words, truthful when nobody has signed: "pending: not yet signed off (sign-off by: ...)"."""
     if metadata.approved_on is None:
-        who = f"; to be signed off by: {metadata.approved_by}" if metadata.approved_by else ""
-        return f"pending: version {metadata.version} has not been signed off yet{who}"
-    return f"approved on {metadata.approved_on.isoformat()} by {metadata.approved_by}"
+        who = _("; to be signed off by: {role}").format(role=metadata.approved_by) if metadata.approved_by else ""
+        return _("pending: version {version} has not been signed off yet").format(version=metadata.version) + who
+    return _("approved on {date} by {role}").format(date=metadata.approved_on.isoformat(), role=metadata.approved_by)
 
 
 def review_due_text(metadata: Metadata, today: datetime.date) -> str:
     """The next review date in words, saying so when it has passed on ``today``."""
     if metadata.next_review_due is None:
-        return "not set"
+        return _("not set")
     status = review_status(metadata, today)
     if status.overdue:
-        return f"{metadata.next_review_due.isoformat()} (overdue on {today.isoformat()})"
+        return _("{date} (overdue on {today})").format(date=metadata.next_review_due.isoformat(),
+                                                      today=today.isoformat())
     return metadata.next_review_due.isoformat()

@@ -44,6 +44,9 @@ class Pathway:
     nodes: dict[str, Node]
     questions: dict[str, Question]
     categories: dict[str, Category]
+    #: The language of its texts, and whether that translation still waits for sign-off (pathways/translate.py).
+    language: str = "en"
+    translation_pending: bool = False
 
     @property
     def id(self) -> str:
@@ -77,11 +80,12 @@ class Pathway:
 
 
 def available_pathways(directory: Path = CONTENT_DIR) -> dict[str, Path]:
-    """Shipped pathways by id (the file stem); ``*.cases.yaml`` files are test cases, not pathways."""
+    """Shipped pathways by id (the file stem); ``*.cases.yaml`` files are test cases and ``<id>.<lang>.yaml`` files
+    translations (pathways/translate.py), not pathways."""
     return {
         p.name[: -len(".yaml")]: p
         for p in sorted(directory.glob("*.yaml"))
-        if not p.name.endswith(CASES_SUFFIX)
+        if not p.name.endswith(CASES_SUFFIX) and "." not in p.name[: -len(".yaml")]
     }
 
 

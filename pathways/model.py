@@ -7,6 +7,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from .catalogue import gettext as _
+
 __all__ = [
     "Basis",
     "Statement",
@@ -61,6 +63,8 @@ class Statement(_Model):
     editorial: Text | None = None
     #: The same statement in plain language for families: no more and no less than ``text``.
     plain: Text | None = None
+    #: Where the plain text has to simplify (a word left out, a term said in other words): why, for the reviewer.
+    plain_editorial: Text | None = None
 
     @model_validator(mode="after")
     def _has_basis_or_editorial(self) -> "Statement":
@@ -69,6 +73,9 @@ class Statement(_Model):
                 "clinical statement has neither a basis nor an editorial flag "
                 "(add 'basis: [{source, section}]' or 'editorial: <reason>')"
             )
+        if self.plain_editorial is not None and self.plain is None:
+            raise ValueError("plain_editorial without a plain text (add 'plain: <text>' or remove "
+                             "'plain_editorial')")
         return self
 
     @property
@@ -242,10 +249,10 @@ class Source(_Model):
         """
         if not self.title_is_ours:
             return self.title
-        missing = ["title"] + [name for name, value in (("author", self.author), ("publisher", self.publisher),
-                                                        ("date", self.published)) if value is None]
-        named = ", ".join(missing[:-1]) + f" or {missing[-1]}" if len(missing) > 1 else missing[0]
-        return f"{self.title} (title ours; the copy we have names no {named})"
+        missing = [_("title")] + [name for name, value in ((_("author"), self.author), (_("publisher"), self.publisher),
+                                                           (_("date"), self.published)) if value is None]
+        named = ", ".join(missing[:-1]) + _(" or ") + missing[-1] if len(missing) > 1 else missing[0]
+        return _("{title} (title ours; the copy we have names no {named})").format(title=self.title, named=named)
 
     @property
     def details(self) -> str:
@@ -257,9 +264,10 @@ class Source(_Model):
         """
         parts = [p for p in (self.author, self.publisher, self.published and self.published.isoformat()) if p]
         if self.address:
-            parts.append(self.address + (f" (accessed {self.accessed.isoformat()})" if self.accessed else ""))
+            parts.append(self.address + (_(" (accessed {date})").format(date=self.accessed.isoformat())
+                                         if self.accessed else ""))
         elif self.accessed:
-            parts.append(f"accessed {self.accessed.isoformat()}")
+            parts.append(_("accessed {date}").format(date=self.accessed.isoformat()))
         return "; ".join(parts)
 
 
@@ -301,3 +309,6 @@ class PathwayContent(_Model):
     tree: Tree
     outlook: Outlook
     reference: list[ReferenceSection]
+    #: Generic questions a family may want to ask the care team (family handout and page): editorial, no
+    #: clinical claim.
+    ask_the_care_team: list[Statement] = []

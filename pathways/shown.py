@@ -18,11 +18,13 @@ from typing import Iterator, Mapping
 from .evaluate import Result, evaluate
 from .load import Pathway
 from .model import Basis, Figure, OutcomeNode, PathwayContent, Question, QuestionNode, Statement
+from .catalogue import gettext as _
 
 __all__ = [
     "QUESTION_WHY", "QUESTION_HELP", "OPTION_HELP", "SUMMARY", "GROUP_INTRO", "CATEGORY", "EXPLANATION", "NOTE",
     "OUTLOOK_BASIS", "OUTLOOK_NOTE", "FIGURE", "FIGURES_CONTEXT", "REFERENCE", "ROLES", "SITUATION_ROLES",
     "Answer", "Item", "CategoryShown", "Shown", "shown", "shown_for", "keyed_statements", "reference_items",
+    "ASK", "ask_items",
 ]
 
 #: The roles a statement plays in what a situation shows (fixed vocabulary, page order).
@@ -39,6 +41,7 @@ OUTLOOK_NOTE = "outlook_note"        # an outlook note that applies to the answe
 FIGURE = "figure"                    # one figure of an outlook note, with whether it matches the answers
 FIGURES_CONTEXT = "figures_context"  # the context statement shown wherever figures are
 REFERENCE = "reference"              # a reference section's intro or item (the same for every situation)
+ASK = "ask_the_care_team"            # a generic question a family may ask the care team (editorial, no claim)
 SITUATION_ROLES = (QUESTION_WHY, QUESTION_HELP, OPTION_HELP, SUMMARY, GROUP_INTRO, CATEGORY, EXPLANATION, NOTE,
                    OUTLOOK_BASIS, OUTLOOK_NOTE, FIGURE, FIGURES_CONTEXT)
 ROLES = SITUATION_ROLES + (REFERENCE,)
@@ -80,6 +83,8 @@ class Item:
     figure: Figure | None = None
     about: tuple[str, ...] = ()
     statement: Statement | None = None
+    #: The question a question's why, help or option help belongs to (its id), else None.
+    question: str | None = None
 
     @property
     def is_editorial(self) -> bool:
@@ -176,13 +181,15 @@ def shown(result: Result) -> Shown:
         answers.append(Answer(qid, question.prompt, question.short_label, oid, option.label,
                               qid not in result.unused_answers))
     for question in _asked(result):
-        items.append(_item(f"questions.{question.id}.why", QUESTION_WHY, question.prompt, question.why))
+        items.append(_item(f"questions.{question.id}.why", QUESTION_WHY, question.prompt, question.why,
+                           question=question.id))
         if question.help is not None:
-            items.append(_item(f"questions.{question.id}.help", QUESTION_HELP, question.prompt, question.help))
+            items.append(_item(f"questions.{question.id}.help", QUESTION_HELP, question.prompt, question.help,
+                               question=question.id))
         option = next(o for o in question.options if o.id == result.answers[question.id])
         if option.help is not None:
             items.append(_item(f"questions.{question.id}.options.{option.id}.help", OPTION_HELP, option.label,
-                               option.help))
+                               option.help, question=question.id))
     categories: list[CategoryShown] = []
     if result.outcome is not None:
         outcome = result.outcome
@@ -203,9 +210,9 @@ def shown(result: Result) -> Shown:
                 items += [description, explanation]
                 categories.append(CategoryShown(t.id, t.label, group.id, description, explanation))
         for index, note in enumerate(outcome.notes):
-            items.append(_item(f"{node}.notes.{index}", NOTE, "Note", note, about=tuple(note.about)))
+            items.append(_item(f"{node}.notes.{index}", NOTE, _("Note"), note, about=tuple(note.about)))
     outlook = content.outlook
-    items.append(_item("outlook.depends_on", OUTLOOK_BASIS, "What the outlook can depend on", outlook.depends_on))
+    items.append(_item("outlook.depends_on", OUTLOOK_BASIS, _("What the outlook can depend on"), outlook.depends_on))
     any_figures = False
     for note in result.notes:
         items.append(_item(f"outlook.notes.{note.id}", OUTLOOK_NOTE, note.title, note.statement, note=note.id))
@@ -215,7 +222,8 @@ def shown(result: Result) -> Shown:
                               text=f.figure.display, basis=tuple(note.statement.basis),
                               editorial=note.statement.editorial, note=note.id, applies=f.applies, figure=f.figure))
     if any_figures and outlook.figures_context is not None:
-        items.append(_item("outlook.figures_context", FIGURES_CONTEXT, "About these figures", outlook.figures_context))
+        items.append(_item("outlook.figures_context", FIGURES_CONTEXT, _("About these figures"),
+                           outlook.figures_context))
     return Shown(pathway, result, tuple(answers), tuple(items), tuple(categories))
 
 
@@ -235,6 +243,12 @@ def reference_items(pathway: Pathway) -> tuple[tuple[str, str, tuple[Item, ...]]
             items.append(_item(f"reference.{section.id}.items.{index}", REFERENCE, entry.term or "", entry))
         sections.append((section.id, section.title, tuple(items)))
     return tuple(sections)
+
+
+def ask_items(pathway: Pathway) -> tuple[Item, ...]:
+    """The generic questions a family may want to ask the care team (the same for every situation)."""
+    return tuple(_item(f"ask_the_care_team.{index}", ASK, "Question to ask", statement)
+                 for index, statement in enumerate(pathway.content.ask_the_care_team))
 
 
 def keyed_statements(content: PathwayContent) -> Iterator[tuple[str, Statement]]:
@@ -270,3 +284,5 @@ def keyed_statements(content: PathwayContent) -> Iterator[tuple[str, Statement]]
             yield f"reference.{section.id}.intro", section.intro
         for index, entry in enumerate(section.items):
             yield f"reference.{section.id}.items.{index}", entry
+    for index, statement in enumerate(content.ask_the_care_team):
+        yield f"ask_the_care_team.{index}", statement

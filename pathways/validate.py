@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from .errors import ContentError, dotted
 from .lifecycle import REVIEW_LEAD_MONTHS, review_status
 from .model import Basis, OutcomeNode, PathwayContent, QuestionNode, Statement
-from .vocabulary import CATEGORY_IDS, REFERENCE_SECTION_IDS
+from .vocabulary import CATEGORY_IDS, PAGE_KEY_PREFIXES, PAGE_KEYS, REFERENCE_SECTION_IDS
 from .yamlsafe import line_of
 
 __all__ = ["check_rules", "review_findings", "role_problem", "statement_locations", "APPROVER_ROLE_WORDS", "WARNING",
@@ -109,6 +109,17 @@ class _Checker:
             self._duplicates(tuple(path.split(".")), what, ids)
         for qi, q in enumerate(c.questions):
             self._duplicates(("questions", qi, "options"), f"option of question '{q.id}'", [o.id for o in q.options])
+
+    def question_ids_not_reserved(self) -> None:
+        """A question's id is its widget's key and its link parameter: none may be one of the page's own."""
+        for index, question in enumerate(self.content.questions):
+            prefix = next((p for p in PAGE_KEY_PREFIXES if question.id.startswith(p)), None)
+            if question.id in PAGE_KEYS or prefix:
+                what = f"starts with '{prefix}', which" if prefix else "is a name that"
+                self.report(("questions", index, "id"),
+                            f"question id '{question.id}' {what} the page uses for its own controls or link",
+                            f"rename the question; reserved: {list(PAGE_KEYS)} and ids starting with "
+                            f"{list(PAGE_KEY_PREFIXES)}")
 
     def _duplicates(self, base: Loc, what: str, ids: list[str], key: str = "id") -> None:
         seen: set[str] = set()
@@ -414,6 +425,7 @@ class _Checker:
             self.review_dates_ordered,
             self.approver_is_a_role,
             self.change_log_consistent,
+            self.question_ids_not_reserved,
         ):
             rule()
         return self.errors

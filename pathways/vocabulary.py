@@ -9,6 +9,8 @@ __all__ = [
     "CATEGORY_GROUPS",
     "REFERENCE_SECTION_IDS",
     "SCHEMA_VERSION",
+    "PAGE_KEYS",
+    "PAGE_KEY_PREFIXES",
 ]
 
 #: The version of the content format this package reads.
@@ -36,3 +38,14 @@ CATEGORY_GROUPS = ("main", "cns_directed")
 
 #: Reference sections every pathway must provide, in display order.
 REFERENCE_SECTION_IDS = ("risk_factors", "diagnostic_tests", "remission", "glossary")
+
+#: The page's own widget and session-state keys and link parameters. A question's id is its widget's key and its
+#: parameter in a link, so no question may take one of these (validate refuses it); tests/test_guard.py checks
+#: that every key app.py uses is listed here.
+PAGE_KEYS = (
+    "reset", "link_read", "link_notices", "compare", "compare_with", "compare_panel", "basis_panel", "path_table",
+    "downloads_panel", "situations_panel", "full_tree", "graph_box", "ask_and_graph", "open_situations",
+    "embed", "embed_options",
+)
+#: Prefixes of the page's keys made per item (a card per category, a button per situation, each download).
+PAGE_KEY_PREFIXES = ("card_", "open_situation", "download_")

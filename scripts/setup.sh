@@ -80,6 +80,7 @@ ensure_test_tools() {
   need_command chromium chromium
   need_command nginx nginx
   need_command pdftotext poppler-utils
+  need_command faketime faketime  # the suite must pass with the clock years ahead (docs/reliability.md)
   ensure_requirements requirements-dev.txt
 }
 

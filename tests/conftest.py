@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+#: Every AppTest run is checked for an exception and for the guard's error page (tests/support/apptest.py).
+pytest_plugins = ["tests.support.apptest"]
+
 #: How long Playwright's expect() waits for a page to show something: a hang guard, not a pace. Its own default
 #: (5 s) is overrun on a busy machine; page actions get theirs from each test's ``page.set_default_timeout``.
 EXPECT_TIMEOUT_MS = 60_000

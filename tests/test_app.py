@@ -257,7 +257,8 @@ def test_deep_link_restores_answers_and_shows_the_outcome():
     values = {r.key: r.value for r in at.radio}
     assert values.items() >= {"age_group": "adult", "cns_involvement": "no", "cell_type": "t_cell"}.items()
     assert cards(at) == {"combination_chemotherapy", "stem_cell_transplant", "targeted_therapy", "radiation_therapy"}
-    assert not at.warning[1:]  # no "ignored" notice for a valid link
+    assert not [w for w in at.warning if "link were ignored" in w.value]  # no notice for a valid link (the
+    # overdue-review warning may be there, on a day after the content's review date)
 
 
 def test_clicking_writes_the_answers_into_the_link():
@@ -321,7 +322,7 @@ def test_broken_content_shows_the_error_page_and_no_category(tmp_path, monkeypat
     at = app(age_group="child", cns_involvement="yes", cell_type="b_cell")
     assert not at.exception
     text = page_text(at)
-    assert "could not be loaded" in text and f"{broken}:" in text
+    assert "could not be loaded" in text and f"{broken.name}:" in text and str(broken.parent) not in text
     assert not at.radio and cards(at) == set()
     for label in CATEGORY_LABELS.values():
         assert label not in text
@@ -438,7 +439,7 @@ def test_pathway_too_large_to_draw_whole_shows_the_path_neighbourhood_and_offers
     monkeypatch.setenv("PATHWAY_FILE", str(big))
     at = app()
     assert not at.exception
-    assert not at.toggle, "no 'full tree' switch for a tree too large to draw"
+    assert not [t for t in at.toggle if t.key == "full_tree"], "no 'full tree' switch for a tree too large to draw"
     assert "too many to draw whole" in page_text(at)
     assert graph_svg(at).count('class="node') < 40, "the page draws the neighbourhood, not the whole tree"
     labels = [b.proto.label for b in open_panel(at, "downloads_panel").get("download_button")]

@@ -54,6 +54,7 @@ DAMAGES = {
                                  "{b_cell: adult_no_cns_b, t_cell: adult_no_cns_b}"),
                          r"node 'adult_no_cns_t' is not reachable", "    - id: adult_no_cns_t\n"),
     "missing-basis": (replace("      text: Chemotherapy that combines two or more anticancer drugs.\n"
+                              "      plain: Chemotherapy that uses two or more cancer drugs at once.\n"
                               "      basis:\n        - source: relapsed-all-overview\n"
                               "          section: treatment-children\n"
                               "          quote: \"combination chemotherapy, which uses more than one anticancer "
@@ -107,8 +108,9 @@ def assert_error_page(at: AppTest, path: Path, message: str, line: int | None) -
     assert "Traceback" not in text
     assert at.error, "no error message on the page"
     problems = "\n".join(c.value for c in at.code)
-    where = re.escape(str(path)) + (f":{line}:" if line is not None else r":\d+:")
+    where = r"(?<![/\w])" + re.escape(path.name) + (f":{line}:" if line is not None else r":\d+:")
     assert re.search(where + ".*" + message, problems), problems
+    assert str(path.parent) not in text, "the page shows where the server keeps its files"
     for label in CATEGORY_LABELS:
         assert label not in text, f"category {label!r} shown while the content is invalid"
     assert not at.radio, "questions offered while the content is invalid"

@@ -80,3 +80,47 @@ def _answers_for(pathway, outcome_id):
         for option, target in getattr(node, "branches", {}).items():
             stack.append((target, {**answers, node.question: option}))
     raise AssertionError(outcome_id)
+
+
+# ---- a failing case reads as what was found and what was expected, at the case's line ---------------------------
+
+SHIPPED_FILE = available_pathways()["relapsed-all"]
+SHIPPED_CASES = cases_path_for(SHIPPED_FILE).read_text(encoding="utf-8")
+
+
+def outlook_case_text(case) -> str:
+    return SHIPPED_CASES[SHIPPED_CASES.index("outlook_cases:"):].split(f"name: {case.name}", 1)[0]
+
+
+def test_an_outlook_case_that_fails_says_what_was_shown_and_what_was_expected():
+    pathway, case = SHIPPED["relapsed-all"], OUTLOOK[0][1]
+    wrong = case.model_copy(update={"notes": ["no_such_note"], "figures": ["0%"], "applying_figures": ["0%"]})
+    shown = evaluate(pathway, case.answers)
+    notes = sorted(n.id for n in shown.notes)
+    figures = sorted(f.figure.display for n in shown.notes for f in n.figures)
+    applying = sorted(f.figure.display for n in shown.notes for f in n.figures if f.applies)
+    assert check_outlook_case(pathway, wrong) == [
+        f"outlook notes {notes}, expected ['no_such_note']",
+        f"figures {figures}, expected ['0%']",
+        f"figures marked as applying {applying}, expected ['0%']",
+    ]
+
+
+def test_run_cases_reports_each_kind_of_failing_case_at_its_line(tmp_path):
+    from pathways.cases import run_cases
+
+    start = SHIPPED_CASES.index("outlook_cases:")
+    broken = SHIPPED_CASES[:start] + SHIPPED_CASES[start:].replace("under_3_years", "under_3_yaers", 1)
+    broken = broken.replace('cns_involvement: "yes"', "cns_involvement: maybe", 1)
+    path = tmp_path / "p.cases.yaml"
+    path.write_text(broken, encoding="utf-8")
+    errors = run_cases(SHIPPED["relapsed-all"], path)
+    messages = [e.format() for e in errors]
+    typo_line = broken[: broken.index("under_3_yaers")].count("\n") + 1
+    maybe_line = broken[: broken.index("cns_involvement: maybe")].count("\n") + 1
+    outlook = [e for e in errors if "under_3_yaers" in e.message]
+    regular = [e for e in errors if "'maybe'" in e.message]
+    assert len(outlook) == 1 and len(regular) == 1, messages
+    assert outlook[0].file == str(path) and 0 < typo_line - outlook[0].line < 10
+    assert regular[0].file == str(path) and 0 <= maybe_line - regular[0].line < 10
+    assert outlook[0].message.startswith("case '") and "unknown option 'under_3_yaers'" in outlook[0].message

@@ -82,7 +82,7 @@ def test_one_category_removed_from_one_situation_names_exactly_that_situation_an
     treatment_label = next(t.label for t in situation.result.treatments if t.id == removed["category"])
 
     md = run(str(SHIPPED_FILE), str(new))
-    assert md.returncode == 1, md.stdout + md.stderr
+    assert md.returncode == 3, md.stdout + md.stderr
     assert f"### {situation.label} (changed)" in md.stdout
     assert f"**Categories removed:** {treatment_label}" in md.stdout
     assert md.stdout.count("(changed)") == 1
@@ -96,23 +96,23 @@ def test_one_category_removed_from_one_situation_names_exactly_that_situation_an
     assert data["clinical"] is True and label
 
 
-def test_broken_copy_exits_2_with_file_and_line(tmp_path):
+def test_broken_copy_exits_1_with_file_and_line(tmp_path):
     broken = tmp_path / "broken.yaml"
     text = SHIPPED.replace("\n  root: ", "\n  root: [", 1)
     assert text != SHIPPED
     broken.write_text(text, encoding="utf-8")
     line = text[: text.index("\n  root: [") + 1].count("\n") + 1
     result = run(str(SHIPPED_FILE), str(broken))
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert re.search(rf"^{re.escape(str(broken))}:{line}: invalid YAML", result.stderr, re.M), result.stderr
     assert result.stdout == ""
 
 
-def test_a_missing_file_or_unknown_revision_exits_2_with_a_message(tmp_path):
+def test_a_missing_file_or_unknown_revision_exits_1_with_a_message(tmp_path):
     missing = run(str(SHIPPED_FILE), str(tmp_path / "absent.yaml"))
-    assert missing.returncode == 2 and "absent.yaml" in missing.stderr
+    assert missing.returncode == 1 and "absent.yaml" in missing.stderr
     revision = run("git:no-such-revision-xyz", str(SHIPPED_FILE))
-    assert revision.returncode == 2 and "no-such-revision-xyz" in revision.stderr
+    assert revision.returncode == 1 and "no-such-revision-xyz" in revision.stderr
 
 
 def test_git_revision_reads_the_shipped_file_as_it_was():
@@ -183,10 +183,10 @@ EDITS = {
 
 
 @pytest.mark.parametrize("edit, kind, what, per_situation", EDITS.values(), ids=EDITS.keys())
-def test_each_kind_of_change_is_reported_with_its_kind_and_exits_1(tmp_path, edit, kind, what, per_situation):
+def test_each_kind_of_change_is_reported_with_its_kind_and_exits_3(tmp_path, edit, kind, what, per_situation):
     new = edited(tmp_path, edit)
     result = run(str(SHIPPED_FILE), str(new), "-f", "json")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 3, result.stdout + result.stderr
     data = json.loads(result.stdout)
     where = data["situations"] if per_situation else data["sections"]
     found = [(d["kind"], d["what"]) for part in where for d in part["differences"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 
 import pytest
 
@@ -106,3 +107,23 @@ def test_without_figures_no_context_statement_is_added():
     assert not any(n.figures for n in result.notes)
     assert PATHWAY.content.outlook.figures_context.text not in to_csv(result, MADE)
     assert PATHWAY.content.outlook.figures_context.text not in to_markdown(result, MADE)
+
+
+@pytest.mark.parametrize("answers", SITUATIONS, ids=lambda a: "/".join(a.values()) or "none")
+def test_markdown_cites_every_basis_and_quote_of_every_statement_beside_it(answers):
+    from pathways.shown import reference_items, shown
+    from tests.support.quoted import quoted_pathway
+
+    for pathway in (PATHWAY, quoted_pathway()):
+        view = shown(evaluate(pathway, answers))
+        markdown = " ".join(to_markdown(view.result, MADE).split())
+        items = [*view.items, *(i for _, _, section in reference_items(pathway) for i in section)]
+        for item in items:
+            if item.role == "figure" or not item.basis:
+                continue
+            cited = "; ".join(citation(b) + (f": “{b.quote}”" if b.quote else "") for b in item.basis)
+            if item.editorial:
+                cited += f"; editorial assumption: {' '.join(item.editorial.split())}"
+            text = " ".join(item.text.split())
+            # "text *(Basis: ...)*", or the basis on the next line ("*Basis: ...*", in a note "> *Basis: ...*")
+            assert re.search(re.escape(text) + r"(?: >)? \*\(?Basis: " + re.escape(cited) + r"\)?\*", markdown), item.key

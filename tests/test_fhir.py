@@ -102,10 +102,8 @@ def test_export_carries_disclaimer_purpose_version_and_review_date():
 
 @pytest.mark.parametrize("approved_on", [None, "2026-12-31"], ids=["pending", "approved"])
 def test_approval_and_review_dates_map_to_status_approval_and_effective_period(approved_on):
-    text = resolve_pathway(None).read_text(encoding="utf-8")
-    if approved_on:
-        assert "approved_on: null" in text, "the test's premise: the shipped content is not signed off"
-        text = text.replace("approved_on: null", f"approved_on: {approved_on}")
+    text = resolve_pathway(None).read_text(encoding="utf-8")  # pending or approved as the test needs, whatever the
+    text = re.sub(r"(?m)^  approved_on: .*$", f"  approved_on: {approved_on or 'null'}", text, count=1)  # file says
     pathway = load_pathway_text(text, "approval.yaml")
     meta = pathway.content.metadata
     assert meta.next_review_due and meta.approved_by and meta.changes
@@ -537,7 +535,7 @@ def test_export_command_writes_the_bundle(tmp_path):
 @pytest.mark.parametrize("fixture", BROKEN, ids=[p.stem for p in BROKEN])
 def test_invalid_content_gives_the_validate_errors_and_writes_nothing(fixture, tmp_path, capsys):
     assert main(["validate", str(fixture)]) == 1
-    expected = capsys.readouterr().out.splitlines()
+    expected = capsys.readouterr().err.splitlines()
     out = tmp_path / "bundle.json"
     assert main(["export", "--format", "fhir", "--pathway", str(fixture), "-o", str(out)]) == 1
     captured = capsys.readouterr()
@@ -619,3 +617,47 @@ def test_downloads_panel_offers_the_fhir_bundle_made_only_on_click(monkeypatch):
     assert plan["usage"] == meta.disclaimer
     narrative = re.sub(r"<[^>]+>", "", plan["text"]["div"])
     assert meta.disclaimer in narrative and f"Made on: {datetime.date.today().isoformat()}" in narrative
+
+
+NARRATED = ("PlanDefinition", "Questionnaire", "CodeSystem", "ActivityDefinition")
+
+
+@pytest.mark.parametrize("kind", NARRATED, ids=NARRATED)
+def test_every_resource_has_a_generated_narrative_with_the_disclaimer(kind):
+    import xml.etree.ElementTree as ElementTree
+
+    bundle = to_bundle(SHIPPED)
+    resources = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+    assert resources
+    for resource in resources:
+        assert resource["text"]["status"] == "generated"
+        div = ElementTree.fromstring(resource["text"]["div"])
+        words = " ".join("".join(div.itertext()).split())
+        assert " ".join(SHIPPED.content.metadata.disclaimer.split()) in words
+        if kind == "ActivityDefinition":
+            category = SHIPPED.categories[resource["code"]["coding"][0]["code"]]
+            assert category.label in words and " ".join(category.description.text.split()) in words
+        if kind == "Questionnaire":
+            for question in SHIPPED.content.questions:
+                assert question.prompt in words and " ".join(question.why.text.split()) in words
+                for option in question.options:
+                    if option.help is not None:
+                        assert " ".join(option.help.text.split()) in words
+                        assert option.help.editorial is None or " ".join(option.help.editorial.split()) in words
+
+
+def test_narratives_print_markup_in_the_content_as_text():
+    import xml.etree.ElementTree as ElementTree
+
+    from tests.support.quoted import edited_pathway
+
+    def edit(data):
+        category = next(c for c in data["categories"] if c["id"] == "targeted_therapy")
+        category["description"]["text"] = "<b>Aimed</b> & " + category["description"]["text"]
+
+    pathway = edited_pathway(edit)
+    activity = next(e["resource"] for e in to_bundle(pathway)["entry"]
+                    if e["resource"]["resourceType"] == "ActivityDefinition"
+                    and e["resource"]["code"]["coding"][0]["code"] == "targeted_therapy")
+    assert "&lt;b&gt;Aimed&lt;/b&gt; &amp; " in activity["text"]["div"]
+    assert "<b>Aimed</b> & " in "".join(ElementTree.fromstring(activity["text"]["div"]).itertext())

@@ -16,42 +16,18 @@ from pypdf import PdfReader
 from pathways import load_pathway, resolve_pathway
 from pathways.outputs.compare import compare
 from pathways.evaluate import evaluate
-from pathways.outputs.handout import BODY_PT, EDITORIAL_MARK, HandoutError, comparison_pdf, handout_html, handout_pdf
+from pathways.outputs.handout import (BODY_PT, EDITORIAL_MARK, MAX_COMPARISON_PAGES, MAX_PAGES, HandoutError, comparison_pdf,
+                                      handout_html, handout_pdf)
 from pathways.situations import complete_situations
+from tests.support.pdf import normal, pdf_text
 
 ROOT = Path(__file__).parents[1]
-PATHWAY = load_pathway(resolve_pathway(None))
+SHIPPED = resolve_pathway(None)
+PATHWAY = load_pathway(SHIPPED)
 META = PATHWAY.content.metadata
 SITUATIONS = complete_situations(PATHWAY)
 MADE = datetime.date(2026, 12, 1)
 LABELS = {c.id: c.label for c in PATHWAY.content.categories}
-
-
-def normal(text: str) -> str:
-    """Text as one line: a line broken after a hyphen joined again, every run of white space one space."""
-    return re.sub(r"\s+", " ", re.sub(r"-\s*\n\s*", "-", text)).strip()
-
-
-#: Text lower on the page than this (points from the bottom) is the page footer; smaller than this size, the graph.
-FOOTER_TOP, GRAPH_LARGEST = 38, 8.9
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The body text a reader copies from the pages (pypdf), as one line: without the page footers and the graph's
-    labels, so a paragraph that runs on to the next page reads as one (footers and graph: footer_text, graph_text)."""
-    parts: list[str] = []
-
-    def visit(text, cm, tm, font, size):
-        scale = (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * (cm[2] ** 2 + cm[3] ** 2) ** 0.5
-        if text.strip() == "•":  # list markers are drawn after the page's text
-            return
-        if text == "\n" or (size * scale >= GRAPH_LARGEST and tm[5] * cm[3] + cm[5] >= FOOTER_TOP):
-            parts.append(text)
-
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        page.extract_text(visitor_text=visit)
-        parts.append("\n")
-    return normal("".join(parts))
 
 
 def graph_text(pdf: bytes) -> str:
@@ -94,7 +70,7 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
     pdf = handouts[situation.key]
     text = pdf_text(pdf)
     result = evaluate(PATHWAY, situation.answer_dict)
-    assert pdf.startswith(b"%PDF-") and len(PdfReader(io.BytesIO(pdf)).pages) <= 2
+    assert pdf.startswith(b"%PDF-") and len(PdfReader(io.BytesIO(pdf)).pages) <= MAX_PAGES
     assert text.startswith(normal(META.title)) and normal(META.disclaimer) in text[:800]  # the disclaimer on top
     for step in result.path:  # the situation in words
         assert f"{step.question.short_label} {step.option_label}" in text
@@ -114,9 +90,10 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
     assert (normal(context.text) in text) == any(n.figures for n in result.notes)
     # No category that is not shown: its label appears nowhere but inside a statement that mentions it.
     rest = text
-    for statement in [context, *result.outcome.notes, *[n.statement for n in result.notes],
-                      *[g.intro for g in PATHWAY.content.category_groups if g.intro]]:
-        for words in (statement.text, statement.editorial or ""):
+    from pathways.shown import shown as shown_items
+
+    for item in shown_items(result).items:  # every statement, its reason and the source's words it quotes
+        for words in (item.text, item.editorial or "", *item.quotes):
             rest = rest.replace(normal(words), "")
     graph = graph_text(pdf)
     for category_id in set(LABELS) - shown:
@@ -127,8 +104,9 @@ def test_handout_of_every_situation_says_what_the_page_shows_and_nothing_else(ha
         assert needle in text
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     footers = graph_text(pdf)  # every page's footer: version, review date, source, date made, page number
-    assert footers.count(f"content version {META.version} · last reviewed {META.last_reviewed.isoformat()}") == pages
-    assert footers.count(f"made {MADE.isoformat()}") == pages
+    lines = re.sub(r"Page \d+ of \d+ ", "", footers)  # pdftotext may read the page number between its two lines
+    assert lines.count(f"content version {META.version} · last reviewed {META.last_reviewed.isoformat()}") == pages
+    assert lines.count(f"made {MADE.isoformat()}") == pages
     assert [f"Page {n} of {pages}" in footers for n in range(1, pages + 1)] == [True] * pages
 
 
@@ -188,9 +166,9 @@ def test_handout_body_is_set_at_11_points_or_more(handouts):
 
 @pytest.mark.parametrize("situation", SITUATIONS, ids=[s.key for s in SITUATIONS])
 @pytest.mark.parametrize("time", ["under_3_years", "3_years_or_more"])
-def test_handout_with_the_outlook_answer_too_stays_within_two_pages(situation, time):
+def test_handout_with_the_outlook_answer_too_stays_within_its_pages(situation, time):
     result = evaluate(PATHWAY, {**situation.answer_dict, "time_since_treatment": time})
-    assert len(PdfReader(io.BytesIO(handout_pdf(result, MADE))).pages) <= 2
+    assert len(PdfReader(io.BytesIO(handout_pdf(result, MADE))).pages) <= MAX_PAGES
 
 
 def test_outlook_answer_is_in_the_situation_and_selects_the_figure():
@@ -222,7 +200,7 @@ def test_comparison_handout_marks_what_differs_with_text_and_symbol(first, secon
     pdf = comparison_pdf(comparison, MADE)
     text = pdf_text(pdf)
     reader, elements = structure(pdf)
-    assert len(reader.pages) <= 4 and normal(META.disclaimer) in text[:900]
+    assert len(reader.pages) <= MAX_COMPARISON_PAGES and normal(META.disclaimer) in text[:900]
     assert f"Situation 1: {first.outcome.title}. Situation 2: {second.outcome.title}." in text
     for line in comparison.categories:
         assert f"{line.category.label} ({line.symbol} {line.words})" in text
@@ -270,8 +248,65 @@ def test_cli_writes_a_handout_and_a_comparison(tmp_path):
     (["-a", "age_group=adult", "-a", "cns_involvement=no", "-a", "cell_type=b_cell", "--compare", "child/no/b_cell",
       "--compare", "age_group=child"], "either one situation key (e.g. adult/yes/b_cell) or KEY=VALUE answers"),
 ], ids=["incomplete", "bad-answer", "bad-situation-key", "incomplete-second", "mixed-compare"])
-def test_cli_refuses_bad_input_with_exit_2_and_writes_no_file(tmp_path, args, message):
+def test_cli_refuses_bad_input_with_exit_1_or_2_and_writes_no_file(tmp_path, args, message):
+    """Exit 1 for an input problem (incomplete or unknown answers, an unknown situation), 2 for a usage error."""
     out = tmp_path / "handout.pdf"
     done = run_cli("handout", *args, "-o", str(out), cwd=tmp_path)
-    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert done.returncode == (2 if "either one situation key" in message else 1) and message in done.stderr, \
+        done.stderr
     assert "Traceback" not in done.stderr and not out.exists()
+
+
+def _with_markup():
+    """The shipped pathway with markup and an ampersand in a category's description."""
+    from tests.support.quoted import edited_pathway
+
+    def edit(data):
+        category = next(c for c in data["categories"] if c["id"] == "combination_chemotherapy")
+        category["description"]["text"] = "<b>Bold</b> & <i>drugs</i> " + category["description"]["text"]
+
+    return edited_pathway(edit)
+
+
+def test_markup_in_the_content_is_printed_as_text_not_read_as_html():
+    pathway = _with_markup()
+    html = handout_html(evaluate(pathway, {"age_group": "child", "cns_involvement": "yes", "cell_type": "b_cell"}),
+                        MADE)
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;i&gt;drugs&lt;/i&gt;" in html
+    assert "<b>" not in html and "<i>" not in html
+
+
+@pytest.mark.parametrize("situation", SITUATIONS, ids=[s.key for s in SITUATIONS])
+def test_every_category_has_its_description_basis_and_its_explanation_basis_and_marks(situation):
+    from pathways.outputs.export import basis_words
+    from pathways.shown import shown
+
+    view = shown(situation.result)
+    html = handout_html(situation.result, MADE)
+    for category in view.categories:
+        card = html.split(f"<h3>{category.label}</h3>", 1)[1].split("</div>", 1)[0]
+        what, why = card.split("Why it appears here:", 1)
+        for part, item in ((what, category.description), (why, category.explanation)):
+            if item.basis:
+                assert "Basis: " + "; ".join(basis_words(b) for b in item.basis) in part.replace("&#x27;", "'"), \
+                    item.key
+            if item.editorial:
+                assert EDITORIAL_MARK in part, item.key
+    for note in view.by_role("note"):
+        if note.editorial:
+            assert f"<strong>{EDITORIAL_MARK}:</strong>" in html
+
+
+def test_the_answers_help_is_on_the_handout_with_its_editorial_mark():
+    def chosen_help(situation):
+        return [(q, o) for q, oid in situation.answer_dict.items() for o in PATHWAY.questions[q].options
+                if o.id == oid and o.help is not None]
+
+    situation = next(s for s in SITUATIONS if chosen_help(s))  # the age assumption, in the shipped content
+    text = pdf_text(handout_pdf(situation.result, MADE))
+    for question_id, option in chosen_help(situation):
+        assert f"{option.label}: {normal(option.help.text)}" in text
+        question = PATHWAY.questions[question_id]
+        assert question.help is None or normal(question.help.text) in text
+        if option.help.editorial:
+            assert normal(option.help.editorial) in text

@@ -52,12 +52,13 @@ def overdue_warnings(at: AppTest) -> list[str]:
 
 
 def test_overdue_review_shows_a_warning_beside_the_disclaimer_and_still_shows_the_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATHWAYS_TODAY", "2026-03-01")  # the page's "today" (README "Configuration")
     at = run_app(monkeypatch, overdue_copy(tmp_path))
     assert not at.exception and not at.error
     warnings = [w.value for w in at.warning]
     disclaimer = next(i for i, w in enumerate(warnings) if META.disclaimer[:40] in w.replace("\\", ""))
     assert "Review overdue" in warnings[disclaimer + 1], warnings  # the next element after the disclaimer
-    days = (datetime.date.today() - datetime.date.fromisoformat(PAST_DUE)).days
+    days = (datetime.date(2026, 3, 1) - datetime.date.fromisoformat(PAST_DUE)).days
     assert f"due for review on {PAST_DUE} ({days} days ago)" in warnings[disclaimer + 1]
     assert f"last reviewed on {PAST_LAST_REVIEW}" in warnings[disclaimer + 1]
     markdown = "\n".join(m.value for m in at.markdown).replace("\\", "")
@@ -73,8 +74,29 @@ def test_review_not_due_shows_no_overdue_warning(tmp_path, monkeypatch):
     assert "Intrathecal chemotherapy" in "\n".join(m.value for m in at.markdown).replace("\\", "")
 
 
-def test_header_and_about_panel_show_approval_review_dates_and_what_changed_in_this_version(monkeypatch):
+def pending_copy(directory: Path) -> Path:
+    """The shipped content with its approval pending, whatever the shipped file records."""
+    path = directory / "pending.yaml"
+    path.write_text(re.sub(r"(?m)^  approved_on: .*$", "  approved_on: null", SHIPPED, count=1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("shift, overdue", [(-1, False), (0, False), (1, True), (3000, True)],
+                         ids=["day-before-due", "due-day", "day-after-due", "years-later"])
+def test_page_today_setting_decides_the_overdue_warning_of_the_shipped_dates(monkeypatch, shift, overdue):
+    monkeypatch.setenv("PATHWAYS_TODAY", (META.next_review_due + datetime.timedelta(days=shift)).isoformat())
     at = run_app(monkeypatch, None)
+    assert bool(overdue_warnings(at)) is overdue
+
+
+def test_page_today_setting_that_is_not_a_date_is_a_setting_problem(monkeypatch):
+    monkeypatch.setenv("PATHWAYS_TODAY", "tomorrow")
+    at = run_app(monkeypatch, None)
+    assert "set up wrongly" in at.error[0].value and "PATHWAYS_TODAY" in at.code[0].value
+
+
+def test_header_and_about_panel_show_approval_review_dates_and_what_changed_in_this_version(tmp_path, monkeypatch):
+    at = run_app(monkeypatch, pending_copy(tmp_path))
     caption = next(m.value for m in at.markdown if "Content version" in m.value).replace("\\", "")  # the header
     assert f"next review due {META.next_review_due.isoformat()}" in caption
     assert "Approval: pending: version" in caption and "has not been signed off yet" in caption

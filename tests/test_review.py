@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from pathways import load_pathway, resolve_pathway
+from pathways.lifecycle import approval_text
 from pathways.outputs.diff import diff_refs
-from pathways.outputs.review import DECISIONS, content_fingerprint, pack_name, review_command, review_pack, render_review
+from pathways.outputs.review import (DECISIONS, SIGN_OFF_FIELDS, content_fingerprint, pack_name, review_command, review_pack,
+                                     render_review, slug)
 from pathways.situations import complete_situations
 from tests.support.a11y import axe_findings
 
@@ -68,14 +70,14 @@ def pack_md() -> str:
 def test_pack_carries_disclaimer_version_dates_and_approval(pack_md):
     assert pack_md.count(META.disclaimer) >= 2  # at the top and under the sign-off
     for needed in (f"| **Content version** | {META.version} |", f"| **Last reviewed** | {META.last_reviewed}",
-                   f"| **Next review due** | {META.next_review_due}", "| **Approval** | pending",
+                   f"| **Next review due** | {META.next_review_due}", f"| **Approval** | {approval_text(META)}",
                    content_fingerprint(PATHWAY)):
         assert needed in pack_md, needed
 
 
 def test_pack_has_the_decision_table_and_every_situation_with_its_statements(pack_md):
     situations = complete_situations(PATHWAY)
-    table = pack_md.split("## 3. Decision table", 1)[1].split("## 4.", 1)[0]
+    table = pack_md.split("## 4. Decision table", 1)[1].split("## 5.", 1)[0]
     assert len(re.findall(r"^\| \d+ \|", table, re.M)) == len(situations)
     for number, situation in enumerate(situations, 1):
         assert f"### Situation {number}: {situation.label}" in pack_md
@@ -90,7 +92,7 @@ def test_pack_has_the_decision_table_and_every_situation_with_its_statements(pac
 
 
 def test_pack_lists_every_editorial_assumption(pack_md):
-    listed = pack_md.split("## 6. Editorial assumptions", 1)[1].split("## 7.", 1)[0]
+    listed = pack_md.split("## 7. Editorial assumptions", 1)[1].split("## 8.", 1)[0]
     flat = " ".join(listed.split())
     editorial = _editorial_texts()
     assert editorial, "the shipped content has editorial assumptions"
@@ -107,8 +109,9 @@ def _editorial_texts() -> list[str]:
 
 
 def test_pack_ends_with_a_sign_off_block(pack_md):
-    sign_off = pack_md.split("## 8. Sign-off", 1)[1]
-    assert "Reviewer's role (never a name)" in sign_off and "Date of decision" in sign_off
+    sign_off = pack_md.split("## 9. Sign-off", 1)[1]
+    for field in SIGN_OFF_FIELDS:  # printed lines for name, role, signature and date
+        assert re.search(rf"^\| {re.escape(field)} \| \S", sign_off, re.M), field
     for decision in DECISIONS:
         assert f"☐ {decision}" in sign_off.replace("\\", "")
     assert content_fingerprint(PATHWAY) in sign_off
@@ -118,7 +121,7 @@ def test_pack_against_the_previous_version_lists_the_differences_by_situation(pa
     against = shipped_against()
     assert against, "the shipped pack is made against the previous version"
     diff = diff_refs(against, str(SHIPPED_FILE))
-    section = pack_md.split("## 7. Differences from the previous version", 1)[1].split("## 8.", 1)[0]
+    section = pack_md.split("## 8. Differences from the previous version", 1)[1].split("## 9.", 1)[0]
     for situation in diff.changed_situations:
         assert f"### {situation.label} ({situation.status})" in section
     same = tmp_path / "same.yaml"
@@ -139,11 +142,11 @@ def test_review_writes_html_by_suffix_and_refuses_a_broken_previous_version(tmp_
     assert made.returncode == 0, made.stderr
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page and "@media print" in page
-    assert not re.search(r"<script|\bsrc=|\bhref=|url\(|@import", page), "the page must need nothing else"
+    assert not re.search(r"<script|\bsrc=|\bhref=\"(?!#)|url\(|@import", page), "the page must need nothing else"
     broken = tmp_path / "broken.yaml"
     broken.write_text(SHIPPED_FILE.read_text(encoding="utf-8").replace("\n  root: ", "\n  root: [", 1))
     refused = run("--against", str(broken), "-o", str(tmp_path / "x.md"))
-    assert refused.returncode == 2
+    assert refused.returncode == 1
     assert re.search(rf"^{re.escape(str(broken))}:\d+: invalid YAML", refused.stderr, re.M), refused.stderr
     assert not (tmp_path / "x.md").exists()
 
@@ -164,3 +167,64 @@ def test_html_pack_is_accessible_and_prints_to_a4_pages_in_chromium_without_requ
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages >= 6, pages  # the main sections start on their own pages
     (tmp_path / "pack.pdf").write_bytes(pdf)
+
+
+def test_contents_link_to_every_section_in_markdown_and_html(pack_md):
+    page = (REVIEW_DIR / pack_name(PATHWAY, "html")).read_text(encoding="utf-8")
+    contents = pack_md.split("## Contents", 1)[1].split("\n## ", 1)[0]
+    targets = re.findall(r"\]\(#([^)]+)\)", pack_md)
+    headings = {slug(h) for h in re.findall(r"^#{1,4} (.+)$", pack_md, re.M)}
+    assert len(re.findall(r"^- \[", contents, re.M)) == 10 and targets  # 7a: the plain-language texts
+    assert not [t for t in targets if t not in headings]  # each link lands on a heading
+    ids = set(re.findall(r' id="([^"]+)"', page))
+    links = re.findall(r'<a href="#([^"]+)"', page)
+    assert len(links) >= 9 + len(complete_situations(PATHWAY)) and not [t for t in links if t not in ids]
+
+
+def test_clinically_significant_changes_come_first(pack_md):
+    from pathways.outputs.diff import significant_changes
+
+    diff = diff_refs(shipped_against(), str(SHIPPED_FILE))
+    found = significant_changes(diff)
+    assert found, "1.1.0 added categories and editorial marks against 1.0.0"
+    first = pack_md.split("## 1. Clinically significant changes", 1)[1].split("\n## 2.", 1)[0]
+    assert pack_md.index("## 1. Clinically significant changes") < pack_md.index("## 4. Decision table")
+    assert len(re.findall(r"^- ", first, re.M)) == len(found)
+    for where, d, _ in found:
+        assert f"**{where}:**" in first and (d is None or d.what in first)
+
+
+def test_every_statement_has_the_sources_words_beside_it():
+    from pathways.evaluate import citation
+    from pathways.shown import keyed_statements
+    from tests.support.quoted import quoted_pathway
+
+    pathway = quoted_pathway()
+    text = " ".join(render_review(review_pack(pathway), "md").split())
+    for key, statement in keyed_statements(pathway.content):
+        for basis in statement.basis:
+            beside = f"{' '.join(statement.text.split())}"
+            words = f"**What the source says** ({citation(basis)}): “{basis.quote}”".replace("&", "&").replace(
+                "<", "\\<").replace(">", "\\>")
+            starts = [m.start() for m in re.finditer(re.escape(beside), text)]
+            assert any(words in text[at: at + len(beside) + 3000] for at in starts), key
+
+
+@pytest.mark.browser
+def test_html_pack_with_quotes_and_significant_changes_is_accessible(browser, tmp_path):
+    """A pack as content with quotes will make it (a quote on every basis), against the previous version."""
+    from pathways.outputs.diff import diff_pathways, load_side
+    from tests.support.quoted import quoted_pathway
+
+    old, name = load_side(shipped_against())
+    pack = review_pack(quoted_pathway(), diff_pathways(old, quoted_pathway(), name, "quoted"), "test")
+    path = tmp_path / "pack.html"
+    path.write_text(render_review(pack, "html"), encoding="utf-8")
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    assert page.locator("span.quote").count() > 100 and page.locator("h2#significant + p").is_visible()
+    page.locator('a[href="#sign-off"]').click()
+    assert page.evaluate("location.hash") == "#sign-off"
+    findings = axe_findings(page)
+    page.close()
+    assert not findings, "\n".join(map(str, findings))

@@ -151,3 +151,52 @@ def test_markdown_table_gives_each_situations_own_wording_and_the_figures_contex
     adult = adult[: adult.index("\n## ")]
     assert "is shown as “Low-dose radiation therapy”" in adult
     assert adult.count(PATHWAY.content.outlook.figures_context.text) == 1
+
+
+FORMATS = {
+    "md": lambda table: to_markdown(table),
+    "csv": lambda table: to_csv(table),
+    "json": lambda table: json.dumps(to_dict(table), ensure_ascii=False),
+}
+
+
+def _row_text(fmt: str, table, number: int) -> str:
+    """What the format says about the row numbered ``number`` (from 1), as one line of text."""
+    if fmt == "md":
+        text = to_markdown(table).split(f"\n## {number}. ", 1)[1].split("\n## ", 1)[0]
+    elif fmt == "csv":
+        text = " | ".join(list(csv.DictReader(io.StringIO(to_csv(table))))[number - 1].values())
+    else:
+        text = json.dumps(to_dict(table)["rows"][number - 1], ensure_ascii=False)
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=list(FORMATS))
+def test_every_format_gives_each_editorial_cell_its_reason_under_its_situation(fmt):
+    table = decision_table(PATHWAY)
+    labels = {c.id: c.label for c in table.categories}
+    checked = 0
+    for number, row in enumerate(table.rows, 1):
+        text = _row_text(fmt, table, number)
+        for cell in row.cells:
+            if not cell.editorial:
+                continue
+            reason = " ".join(cell.editorial.split())
+            expected = {"md": f"- {EDITORIAL} {labels[cell.category_id]} ({cell.words}): {reason}",
+                        "csv": f"{cell.category_id}: {reason}",
+                        "json": json.dumps({"shown": cell.shown, "editorial_assumption": True,
+                                            "editorial_reason": cell.editorial}, ensure_ascii=False)}[fmt]
+            assert expected in text, (number, cell.category_id)
+            checked += 1
+    assert checked >= 8  # CAR T-cell therapy withheld by an editorial reading, and the adults' CNS chemotherapy
+
+
+def test_table_json_carries_the_figures_and_their_context_for_each_situation():
+    data = to_dict(decision_table(PATHWAY))
+    context = PATHWAY.content.outlook.figures_context
+    for row in data["rows"]:
+        figures = [f for note in row["outlook_notes"] for f in note["figures"]]
+        assert figures, row["situation"]  # every situation of the shipped pathway has survival figures
+        assert row["figures_context"]["text"] == context.text
+        assert row["figures_context"]["editorial_reason"] == context.editorial
+        assert all(f["display"] and f["label"] for f in figures)

@@ -69,7 +69,7 @@ def test_cli_validate_prints_file_line_and_exits_1_on_broken_fixture(path: Path)
     run = subprocess.run([sys.executable, "-m", "pathways", "validate", str(path)], capture_output=True, text=True,
                          cwd=Path(__file__).parents[1])
     assert run.returncode == 1
-    first = run.stdout.splitlines()[0]
+    first = run.stderr.splitlines()[0]
     assert re.match(rf"^{re.escape(str(path))}:\d+: .+ Hint: .+", first), first
 
 
@@ -120,10 +120,10 @@ def test_figures_without_their_context_statement_are_a_warning_that_strict_fails
                                *extra], capture_output=True, text=True, timeout=60)
 
     loose = validate()
-    assert loose.returncode == 0, loose.stdout
-    assert f"{path}:{line}: warning: outlook figures without a context statement" in loose.stdout
+    assert loose.returncode == 0, loose.stderr
+    assert f"{path}:{line}: warning: outlook figures without a context statement" in loose.stderr
     strict = validate("--strict")
-    assert strict.returncode == 1 and "figures without a context statement" in strict.stdout
+    assert strict.returncode == 1 and "figures without a context statement" in strict.stderr
 
 
 # ---- quotes: every statement checkable against the source's own words ---------------------------------------------
@@ -139,7 +139,7 @@ def _validate_source(path: Path, *extra: str) -> subprocess.CompletedProcess:
 
 def test_shipped_quotes_are_found_in_the_source_and_every_statement_quotes_it():
     run = _validate_source(SHIPPED_FILE)
-    assert run.returncode == 0, run.stdout
+    assert run.returncode == 0, run.stderr
     assert "every quote found in" in run.stdout
 
 
@@ -173,9 +173,9 @@ def test_one_changed_word_in_a_quote_is_named_with_its_statement_and_line(tmp_pa
     path = tmp_path / "changed.yaml"
     path.write_text("\n".join(lines), encoding="utf-8")
     run = _validate_source(path)
-    assert run.returncode == 1, run.stdout
-    errors = [x for x in run.stdout.splitlines() if "quote not found" in x]
-    assert errors == [f"{path}:{line}: " + errors[0].split(": ", 1)[1]], run.stdout  # exactly one, on its line
+    assert run.returncode == 1, run.stderr
+    errors = [x for x in run.stderr.splitlines() if "quote not found" in x]
+    assert errors == [f"{path}:{line}: " + errors[0].split(": ", 1)[1]], run.stderr  # exactly one, on its line
     assert f"statement {key}: quote not found in source 'relapsed-all-overview'" in errors[0]
     assert f"differs at {changed!r}" in errors[0] and "Hint: " in errors[0]
 
@@ -187,8 +187,8 @@ def test_validate_source_requires_quotes_even_where_the_content_does_not(tmp_pat
     run = subprocess.run([sys.executable, "-m", "pathways", "validate", str(FIXTURES / "minimal.yaml"), "--source",
                           str(text)], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1])
     assert run.returncode == 1
-    assert "statement outlook.depends_on is not editorial but quotes no passage of the source" in run.stdout
-    assert "statement reference.glossary.items.0" not in run.stdout  # editorial: quoting is not required
+    assert "statement outlook.depends_on is not editorial but quotes no passage of the source" in run.stderr
+    assert "statement reference.glossary.items.0" not in run.stderr  # editorial: quoting is not required
 
 
 def test_validate_source_with_an_unreadable_file_is_a_usage_error(tmp_path):

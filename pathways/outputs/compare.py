@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Union
 
+from ..catalogue import gettext as _
 from ..errors import PathwayError
 from ..evaluate import NoteResult, Result, TreatmentResult
 from ..load import Pathway
@@ -20,14 +21,19 @@ __all__ = ["BOTH", "ONLY_FIRST", "ONLY_SECOND", "PLACES", "MARKS", "DIFFERENT", 
            "Side", "CategoryLine", "OutlookLine", "Difference", "Comparison", "compare", "situation_by_key",
            "second_answers"]
 
+def N_(message: str) -> str:
+    """Mark a constant for the catalogue; translated where shown."""
+    return message
+
+
 #: Where a category (or an outlook note) stands in a comparison.
 BOTH, ONLY_FIRST, ONLY_SECOND = "both", "only_first", "only_second"
 PLACES = (BOTH, ONLY_FIRST, ONLY_SECOND)
 #: Each place as a symbol pair (situation 1, situation 2) and in words: never colour alone.
 MARKS = {
-    BOTH: ("✔ ✔", "In both"),
-    ONLY_FIRST: ("✔ ✘", "Only in situation 1"),
-    ONLY_SECOND: ("✘ ✔", "Only in situation 2"),
+    BOTH: ("✔ ✔", N_("In both")),
+    ONLY_FIRST: ("✔ ✘", N_("Only in situation 1")),
+    ONLY_SECOND: ("✘ ✔", N_("Only in situation 2")),
 }
 
 #: A statement both sides show, worded differently (or, for a figure, matching the answers differently).
@@ -93,7 +99,7 @@ class _Placed:
 
     @property
     def words(self) -> str:
-        return MARKS[self.place][1]
+        return _(MARKS[self.place][1])
 
 
 @dataclass(frozen=True)

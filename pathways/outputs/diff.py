@@ -18,7 +18,8 @@ from .table import DecisionTable, OutlookLine, Row, decision_table
 
 __all__ = ["SHOWN", "WORDING", "RECORD", "KINDS", "Difference", "SituationDiff", "SectionDiff", "PathwayDiff",
            "DiffInputError", "GIT_PREFIX", "load_side", "diff_pathways", "diff_refs", "to_markdown", "to_dict",
-           "render_diff", "DIFF_FORMATS", "word_changes", "word_diff", "is_rewording", "summary_line"]
+           "render_diff", "DIFF_FORMATS", "word_changes", "word_diff", "is_rewording", "summary_line",
+           "SIGNIFICANT", "is_significant", "significant_changes"]
 
 #: Kinds of difference. SHOWN: what a reader is shown changes (a category, a statement or note appears or goes,
 #: a basis, an editorial flag, a figure, a condition, an option). WORDING: the same things, worded differently.
@@ -456,6 +457,17 @@ def _statement(where: str, old: Statement | None, new: Statement | None) -> list
                               else "no longer an editorial assumption", old.editorial, new.editorial))
     elif old.editorial and new.editorial:
         out += _text(WORDING, where, old.editorial, new.editorial, what="editorial reason reworded")
+    out += _plain_text(where, old, new)
+    return out
+
+
+def _plain_text(where: str, old: Statement, new: Statement) -> list[Difference]:
+    """The plain-language text (the family reading) and its reason for simplifying: added, removed or reworded."""
+    out = []
+    for name, words in (("plain", "plain-language text"), ("plain_editorial", "plain-language text's simplification")):
+        a, b = getattr(old, name, None), getattr(new, name, None)
+        what = f"{words} added" if a is None else (f"{words} removed" if b is None else f"{words} reworded")
+        out += _text(WORDING, where, a, b, what=what)
     return out
 
 
@@ -549,6 +561,30 @@ def word_changes(old: str, new: str) -> list[tuple[str, str]]:
         if j2 > j1:
             out.append(("added", " ".join(b[j1:j2])))
     return out
+
+
+#: What a clinical reviewer must see first: a category added or removed, a figure changed, an editorial mark
+#: added or removed (the ``what`` of a Difference, or its start).
+SIGNIFICANT = ("category added", "category removed", "figure added", "figure removed", "figure changed",
+               "now an editorial assumption", "no longer an editorial assumption", "not shown; editorial mark")
+
+
+def is_significant(d: Difference) -> bool:
+    """True for a clinically significant change (``SIGNIFICANT``)."""
+    return d.kind == SHOWN and d.what.startswith(SIGNIFICANT)
+
+
+def significant_changes(diff: PathwayDiff) -> list[tuple[str, Difference | None, SituationDiff | None]]:
+    """The clinically significant changes, situation by situation (a situation added or removed as a whole, with
+    no Difference), then in the shared parts: (where, difference, situation)."""
+    found: list[tuple[str, Difference | None, SituationDiff | None]] = []
+    for s in diff.situations:
+        if s.status in ("added", "removed"):
+            found.append((s.label, None, s))
+        found += [(s.label, d, s) for d in s.differences if is_significant(d)]
+    for section in diff.sections:
+        found += [(section.title, d, None) for d in section.differences if is_significant(d)]
+    return found
 
 
 def is_rewording(d: Difference) -> bool:

@@ -1,28 +1,43 @@
-"""Exports of a result: a JSON-ready dict, a Markdown summary and a CSV; each carries the disclaimer."""
+"""Exports of a result: a JSON-ready dict, a Markdown summary and a CSV; each carries the disclaimer.
+
+Each renders ``pathways.shown.Shown`` (what the situation shows, each statement once with its basis, quote and
+editorial reason) and ``reference_items``; none picks statements from the content by itself. The helpers that
+word a basis (``cite``, ``basis_words``) and a figure's match (``FIGURE_MATCH``, ``figure_words``) are shared by
+every output, so all say them alike.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime
 import io
-from typing import Any
+from typing import Any, Iterator
 
+from ..catalogue import gettext as _
 from ..evaluate import Result, citation
 from ..lifecycle import approval_text, current_change, review_due_text
 from ..load import Pathway
-from ..model import Basis, Question, Statement
+from ..model import Basis, Statement
+from ..shown import (CATEGORY, EXPLANATION, FIGURE, FIGURES_CONTEXT, GROUP_INTRO, NOTE, OPTION_HELP, OUTLOOK_BASIS,
+                     OUTLOOK_NOTE, QUESTION_HELP, QUESTION_WHY, SUMMARY, Item, Shown, reference_items, shown)
 
-__all__ = ["result_to_dict", "disclaimer_block", "statement_to_dict", "to_markdown", "to_csv", "CSV_COLUMNS", "FIGURE_MATCH",
-           "about_lines", "graph_footer"]
+__all__ = ["result_to_dict", "shown_to_dict", "disclaimer_block", "statement_to_dict", "item_to_dict", "basis_to_dict",
+           "to_markdown", "shown_to_markdown", "to_csv", "shown_to_csv", "CSV_COLUMNS", "FIGURE_MATCH", "figure_words",
+           "cite", "basis_words", "quote_words", "about_lines", "graph_footer"]
 
 
-def _basis(basis: Basis) -> dict[str, Any]:
+def basis_to_dict(basis: Basis) -> dict[str, Any]:
+    """One basis: source, section, who the source reports, the citation in words and the source's own words."""
     return {
         "source": basis.source,
         "section": basis.section,
         "reported_by": basis.reported_by,
         "citation": citation(basis),
+        "quote": basis.quote,
     }
+
+
+_basis = basis_to_dict
 
 
 def statement_to_dict(statement: Statement) -> dict[str, Any]:
@@ -33,6 +48,29 @@ def statement_to_dict(statement: Statement) -> dict[str, Any]:
         "editorial_assumption": statement.is_editorial,
         "editorial_reason": statement.editorial,
     }
+
+
+def item_to_dict(item: Item) -> dict[str, Any]:
+    """One shown statement: its key, role, title, text, basis (with quotes), editorial flag and plain text."""
+    out: dict[str, Any] = {
+        "key": item.key,
+        "role": item.role,
+        "title": item.title,
+        "text": item.text,
+        "basis": [_basis(b) for b in item.basis],
+        "editorial_assumption": item.is_editorial,
+        "editorial_reason": item.editorial,
+        "plain": item.plain,
+    }
+    for name in ("category", "group", "note", "question"):
+        if getattr(item, name) is not None:
+            out[name] = getattr(item, name)
+    if item.about:
+        out["about"] = list(item.about)
+    if item.role == FIGURE:
+        out["applies"] = item.applies
+        out["match"] = FIGURE_MATCH[item.applies]
+    return out
 
 
 def disclaimer_block(pathway: Pathway) -> dict[str, Any]:
@@ -55,76 +93,107 @@ def disclaimer_block(pathway: Pathway) -> dict[str, Any]:
     }
 
 
+def _item_statement(item: Item) -> dict[str, Any]:
+    return {"text": item.text, "basis": [_basis(b) for b in item.basis], "editorial_assumption": item.is_editorial,
+            "editorial_reason": item.editorial}
+
+
 def result_to_dict(result: Result) -> dict[str, Any]:
     """The documented JSON shape of an evaluation (see README, 'evaluate')."""
+    return shown_to_dict(shown(result))
+
+
+def shown_to_dict(view: Shown) -> dict[str, Any]:
+    """``result_to_dict`` from what the situation shows: the documented fields, then ``items`` (every statement
+    shown, in page order, with its key, role, basis, quotes and editorial reason)."""
+    result = view.result
     meta = result.pathway.content.metadata
+    by_key = {i.key: i for i in view.items}
     outcome = None
     if result.outcome is not None:
+        node = f"nodes.{result.outcome.id}"
         outcome = {
             "id": result.outcome.id,
             "title": result.outcome.title,
-            "summary": statement_to_dict(result.outcome.summary),
+            "summary": _item_statement(by_key[f"{node}.summary"]),
             "treatments": [
                 {
-                    "id": t.id,
-                    "label": t.label,
-                    "group": t.group,
-                    "description": t.description.text,
-                    "explanation": t.explanation.text,
-                    "basis": [_basis(b) for b in t.explanation.basis],
-                    "editorial_assumption": t.explanation.is_editorial,
-                    "editorial_reason": t.explanation.editorial,
+                    "id": c.id,
+                    "label": c.label,
+                    "group": c.group,
+                    "description": c.description.text,
+                    "explanation": c.explanation.text,
+                    "basis": [_basis(b) for b in c.explanation.basis],
+                    "editorial_assumption": c.explanation.is_editorial,
+                    "editorial_reason": c.explanation.editorial,
+                    "description_statement": _item_statement(c.description),
                 }
-                for t in result.treatments
+                for c in view.categories
             ],
-            "notes": [{**statement_to_dict(n), "about": list(n.about)} for n in result.outcome.notes],
+            "notes": [{**_item_statement(n), "about": list(n.about)} for n in view.by_role(NOTE)],
         }
     next_question = None
     if result.next_question is not None:
         q = result.next_question
         next_question = {"id": q.id, "prompt": q.prompt, "options": [{"id": o.id, "label": o.label} for o in q.options]}
+    figures = view.by_role(FIGURE)
+    context = view.by_role(FIGURES_CONTEXT)
+    path = []
+    for s in result.path:
+        entry: dict[str, Any] = {"node": s.node_id, "question": s.question.id, "prompt": s.question.prompt,
+                                 "answer": s.option_id, "answer_label": s.option_label,
+                                 "why": _item_statement(by_key[f"questions.{s.question.id}.why"])}
+        if (help_item := by_key.get(f"questions.{s.question.id}.help")) is not None:
+            entry["help"] = _item_statement(help_item)
+        path.append(entry)
     return {
         "pathway": {"id": meta.id, "version": meta.version, "title": meta.title,
                     "last_reviewed": meta.last_reviewed.isoformat()},
         "answers": dict(result.answers),
         "unused_answers": dict(result.unused_answers),
-        "path": [
-            {
-                "node": s.node_id,
-                "question": s.question.id,
-                "prompt": s.question.prompt,
-                "answer": s.option_id,
-                "answer_label": s.option_label,
-                "why": statement_to_dict(s.why),
-            }
-            for s in result.path
-        ],
+        "path": path,
         "complete": result.complete,
         "next_question": next_question,
         "outcome": outcome,
         "notes": [
             {
-                "id": n.id,
+                "id": n.note,
                 "title": n.title,
-                **statement_to_dict(n.statement),
+                **_item_statement(n),
                 "figures": [
-                    {"label": f.figure.label, "value": f.figure.value, "display": f.figure.display,
-                     "applies": f.applies}
-                    for f in n.figures
+                    {"label": f.title, "value": f.figure.value if f.figure else None, "display": f.text,
+                     "applies": f.applies, "match": FIGURE_MATCH[f.applies]}
+                    for f in figures if f.note == n.note
                 ],
             }
-            for n in result.notes
+            for n in view.by_role(OUTLOOK_NOTE)
         ],
-        "outlook_depends_on": statement_to_dict(result.pathway.content.outlook.depends_on),
-        "figures_context": (statement_to_dict(ctx) if (ctx := _figures_context(result)) is not None else None),
+        "outlook_depends_on": _item_statement(view.by_role(OUTLOOK_BASIS)[0]),
+        "figures_context": _item_statement(context[0]) if context else None,
+        "items": [item_to_dict(i) for i in view.items],
         "disclaimer": disclaimer_block(result.pathway),
     }
 
 
-def _cite(statement: Statement) -> str:
-    parts = [citation(b) for b in statement.basis]
-    if statement.is_editorial:
-        parts.append(f"editorial assumption: {statement.editorial}")
+# ---- words shared by every output -------------------------------------------------------------------------------
+
+
+def quote_words(quote: str) -> str:
+    """The source's own words as every output prints them beside a citation."""
+    return f"“{quote}”"
+
+
+def basis_words(basis: Basis, quotes: bool = True) -> str:
+    """``source § section`` (with who it reports) and, where the content quotes it, the source's words."""
+    text = citation(basis)
+    return f"{text}: {quote_words(basis.quote)}" if quotes and basis.quote else text
+
+
+def cite(item: Item | Statement, quotes: bool = True) -> str:
+    """Every basis of a statement (with its quote) and, where it is one, the editorial assumption's reason."""
+    parts = [basis_words(b, quotes) for b in item.basis]
+    if item.editorial:
+        parts.append(f"editorial assumption: {item.editorial}")
     return "; ".join(parts)
 
 
@@ -135,102 +204,123 @@ def about_lines(pathway: Pathway, made: datetime.date | None = None) -> list[tup
     sources = "; ".join(f"{s.id}: {s.display_title}" + (f", {s.details}" if s.details else "")
                         for s in pathway.content.sources)
     return [
-        ("Disclaimer", meta.disclaimer),
-        ("Intended use", meta.intended_use),
-        ("Audience", meta.audience),
-        ("Population", meta.population),
-        ("Pathway", f"{meta.title} ({meta.id})"),
-        ("Content version", meta.version),
-        ("Last reviewed", meta.last_reviewed.isoformat()),
-        ("Next review due", review_due_text(meta, made)),
-        ("Approval", approval_text(meta)),
-        ("Changes in this version", change.summary if (change := current_change(meta)) else "not recorded"),
-        ("Sources", sources),
-        ("Editorial policy", meta.editorial_policy),
-        ("Made on", made.isoformat()),
+        (_("Disclaimer"), meta.disclaimer),
+        (_("Intended use"), meta.intended_use),
+        (_("Audience"), meta.audience),
+        (_("Population"), meta.population),
+        (_("Pathway"), f"{meta.title} ({meta.id})"),
+        (_("Content version"), meta.version),
+        (_("Last reviewed"), meta.last_reviewed.isoformat()),
+        (_("Next review due"), review_due_text(meta, made)),
+        (_("Approval"), approval_text(meta)),
+        (_("Changes in this version"), change.summary if (change := current_change(meta)) else _("not recorded")),
+        (_("Sources"), sources),
+        (_("Editorial policy"), meta.editorial_policy),
+        (_("Made on"), made.isoformat()),
     ]
 
 
+def N_(message: str) -> str:
+    """Mark a constant for the catalogue; translated where shown."""
+    return message
+
+
 #: How a figure relates to the answers, in the words every view and export uses (None: no answer decides it).
-FIGURE_MATCH = {True: "the situation you described", False: "not the situation you described",
-                None: "shown for reference"}
+FIGURE_MATCH = {True: N_("the situation you described"), False: N_("not the situation you described"),
+                None: N_("shown for reference")}
 
 
-def _figure_words(applies: bool | None) -> str:
-    return f" ({FIGURE_MATCH[applies]})" if applies is not None else ""
+def figure_words(applies: bool | None) -> str:
+    """A figure's match to the answers in words (``FIGURE_MATCH``), the same in every output."""
+    return FIGURE_MATCH[applies]
 
 
-def _figures_context(result: Result) -> Statement | None:
-    """The outlook's context statement when any figure is shown for the result, else None."""
-    if any(note.figures for note in result.notes):
-        return result.pathway.content.outlook.figures_context
-    return None
+# ---- Markdown ------------------------------------------------------------------------------------------------------
 
 
-def _asked(result: Result) -> list[Question]:
-    """The questions answered for the result: those on the path, then the outlook ones that are used."""
-    asked = [step.question for step in result.path]
-    return asked + [q for q in result.pathway.outlook_questions()
-                    if q.id in result.answers and q.id not in result.unused_answers]
+def _basis_md(item: Item) -> str:
+    return f"*(Basis: {cite(item)})*"
+
+
+def _group_label(view: Shown, group_id: str | None) -> str:
+    return next(g.label for g in view.pathway.content.category_groups if g.id == group_id)
+
+
+def _answer_lines(view: Shown) -> list[str]:
+    """The answers in words: the path's, then any outlook answer given."""
+    result = view.result
+    lines = [f"- {s.question.prompt} **{s.option_label}**" for s in result.path]
+    outlook = {q.id for q in view.pathway.outlook_questions()}
+    lines += [f"- {a.prompt} **{a.option_label}**" for a in view.answers if a.question_id in outlook]
+    return lines
 
 
 def to_markdown(result: Result, made: datetime.date | None = None) -> str:
     """A readable summary: disclaimer first, then answers, path, categories, notes, outlook, reference and
     provenance: every statement the page shows for the answers, each with its basis and editorial flag."""
-    pathway = result.pathway
+    return shown_to_markdown(shown(result), made)
+
+
+def shown_to_markdown(view: Shown, made: datetime.date | None = None) -> str:
+    """``to_markdown`` of what a situation shows."""
+    result = view.result
+    pathway = view.pathway
     meta = pathway.content.metadata
     lines = [f"# {meta.title}", "", f"> **{meta.disclaimer}**", ""]
     lines += ["## Answers", ""]
-    lines += [f"- {s.question.prompt} **{s.option_label}**" for s in result.path] or ["- (none yet)"]
-    for q in pathway.outlook_questions():
-        if q.id in result.answers:
-            label = next(o.label for o in q.options if o.id == result.answers[q.id])
-            lines.append(f"- {q.prompt} **{label}**")
+    lines += _answer_lines(view) or ["- (none yet)"]
     lines.append("")
-    asked = _asked(result)
+    asked = view.by_role(QUESTION_WHY, QUESTION_HELP, OPTION_HELP)
     if asked:
         lines += ["## Why each question matters", ""]
-        for question in asked:
-            lines.append(f"- **{question.short_label}** {question.why.text} *(Basis: {_cite(question.why)})*")
-            if question.help is not None:
-                lines.append(f"  - {question.help.text} *(Basis: {_cite(question.help)})*")
+        for item in asked:
+            if item.role == QUESTION_WHY:
+                short = pathway.questions[item.question].short_label if item.question else item.title
+                lines.append(f"- **{short}** {item.text} {_basis_md(item)}")
+            else:
+                lead = f"{item.title}: " if item.role == OPTION_HELP else ""
+                lines.append(f"  - {lead}{item.text} {_basis_md(item)}")
         lines.append("")
     if not result.complete:
         lines += ["## Not complete", "", "No treatment categories are shown until every question on the path is "
                   f"answered. Next question: **{result.next_question.prompt if result.next_question else ''}**", ""]
-    else:
-        assert result.outcome is not None
-        lines += [f"## Documented treatment categories: {result.outcome.title}", "",
-                  result.outcome.summary.text, f"*Basis: {_cite(result.outcome.summary)}*", ""]
-        for group in pathway.content.category_groups:
-            treatments = [t for t in result.treatments if t.group == group.id]
-            if not treatments:
-                continue
-            lines += [f"### {group.label}", ""]
-            if group.intro is not None:
-                lines += [group.intro.text, f"*Basis: {_cite(group.intro)}*", ""]
-            for t in treatments:
-                lines += [f"#### {t.label}", "", f"{t.description.text} *(Basis: {_cite(t.description)})*", "",
-                          f"Why it appears here: {t.explanation.text}", f"*Basis: {_cite(t.explanation)}*", ""]
-        for n in result.outcome.notes:
-            lines += [f"> Note: {n.text}", f"> *Basis: {_cite(n)}*", ""]
-    outlook = pathway.content.outlook
-    lines += ["## Outlook", "", outlook.depends_on.text, f"*Basis: {_cite(outlook.depends_on)}*", ""]
-    context = _figures_context(result)
-    last_with_figures = max((i for i, n in enumerate(result.notes) if n.figures), default=None)
-    for index, note in enumerate(result.notes):
-        lines += [f"- **{note.title}**: {note.statement.text} *(Basis: {_cite(note.statement)})*"]
-        lines += [f"  - {f.figure.label}: {f.figure.display}{_figure_words(f.applies)}" for f in note.figures]
-        if context is not None and index == last_with_figures:  # right after the figures it is about
-            lines += [f"  - *About these figures:* {context.text} *(Basis: {_cite(context)})*"]
+    figures = view.by_role(FIGURE)
+    last_figure = figures[-1].key if figures else None
+    context = view.by_role(FIGURES_CONTEXT)
+    group = None
+    for item in view.items:
+        role = item.role
+        if role == SUMMARY:
+            lines += [f"## Documented treatment categories: {item.title}", "", item.text,
+                      f"*Basis: {cite(item)}*", ""]
+        elif role in (GROUP_INTRO, CATEGORY) and item.group != group:
+            group = item.group
+            lines += [f"### {_group_label(view, group)}", ""]
+        if role == GROUP_INTRO:
+            lines += [item.text, f"*Basis: {cite(item)}*", ""]
+        elif role == CATEGORY:
+            lines += [f"#### {item.title}", "", f"{item.text} {_basis_md(item)}", ""]
+        elif role == EXPLANATION:
+            lines += [f"Why it appears here: {item.text}", f"*Basis: {cite(item)}*", ""]
+        elif role == NOTE:
+            lines += [f"> Note: {item.text}", f"> *Basis: {cite(item)}*", ""]
+        elif role == OUTLOOK_BASIS:
+            lines += ["## Outlook", "", item.text, f"*Basis: {cite(item)}*", ""]
+        elif role == OUTLOOK_NOTE:
+            lines += [f"- **{item.title}**: {item.text} {_basis_md(item)}"]
+        elif role == FIGURE:
+            lines += [f"  - {item.title}: {item.text} ({figure_words(item.applies)})"]
+            if item.key == last_figure:  # the context right after the figures it is about
+                lines += [f"  - *About these figures:* {c.text} {_basis_md(c)}" for c in context]
     lines += ["", "## Reference", ""]
-    for section in pathway.content.reference:
-        lines += [f"### {section.title}", ""]
-        if section.intro is not None:
-            lines += [f"{section.intro.text} *(Basis: {_cite(section.intro)})*", ""]
-        for item in section.items:
-            term = f"**{item.term}:** " if item.term else ""
-            lines.append(f"- {term}{item.text} *(Basis: {_cite(item)})*")
+    for _, title, items in reference_items(pathway):
+        lines += [f"### {title}", ""]
+        for item in items:
+            if item.key.endswith(".intro"):
+                lines += [f"{item.text} {_basis_md(item)}", ""]
+            else:
+                term = f"**{item.title}:** " if item.title else ""
+                lines.append(f"- {term}{item.text} {_basis_md(item)}")
         lines.append("")
     lines += ["## About this summary", ""]
     lines += [f"- **{label}:** {value}" for label, value in about_lines(pathway, made)]
@@ -238,59 +328,61 @@ def to_markdown(result: Result, made: datetime.date | None = None) -> str:
     return "\n".join(lines)
 
 
-CSV_COLUMNS = ("section", "item", "value", "basis", "editorial_assumption")
+# ---- CSV ------------------------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("section", "item", "value", "basis", "editorial_assumption", "quote")
+
+#: The CSV's section for each role of a shown statement.
+CSV_SECTIONS = {QUESTION_WHY: "why this question matters", QUESTION_HELP: "question help", OPTION_HELP: "option help",
+                SUMMARY: "outcome", GROUP_INTRO: "category group", CATEGORY: "category description",
+                EXPLANATION: "treatment category", NOTE: "note", OUTLOOK_BASIS: "outlook", OUTLOOK_NOTE: "outlook",
+                FIGURE: "outlook figure", FIGURES_CONTEXT: "outlook figures context"}
 
 
-def _row(section: str, item: str, statement: Statement, value: str | None = None) -> list[str]:
-    return [section, item, statement.text if value is None else value,
-            "; ".join(citation(b) for b in statement.basis), statement.editorial or ""]
+def _row(section: str, item: Item, value: str | None = None, title: str | None = None) -> list[str]:
+    return [section, item.title if title is None else title, item.text if value is None else value,
+            "; ".join(citation(b) for b in item.basis), item.editorial or "",
+            " | ".join(quote_words(q) for q in item.quotes)]
+
+
+def _csv_rows(view: Shown, made: datetime.date | None) -> Iterator[list[str]]:
+    result = view.result
+    for label, value in about_lines(view.pathway, made):
+        yield ["about", label, value, "", "", ""]
+    for step in result.path:
+        yield ["path", step.question.prompt, step.option_label, "", "", ""]
+    outlook = {q.id for q in view.pathway.outlook_questions()}
+    for answer in view.answers:
+        if answer.question_id in outlook and answer.used:
+            yield ["outlook answer", answer.prompt, answer.option_label, "", "", ""]
+    situation = list(view.items)
+    for item in situation:
+        if item.role in (QUESTION_WHY, QUESTION_HELP, OPTION_HELP):
+            yield _row(CSV_SECTIONS[item.role], item)
+    yield ["status", "complete", "yes" if result.complete else "no", "", "", ""]
+    for item in situation:
+        if item.role in (QUESTION_WHY, QUESTION_HELP, OPTION_HELP):
+            continue
+        value = f"{item.text} ({figure_words(item.applies)})" if item.role == FIGURE else None
+        yield _row(CSV_SECTIONS[item.role], item, value)
+    for _, title, items in reference_items(view.pathway):
+        for item in items:
+            yield _row(title, item, title="" if item.key.endswith(".intro") else None)
 
 
 def to_csv(result: Result, made: datetime.date | None = None) -> str:
     """Every statement the page shows for the answers, one per row, in page order (about rows first, the
-    disclaimer first of all), with its basis and, where it is one, the editorial assumption's reason."""
-    pathway = result.pathway
+    disclaimer first of all), with its basis, the editorial assumption's reason where it is one, and the
+    source's own words where the content quotes them."""
+    return shown_to_csv(shown(result), made)
+
+
+def shown_to_csv(view: Shown, made: datetime.date | None = None) -> str:
+    """``to_csv`` of what a situation shows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for label, value in about_lines(pathway, made):
-        writer.writerow(["about", label, value, "", ""])
-    for step in result.path:
-        writer.writerow(["path", step.question.prompt, step.option_label, "", ""])
-    for question in pathway.outlook_questions():
-        if question.id in result.answers and question.id not in result.unused_answers:
-            label = next(o.label for o in question.options if o.id == result.answers[question.id])
-            writer.writerow(["outlook answer", question.prompt, label, "", ""])
-    for question in _asked(result):
-        writer.writerow(_row("why this question matters", question.prompt, question.why))
-        if question.help is not None:
-            writer.writerow(_row("question help", question.prompt, question.help))
-    writer.writerow(["status", "complete", "yes" if result.complete else "no", "", ""])
-    if result.outcome is not None:
-        writer.writerow(_row("outcome", result.outcome.title, result.outcome.summary))
-        for group in pathway.content.category_groups:
-            treatments = [t for t in result.treatments if t.group == group.id]
-            if treatments and group.intro is not None:
-                writer.writerow(_row("category group", group.label, group.intro))
-            for t in treatments:
-                writer.writerow(_row("treatment category", t.label, t.explanation))
-                writer.writerow(_row("category description", t.label, t.description))
-        for note in result.outcome.notes:
-            writer.writerow(_row("note", "Note", note))
-    writer.writerow(_row("outlook", "What the outlook can depend on", pathway.content.outlook.depends_on))
-    for note in result.notes:
-        writer.writerow(_row("outlook", note.title, note.statement))
-        for f in note.figures:
-            writer.writerow(_row("outlook figure", f.figure.label, note.statement,
-                                 value=f.figure.display + _figure_words(f.applies)))
-    context = _figures_context(result)
-    if context is not None:
-        writer.writerow(_row("outlook figures context", "About these figures", context))
-    for section in pathway.content.reference:
-        if section.intro is not None:
-            writer.writerow(_row(section.title, "", section.intro))
-        for item in section.items:
-            writer.writerow(_row(section.title, item.term or "", item))
+    writer.writerows(_csv_rows(view, made))
     return buffer.getvalue()
 
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from ..errors import PathwayError
-from ..evaluate import citation
-from .export import about_lines
+from ..evaluate import Result, TreatmentResult, citation, evaluate
+from ..shown import GROUP_INTRO, NOTE, Item, Shown, shown
+from .export import about_lines, basis_words
 from .fhir_codes import (
     ACTION_CONDITION_KIND,
     ACTION_GROUPING_BEHAVIOR,
@@ -62,6 +63,8 @@ __all__ = [
     "validate_bundle",
     "answer_term",
     "MAX_PATHS",
+    "TRANSLATION_EXTENSION",
+    "add_translations",
 ]
 
 #: A placeholder base for the canonical URLs (example.org is reserved for examples): a site that publishes the
@@ -110,18 +113,65 @@ class FhirCodeError(FhirExportError):
 
 
 def to_bundle(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE,
-              made: datetime.date | None = None) -> dict[str, Any]:
+              made: datetime.date | None = None, translations: Mapping[str, Pathway] | None = None) -> dict[str, Any]:
     """The checked and validated Bundle (type ``collection``) for a pathway, as plain JSON-ready dicts; ``made``
-    adds the date it was made to the narrative (without it the output depends on the content alone)."""
+    adds the date it was made to the narrative (without it the output depends on the content alone).
+    ``translations`` (language -> the pathway translated, pathways.translate.translated) adds each text's
+    translations with FHIR's standard translation extension (``add_translations``)."""
     bundle = build_bundle(pathway, base, made)
+    if translations:
+        from ..translate import use_language
+
+        others = {}
+        for lang, other in translations.items():
+            with use_language(lang):  # the fixed words of the export (citations, conditions) in that language too
+                others[lang] = build_bundle(other, base, made)
+        add_translations(bundle, others)
     check_codes(bundle)
     validate_bundle(bundle)
     return bundle
 
 
-def to_json(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE, made: datetime.date | None = None) -> str:
+def to_json(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE, made: datetime.date | None = None,
+            translations: Mapping[str, Pathway] | None = None) -> str:
     """The Bundle as indented JSON text (UTF-8, ending in a newline)."""
-    return json.dumps(to_bundle(pathway, base, made), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_bundle(pathway, base, made, translations), indent=2, ensure_ascii=False) + "\n"
+
+
+#: FHIR's standard extension for a string's translation (sub-extensions ``lang`` and ``content``), carried on the
+#: string's primitive element (``_text``, ``_title``...).
+TRANSLATION_EXTENSION = "http://hl7.org/fhir/StructureDefinition/translation"
+#: The string elements whose translations are carried (the narrative's div is written for one language: not these).
+TRANSLATED_ELEMENTS = ("text", "title", "description", "display", "textEquivalent", "label", "purpose",
+                       "usage")
+
+
+def add_translations(bundle: dict[str, Any], translated: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Add to ``bundle`` (built from the English) the translation extension on every text element whose value in a
+    translated bundle (built the same way from the translated pathway, so of the same shape) differs."""
+    def walk(english: Any, others: dict[str, Any], where: str) -> None:
+        if isinstance(english, dict):
+            for key, value in list(english.items()):
+                if key.startswith("_"):
+                    continue
+                theirs = {lang: other.get(key) if isinstance(other, dict) else None for lang, other in others.items()}
+                if key in TRANSLATED_ELEMENTS and isinstance(value, str):
+                    extensions = [{"url": TRANSLATION_EXTENSION, "extension": [
+                        {"url": "lang", "valueCode": lang}, {"url": "content", "valueString": text}]}
+                        for lang, text in theirs.items() if isinstance(text, str) and text != value]
+                    if extensions:
+                        english[f"_{key}"] = {"extension": extensions}
+                elif isinstance(value, (dict, list)):
+                    walk(value, theirs, f"{where}.{key}")
+        elif isinstance(english, list):
+            for lang, other in others.items():
+                if not isinstance(other, list) or len(other) != len(english):
+                    raise FhirExportError(f"the {lang} translation does not have the shape of the English at {where}")
+            for index, value in enumerate(english):
+                walk(value, {lang: other[index] for lang, other in others.items()}, f"{where}[{index}]")
+
+    walk(bundle, dict(translated), "Bundle")
+    return bundle
 
 
 def answer_term(question_id: str, option_id: str, system: str, prefix: str = "") -> str:
@@ -161,6 +211,10 @@ class _Urls:
         return f"{self.base}/StructureDefinition/editorial-assumption"
 
     @property
+    def basis_extension(self) -> str:
+        return f"{self.base}/StructureDefinition/basis"
+
+    @property
     def note_about_extension(self) -> str:
         return f"{self.base}/StructureDefinition/note-about"
 
@@ -179,7 +233,7 @@ def build_bundle(pathway: Pathway, base: str = DEFAULT_CANONICAL_BASE,
     paths = _paths(pathway)
     resources = [_plan_definition(pathway, urls, paths, made), _questionnaire(pathway, urls, paths),
                  _code_system(pathway, urls)]
-    resources += [_activity_definition(pathway, urls, c.id) for c in pathway.content.categories]
+    resources += [_activity_definition(pathway, urls, c.id, made) for c in pathway.content.categories]
     return {
         "resourceType": "Bundle",
         "id": _fhir_id(f"{pathway.id}-bundle"),
@@ -252,9 +306,31 @@ def _plan_definition(pathway: Pathway, urls: _Urls, paths: _Paths, made: datetim
         "title": meta.title,
         "groupingBehavior": "logical-group",
         "selectionBehavior": "at-most-one",
-        "action": [_outcome_action(pathway, urls, node, paths.to[node.id]) for node in pathway.outcomes()],
+        "action": [_outcome_action(pathway, urls, _shown_at(pathway, node, paths), paths.to[node.id])
+                   for node in pathway.outcomes()],
     }, _outlook_action(pathway, urls, paths)]
     return plan
+
+
+def _x(text: str) -> str:
+    """Text for XHTML element content."""
+    return html.escape(text, quote=False)
+
+
+def _div(parts: Iterable[str]) -> dict[str, Any]:
+    """A generated narrative (``text``) from XHTML fragments whose text is already escaped."""
+    return {"status": "generated", "div": f'<div xmlns="{XHTML_NAMESPACE}">' + "".join(parts) + "</div>"}
+
+
+def _statement_xhtml(statement: Statement | Item, lead: str = "") -> str:
+    """A statement in a narrative: its text, its editorial mark with the reason, its basis (with quotes)."""
+    head = f"<b>{_x(lead)}</b> " if lead else ""
+    parts = [f"<p>{head}{_x(statement.text)}</p>"]
+    if statement.editorial:
+        parts.append(f"<p><i>Editorial assumption:</i> {_x(statement.editorial)}</p>")
+    if statement.basis:
+        parts.append(f"<p><i>Basis:</i> {_x('; '.join(basis_words(b) for b in statement.basis))}</p>")
+    return "".join(parts)
 
 
 def _narrative(pathway: Pathway, made: datetime.date | None) -> str:
@@ -267,35 +343,52 @@ def _narrative(pathway: Pathway, made: datetime.date | None) -> str:
     return f'<div xmlns="{XHTML_NAMESPACE}">' + "".join(lines) + "</div>"
 
 
-def _outcome_action(pathway: Pathway, urls: _Urls, node: OutcomeNode, paths: list[tuple[Term, ...]]) -> dict:
+def _shown_at(pathway: Pathway, node: OutcomeNode, paths: _Paths) -> Shown:
+    """What the outcome shows: ``shown`` for the first answers whose path reaches it."""
+    for terms in paths.to.get(node.id, []):
+        if _consistent(terms):
+            view = shown(evaluate(pathway, dict(terms)))
+            if view.result.outcome is not None and view.result.outcome.id == node.id:
+                return view
+    # No consistent answers reach it (a shared node asked again): what the outcome itself shows, without a path.
+    treatments = tuple(TreatmentResult(c.id, t.label or c.label, c.group, c.description, t.explanation)
+                       for t in node.treatments for c in [pathway.categories[t.category]])
+    return shown(Result(pathway, {}, (), True, None, None, node, treatments, ()))
+
+
+def _outcome_action(pathway: Pathway, urls: _Urls, view: Shown, paths: list[tuple[Term, ...]]) -> dict:
+    """An outcome as the situation that reaches it shows it: summary, each group (its introduction) with its
+    categories (why each appears here), then the notes."""
+    node = view.result.outcome
+    assert node is not None
+    intros = {i.group: i for i in view.by_role(GROUP_INTRO)}
     groups = []
     for group in pathway.content.category_groups:
-        members = [t for t in node.treatments if pathway.categories[t.category].group == group.id]
+        members = [c for c in view.categories if c.group == group.id]
         if not members:
             continue
         entry: dict[str, Any] = {"id": f"{node.id}.{group.id}", "title": group.label,
                                  "groupingBehavior": "visual-group", "selectionBehavior": "any"}
-        if group.intro is not None:
-            entry.update(_statement(urls, pathway, group.intro, "description"))
+        if group.id in intros:
+            entry.update(_statement(urls, pathway, intros[group.id], "description"))
         entry["action"] = [
-            {"id": f"{node.id}.{t.category}", "title": t.label or pathway.categories[t.category].label,
-             **_statement(urls, pathway, t.explanation, "description"),
-             "definitionCanonical": urls.activity(t.category)}
-            for t in members
+            {"id": f"{node.id}.{c.id}", "title": c.label, **_statement(urls, pathway, c.explanation, "description"),
+             "definitionCanonical": urls.activity(c.id)}
+            for c in members
         ]
         groups.append(entry)
     notes = []
-    for index, note in enumerate(node.notes, 1):
+    for index, note in enumerate(view.by_role(NOTE), 1):
         entry = {"id": f"{node.id}.note-{index}", **_statement(urls, pathway, note, "textEquivalent")}
-        about = [{"url": urls.note_about_extension, "valueCanonical": urls.activity(c)}
-                 for c in note.about]
+        about = [{"url": urls.note_about_extension, "valueCanonical": urls.activity(c)} for c in note.about]
         if about:
             entry["extension"] = entry.get("extension", []) + about
         notes.append(entry)
+    summary = view.item(f"nodes.{node.id}.summary")
     return {
         "id": node.id,
         "title": node.title,
-        **_statement(urls, pathway, node.summary, "description"),
+        **_statement(urls, pathway, summary, "description"),
         "condition": [{"kind": "applicability", "expression": {
             "language": "text/fhirpath",
             "description": _in_words(pathway, paths),
@@ -355,7 +448,7 @@ def _when(pathway: Pathway, paths: _Paths, conditions: Mapping[str, list[str]], 
     return {"language": "text/fhirpath", "description": "; ".join(words), "expression": " and ".join(parts)}
 
 
-def _statement(urls: _Urls, pathway: Pathway, statement: Statement, field: str) -> dict[str, Any]:
+def _statement(urls: _Urls, pathway: Pathway, statement: Statement | Item, field: str) -> dict[str, Any]:
     """A statement's text in ``field``, its basis as citations, its editorial flag as an extension."""
     out: dict[str, Any] = {}
     if statement.editorial:
@@ -366,17 +459,25 @@ def _statement(urls: _Urls, pathway: Pathway, statement: Statement, field: str) 
     return out
 
 
-def _citations(pathway: Pathway, statement: Statement) -> list[dict[str, Any]]:
+def _citations(pathway: Pathway, statement: Statement | Item) -> list[dict[str, Any]]:
+    """A statement's basis as RelatedArtifacts: the citation, the source's title and, where the content quotes it,
+    the source's own words (``citation``)."""
     titles = {s.id: s.title for s in pathway.content.sources}
-    return [{"type": "citation", "label": citation(b), "display": titles.get(b.source, b.source)}
+    return [{"type": "citation", "label": citation(b), "display": titles.get(b.source, b.source),
+             **({"citation": b.quote} if b.quote else {})}
             for b in statement.basis]
 
 
-def _activity_definition(pathway: Pathway, urls: _Urls, category_id: str) -> dict[str, Any]:
+def _activity_definition(pathway: Pathway, urls: _Urls, category_id: str,
+                         made: datetime.date | None = None) -> dict[str, Any]:
     category = pathway.categories[category_id]
     group = next(g for g in pathway.content.category_groups if g.id == category.group)
     activity = _common(pathway, urls, "ActivityDefinition", urls.activity_id(category_id), _name(category_id),
                        category.label)
+    activity["text"] = _div([f"<p><b>{_x(category.label)}</b> ({_x(group.label)})</p>",
+                             _statement_xhtml(category.description, "What it is:"),
+                             f"<p>{_x(pathway.content.metadata.disclaimer)}</p>",
+                             _version_line(pathway)])
     if category.description.editorial:
         activity["extension"] = [{"url": urls.editorial_extension, "valueString": category.description.editorial}]
     activity["description"] = category.description.text
@@ -397,6 +498,16 @@ def _code_system(pathway: Pathway, urls: _Urls) -> dict[str, Any]:
     ]
     concepts += [{"code": c.id, "display": c.label, "definition": c.description.text}
                  for c in pathway.content.categories]
+    rows = []
+    for concept in concepts:
+        rows.append(f"<tr><td>{_x(concept['code'])}</td><td>{_x(concept['display'])}</td>"
+                    f"<td>{_x(concept.get('definition', ''))}</td></tr>")
+        rows += [f"<tr><td>{_x(child['code'])}</td><td>{_x(child['display'])}</td><td>an answer to "
+                 f"{_x(concept['code'])}</td></tr>" for child in concept.get("concept", [])]
+    codes["text"] = _div([f"<p><b>{_x(meta.title)}</b>: the codes of its questions, answers and categories</p>",
+                          f"<p>{_x(meta.disclaimer)}</p>",
+                          "<table><thead><tr><th>Code</th><th>Display</th><th>Definition</th></tr></thead><tbody>",
+                          *rows, "</tbody></table>", _version_line(pathway)])
     codes.update({
         "purpose": meta.intended_use,
         "caseSensitive": True,
@@ -426,16 +537,54 @@ def _questionnaire(pathway: Pathway, urls: _Urls, paths: _Paths) -> dict[str, An
                              for o in question.options],
         }
         item.update(enabling.get(question.id, {}))
+        children = []
         if question.help is not None:
-            helper = {"linkId": f"{question.id}.help", "type": "display", "text": question.help.text,
-                      "extension": [{"url": ITEM_CONTROL_EXTENSION, "valueCodeableConcept": {
-                          "coding": [{"system": ITEM_CONTROL_SYSTEM, "code": "help", "display": "Help-Button"}]}}]}
-            if question.help.editorial:
-                helper["extension"].append({"url": urls.editorial_extension, "valueString": question.help.editorial})
-            item["item"] = [helper]
+            children.append(_display(urls, f"{question.id}.help", question.help, "help", "Help-Button"))
+        children.append(_display(urls, f"{question.id}.why", question.why))
+        for option in question.options:
+            if option.help is not None:  # shown once the option is chosen
+                helper = _display(urls, f"{question.id}.{option.id}.help", option.help)
+                helper["enableWhen"] = [{"question": question.id, "operator": "=",
+                                         "answerCoding": {"system": urls.codes, "code": option.id}}]
+                children.append(helper)
+        item["item"] = children
         items.append(item)
     form["item"] = items
+    parts = [f"<p><b>{_x(meta.title)}</b></p>", f"<p>{_x(meta.disclaimer)}</p>", "<ol>"]
+    for question in _ordered_questions(pathway):
+        optional = "" if question.role == "tree" else " (optional)"
+        parts.append(f"<li><p><b>{_x(question.prompt)}</b>{optional}</p><ul>")
+        for option in question.options:
+            parts.append(f"<li>{_x(option.label)}"
+                         + (_statement_xhtml(option.help) if option.help is not None else "") + "</li>")
+        parts.append("</ul>")
+        if question.help is not None:
+            parts.append(_statement_xhtml(question.help, "How to answer:"))
+        parts.append(_statement_xhtml(question.why, "Why it is asked:") + "</li>")
+    form["text"] = _div([*parts, "</ol>", _version_line(pathway)])
     return form
+
+
+def _display(urls: _Urls, link_id: str, statement: Statement, control: str | None = None,
+             control_display: str = "") -> dict[str, Any]:
+    """A display item holding a statement, its editorial reason and its basis (with quotes) as extensions."""
+    extension: list[dict[str, Any]] = []
+    if control is not None:
+        extension.append({"url": ITEM_CONTROL_EXTENSION, "valueCodeableConcept": {
+            "coding": [{"system": ITEM_CONTROL_SYSTEM, "code": control, "display": control_display}]}})
+    if statement.editorial:
+        extension.append({"url": urls.editorial_extension, "valueString": statement.editorial})
+    extension += [{"url": urls.basis_extension, "valueString": basis_words(b)} for b in statement.basis]
+    item: dict[str, Any] = {"linkId": link_id, "type": "display", "text": statement.text}
+    if extension:
+        item["extension"] = extension
+    return item
+
+
+def _version_line(pathway: Pathway) -> str:
+    meta = pathway.content.metadata
+    return (f"<p>Content version {_x(meta.version)}, last reviewed {meta.last_reviewed.isoformat()}; "
+            f"sources: {_x('; '.join(s.title for s in pathway.content.sources))}.</p>")
 
 
 def _ordered_questions(pathway: Pathway) -> list[Question]:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import functools
+import html
 import shutil
 import textwrap
 from typing import Sequence
 
 import graphviz
 
+from ..catalogue import gettext as _
 from ..errors import PathwayError
-from ..evaluate import Result
+from ..evaluate import Result, Step
 from ..load import Pathway
 from ..model import OutcomeNode, QuestionNode
 
-__all__ = ["to_dot", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD", "DRAW_LIMIT",
-           "FONT_SIZE", "RenderError"]
+__all__ = ["to_dot", "to_dot_path", "render", "render_svg", "dot_available", "RENDER_FORMATS", "FOCUS_THRESHOLD",
+           "DRAW_LIMIT", "FONT_SIZE", "PATH_LABEL_WIDTH", "RenderError"]
 
 #: Output formats ``render`` can produce through the ``dot`` binary.
 RENDER_FORMATS = ("dot", "svg", "png")
@@ -30,6 +32,9 @@ _FONT = "Helvetica"
 FONT_SIZE = 12
 #: Longest line of a category name in an outcome box, in characters (longer ones wrap).
 LABEL_WIDTH = 28
+#: The same for the path drawn top to bottom (``to_dot_path``): at 12.5 CSS px it fits the 288 px column of a 320 px
+#: screen (tests/test_render.py; tests/test_graph_browser.py measures it in the browser at 390 and 320 px).
+PATH_LABEL_WIDTH = 28
 #: Colours meet WCAG AA on white: black text and lines; the dimmed ones gray40 (#666666, 5.7:1) for text and lines.
 _ON = {"penwidth": "3", "color": "black", "fontcolor": "black", "fillcolor": "#dbe9f6"}
 _OFF = {"penwidth": "1", "color": "gray40", "fontcolor": "gray40", "fillcolor": "white"}
@@ -40,21 +45,22 @@ class RenderError(PathwayError):
     """The ``dot`` binary is missing or failed."""
 
 
-def _outcome_label(pathway: Pathway, node: OutcomeNode, on_path: bool, compact: bool) -> str:
-    """The situation, then its categories; ``compact`` gives only a count (for outcomes off the path)."""
+def _outcome_label(pathway: Pathway, node: OutcomeNode, on_path: bool, compact: bool,
+                   width: int = LABEL_WIDTH) -> str:
+    """The situation, then its categories; ``compact`` gives the situation alone (for outcomes off the path: a
+    count of categories there would read as "more is better", issue #23)."""
     head = ("✔ " if on_path else "") + node.short_title
     if compact:
-        count = len(node.treatments)
-        return f"{head}\\n{count} categor{'y' if count == 1 else 'ies'}"
+        return head
     cats = "".join(_wrapped(f"• {t.label or pathway.categories[t.category].label}"
-                            f"{' †' if t.explanation.is_editorial else ''}") for t in node.treatments)
+                            f"{' †' if t.explanation.is_editorial else ''}", width) for t in node.treatments)
     return f"{head}\\n{cats}"
 
 
-def _wrapped(item: str) -> str:
-    """A list item as left-aligned DOT lines of at most LABEL_WIDTH characters, continuation lines indented: a
+def _wrapped(item: str, width: int = LABEL_WIDTH) -> str:
+    """A list item as left-aligned DOT lines of at most ``width`` characters, continuation lines indented: a
     long category name would otherwise widen the whole graph, and the page then shows it smaller or scrolls."""
-    lines = textwrap.wrap(item, LABEL_WIDTH, subsequent_indent="   ", break_long_words=False) or [item]
+    lines = textwrap.wrap(item, width, subsequent_indent="   ", break_long_words=False) or [item]
     return "".join(f"{_escape(line)}\\l" for line in lines)
 
 
@@ -100,7 +106,7 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
             question = pathway.questions[node.question]
             label = question.short_label
             if node.id == next_id:
-                label = f"▶ NEXT: {label}"
+                label = _("▶ NEXT: {label}").format(label=label)
                 attrs.update(style="rounded,filled,bold,dashed", penwidth="3", color="black", fontcolor="black")
             graph.node(node.id, label=label, tooltip=question.prompt, **attrs, **{"class": _css(node.id, on_path, next_id)})
         else:
@@ -134,6 +140,52 @@ def to_dot(pathway: Pathway, result: Result | None = None, full: bool = False, f
         graph.node("_hidden", label=f"{hidden} more nodes not shown\\n(ask for the full tree)", shape="plaintext",
                    fontcolor="gray40", style="")
     return graph.source
+
+
+def to_dot_path(pathway: Pathway, result: Result) -> str:
+    """DOT source of the path alone, top to bottom, for a narrow screen: each question answered, with the answers
+    not taken summarised in its box ("2 other answers not taken") and the chosen answer on its edge, then the
+    outcome with its categories, or the next question. The whole tree is ``to_dot``'s."""
+    graph = graphviz.Digraph(f"{pathway.id}_path")
+    graph.attr(rankdir="TB", nodesep="0.15", ranksep="0.25", fontname=_FONT, tooltip=pathway.content.metadata.title)
+    graph.attr("node", fontname=_FONT, fontsize=str(FONT_SIZE), style="rounded,filled", shape="box", margin="0.06,0.03")
+    graph.attr("edge", fontname=_FONT, fontsize=str(FONT_SIZE), arrowsize="0.7")
+    ids = result.path_node_ids
+    for step in result.path:
+        others = len(pathway.nodes[step.node_id].branches) - 1  # type: ignore[union-attr]
+        summary = f"{others} other answer{'s' if others != 1 else ''} not taken"
+        label = _html_lines(step.question.short_label)
+        if others:
+            label += f'<BR/><FONT COLOR="gray30">{summary}</FONT>'  # gray30 on the path's fill: 6.9:1
+        graph.node(step.node_id, label=f"<{label}>", tooltip=step.question.prompt, **_ON, **{"class": "node-on-path"})
+    if result.outcome is not None:
+        attrs = {**_ON, "shape": "note", "style": "filled", "peripheries": "2"}
+        graph.node(result.outcome.id, label=_outcome_label(pathway, result.outcome, True, False, PATH_LABEL_WIDTH),
+                   tooltip=result.outcome.title, **attrs, **{"class": "node-on-path"})
+    elif result.next_node_id is not None and result.next_question is not None:
+        graph.node(result.next_node_id, label=_line(f"▶ NEXT: {result.next_question.short_label}"),
+                   tooltip=result.next_question.prompt, **{**_ON, "style": "rounded,filled,bold,dashed"},
+                   **{"class": "node-next"})
+    for step, target in zip(result.path, ids[1:]):
+        graph.edge(step.node_id, target, label=_line(f"✔ {_option_label(step)}"), penwidth="3.5", style="bold",
+                   color="black", fontcolor="black", fontname=f"{_FONT}-Bold", weight="10",
+                   **{"class": "edge-chosen"})
+    return graph.source
+
+
+def _option_label(step: Step) -> str:
+    return next(o.graph_label for o in step.question.options if o.id == step.option_id)
+
+
+def _html_lines(text: str) -> str:
+    """Text for an HTML-like DOT label, wrapped at PATH_LABEL_WIDTH characters (markup escaped)."""
+    lines = textwrap.wrap(text, PATH_LABEL_WIDTH, break_long_words=False) or [text]
+    return "<BR/>".join(html.escape(line, quote=False) for line in lines)
+
+
+def _line(text: str) -> str:
+    """A centred label wrapped at PATH_LABEL_WIDTH characters (escaped)."""
+    return "\\n".join(_escape(line) for line in textwrap.wrap(text, PATH_LABEL_WIDTH, break_long_words=False) or [text])
 
 
 def _escape(text: str) -> str:

@@ -1,6 +1,9 @@
-"""The review pack: one document a clinical reviewer reads to sign a version off. The decision table, every
-statement by situation with its basis and editorial reason, the editorial assumptions, the diff against the
-previous version, and a sign-off block; as Markdown or as a self-contained printable HTML page.
+"""The review pack: one document a clinical reviewer works through to sign a version off. Contents that link to
+each section; first the clinically significant changes against the previous version (a category added or removed
+for a situation, a figure changed, an editorial mark added or removed); the decision table; every statement by
+situation (rendered from ``pathways.shown``) with its basis, the source's own words beside it ("What the source
+says") and its editorial reason; the editorial assumptions; the rest of the diff; and a printed sign-off block
+(name, role, signature, date). As Markdown or as a self-contained printable HTML page.
 
 Deterministic: nothing in it depends on the clock, so a committed pack can be checked for being current.
 """
@@ -14,18 +17,20 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Union
 
-from .diff import (RECORD, RECORD_FIELDS, SHOWN, WORDING, Difference, PathwayDiff, is_rewording, summary_line,
-                   word_changes)
 from ..errors import dotted
 from ..evaluate import citation
 from ..lifecycle import REVIEW_LEAD_MONTHS, approval_text, current_change
 from ..load import Pathway
 from ..model import Statement
-from .table import EDITORIAL, NOT_SHOWN, SHOWN as SHOWN_MARK, DecisionTable, decision_table
+from ..shown import EXPLANATION, FIGURE, FIGURES_CONTEXT, NOTE, OPTION_HELP, OUTLOOK_NOTE, SUMMARY, Item
 from ..validate import _statements
+from .diff import (RECORD, RECORD_FIELDS, SHOWN, WORDING, Difference, PathwayDiff, is_rewording, is_significant,
+                   significant_changes, summary_line, word_changes)
+from .export import figure_words, quote_words
+from .table import EDITORIAL, NOT_SHOWN, SHOWN as SHOWN_MARK, DecisionTable, decision_table
 
 __all__ = ["Span", "Heading", "Para", "Bullets", "Table", "SignOff", "Block", "ReviewPack", "REVIEW_FORMATS",
-           "DECISIONS", "review_pack", "content_fingerprint", "to_markdown", "to_html", "render_review",
+           "DECISIONS", "SIGN_OFF_FIELDS", "review_pack", "slug", "content_fingerprint", "to_markdown", "to_html", "render_review",
            "pack_name", "review_command"]
 
 REVIEW_FORMATS = ("md", "html")
@@ -38,11 +43,13 @@ DECISIONS = ("Approved", "Approved with conditions (state them below)", "Rejecte
 
 @dataclass(frozen=True)
 class Span:
-    """A run of text; style is "" (plain), "b" (bold), "i" (italic), "code", "del", "ins" or "words" (a mark in
-    words: on its own line in HTML, left out of Markdown, whose tables carry a legend instead)."""
+    """A run of text; style is "" (plain), "b" (bold), "i" (italic), "code", "del", "ins", "quote" (the source's
+    own words), "link" (to the section whose anchor is ``href``) or "words" (a mark in words: on its own line in
+    HTML, left out of Markdown, whose tables carry a legend instead)."""
 
     text: str
     style: str = ""
+    href: str | None = None
 
 
 Inline = tuple[Span, ...]
@@ -127,22 +134,26 @@ def review_pack(pathway: Pathway, against: PathwayDiff | None = None, command: s
     previous version in the pack); ``command`` is how the pack was made, printed so anyone can regenerate it."""
     meta = pathway.content.metadata
     table = decision_table(pathway)
-    blocks: list[Block] = [
-        Para(_t(meta.disclaimer, "b"), role="disclaimer"),
-        *_provenance(pathway, against, command),
-        Heading(2, "Contents", "contents"),
-        Bullets(tuple(_t(s) for s in ("1. How to review", "2. What changed in this version",
-                                      "3. Decision table", "4. Every statement, by situation",
-                                      "5. Statements shown in every situation", "6. Editorial assumptions",
-                                      "7. Differences from the previous version", "8. Sign-off"))),
+    sections = [
+        *_significant(against),
         *_how_to_review(),
         *_what_changed(pathway, against),
         *_decision_table(table),
         *_situations(pathway, table),
         *_shared(pathway),
         *_assumptions(pathway, table),
+        *_plain_texts(pathway),
         *_differences(against),
         *_sign_off(pathway),
+    ]
+    contents = tuple((Span(b.text, "link", b.anchor),) for b in sections
+                     if isinstance(b, Heading) and b.level == 2 and b.anchor)
+    blocks: list[Block] = [
+        Para(_t(meta.disclaimer, "b"), role="disclaimer"),
+        *_provenance(pathway, against, command),
+        Heading(2, "Contents", "contents"),
+        Bullets(contents),
+        *sections,
     ]
     title = f"Clinical review pack: {meta.title}, version {meta.version}"
     return ReviewPack(title, tuple(blocks))
@@ -175,17 +186,20 @@ def _provenance(pathway: Pathway, against: PathwayDiff | None, command: str | No
 
 def _how_to_review() -> list[Block]:
     return [
-        Heading(2, "1. How to review", "how-to-review"),
+        Heading(2, "2. How to review", "how-to-review"),
         Bullets((
-            _t("Read the decision table (section 3): for each situation, which categories are shown (✔), not shown "
+            _t("Start with the clinically significant changes (section 1): each names the situation and what "
+               "changed; judge each first."),
+            _t("Read the decision table (section 4): for each situation, which categories are shown (✔), not shown "
                "(✘), and where an editorial assumption decides it (†)."),
-            _t("Check each statement of each situation (section 4) and the shared ones (section 5) against the "
-               "source: each names its source and section; an editorial assumption says why it is one."),
-            _t("Judge each editorial assumption (section 6): accept it, or ask for it to change."),
-            _t("When this pack is made against the previous version, section 7 lists every difference by "
+            _t("Check each statement of each situation (section 5) and the shared ones (section 6) against the "
+               "source: each names its source and section, and gives the source's own words beside it (\"What "
+               "the source says\") where the content quotes them; an editorial assumption says why it is one."),
+            _t("Judge each editorial assumption (section 7): accept it, or ask for it to change."),
+            _t("When this pack is made against the previous version, section 8 lists every other difference by "
                "situation: what is shown apart from what is only reworded."),
-            _t("Record your decision in section 8 and return the pack to the content maintainers. They record an "
-               "approval in the file's metadata (approved_on, approved_by: your role, never your name)."),
+            _t("Sign the printed block in section 9 and return the pack to the content maintainers. They record "
+               "an approval in the file's metadata (approved_on, approved_by: your role, never your name)."),
             _t(f"The next review is due on the date above; it starts {REVIEW_LEAD_MONTHS} months before."),
         )),
     ]
@@ -194,7 +208,7 @@ def _how_to_review() -> list[Block]:
 def _what_changed(pathway: Pathway, against: PathwayDiff | None) -> list[Block]:
     meta = pathway.content.metadata
     change = current_change(meta)
-    blocks: list[Block] = [Heading(2, "2. What changed in this version", "what-changed")]
+    blocks: list[Block] = [Heading(2, "3. What changed in this version", "what-changed")]
     if change is not None:
         blocks.append(Para((Span(f"Change log, version {change.version} ({change.date.isoformat()}): ", "b"),
                             Span(change.summary))))
@@ -229,31 +243,45 @@ def _decision_table(table: DecisionTable) -> list[Block]:
         rows.append((_t(str(number)), *[_t(by_question.get(q.id, "—")) for q in questions],
                      *[(Span(c.mark), Span(f" {c.words}", "words")) for c in row.cells]))
     return [
-        Heading(2, "3. Decision table", "decision-table"),
+        Heading(2, "4. Decision table", "decision-table"),
         Para(_t(f"{len(table.rows)} complete situations (every combination of the tree's answers) × "
                 f"{len(table.categories)} categories. {SHOWN_MARK} shown, {NOT_SHOWN} not shown, {EDITORIAL} an "
-                "editorial assumption decides the cell (its reason is under the situation in section 4).")),
+                "editorial assumption decides the cell (its reason is under the situation in section 5).")),
         Table("Decision table: situations × categories", header, tuple(rows)),
     ]
 
 
-def _cite(statement: Statement) -> list[Span]:
+def _cite(statement: Statement | Item) -> list[Span]:
+    """The basis, the source's own words beside the statement (each quoted basis), the editorial reason."""
     spans: list[Span] = []
     basis = "; ".join(citation(b) for b in statement.basis)
     if basis:
         spans += [Span(" "), Span(f"Basis: {basis}", "i")]
+    for b in statement.basis:
+        if b.quote:
+            spans += [Span(" What the source says", "b"), Span(f" ({citation(b)}): "),
+                      Span(quote_words(b.quote), "quote")]
     if statement.editorial:
         spans += [Span(" Editorial assumption: ", "b"), Span(statement.editorial)]
     return spans
 
 
-def _statement(statement: Statement, prefix: str | None = None) -> Inline:
+def _statement(statement: Statement | Item, prefix: str | None = None) -> Inline:
     spans = [Span(prefix, "b")] if prefix else []
     return tuple(spans + [Span(statement.text)] + _cite(statement))
 
 
+#: How section 5 heads the statements of each role of a situation (``Shown`` items), in page order.
+_ROLE_HEADS = ((OPTION_HELP, "About the answers"), (SUMMARY, "Summary"), (EXPLANATION, "Categories shown"),
+               (NOTE, "Notes"), (OUTLOOK_NOTE, "Outlook notes"), (FIGURES_CONTEXT, "About the figures"))
+
+
 def _situations(pathway: Pathway, table: DecisionTable) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "4. Every statement, by situation", "situations")]
+    """Each situation's own statements, from what it shows (``Row.items``: every optional answer included); the
+    statements every situation shows (questions, categories' descriptions, outlook) are in section 6."""
+    blocks: list[Block] = [Heading(2, "5. Every statement, by situation", "situations")]
+    blocks.append(Bullets(tuple((Span(f"Situation {n}: {row.situation.label}", "link", f"situation-{n}"),)
+                                for n, row in enumerate(table.rows, 1))))
     labels = {c.id: c.label for c in table.categories}
     for number, row in enumerate(table.rows, 1):
         situation = row.situation
@@ -262,34 +290,46 @@ def _situations(pathway: Pathway, table: DecisionTable) -> list[Block]:
             Heading(3, f"Situation {number}: {situation.label}", f"situation-{number}"),
             Para((Span("Answers: ", "b"), Span(situation.query, "code"), Span(" · "), Span("Outcome: ", "b"),
                   Span(outcome.title))),
-            Para(_statement(outcome.summary, "Summary: ")),
         ]
-        shown = [_statement(t.explanation, f"{t.label}: ") for t in situation.result.treatments]
-        blocks += [Para(_t("Categories shown", "b")), Bullets(tuple(shown))]
-        withheld = [c for c in row.cells if not c.shown]
-        if withheld:
-            items = tuple(
-                (Span(f"{labels[c.category_id]}", "b"),)
-                + ((Span(f" ({EDITORIAL} editorial assumption): "), Span(c.editorial)) if c.editorial
-                   else (Span(": not listed for this situation."),))
-                for c in withheld)
-            blocks += [Para(_t("Categories not shown", "b")), Bullets(items)]
-        if row.notes:
-            blocks += [Para(_t("Notes", "b")), Bullets(tuple(_statement(n) for n in row.notes))]
-        if row.outlook:
-            items = []
-            for line in row.outlook:
-                when = f" (when {line.when})" if line.when else ""
-                figures = [Span(f" Figures: {'; '.join(f'{f.label}: {f.display}' for f in line.note.figures)}.")] \
-                    if line.note.figures else []
-                items.append(_statement(line.note, f"{line.note.title}{when}: ") + tuple(figures))
-            blocks += [Para(_t("Outlook notes", "b")), Bullets(tuple(items))]
+        when = {f.key: w for line in row.outlook for f, w in zip(line.figures, line.figure_when)}
+        notes_when = {line.item.key: line.when for line in row.outlook if line.item is not None}
+        for role, head in _ROLE_HEADS:
+            items = [i for i in row.items if i.role == role]
+            if role == SUMMARY and items:
+                blocks.append(Para(_statement(items[0], "Summary: ")))
+                continue
+            if role == EXPLANATION:
+                listed = tuple(_statement(i, f"{i.title}: ") for i in items)
+            elif role == OUTLOOK_NOTE:
+                listed = tuple(_outlook_item(row, i, notes_when.get(i.key), when) for i in items)
+            else:
+                listed = tuple(_statement(i, f"{i.title}: " if role == OPTION_HELP else None) for i in items)
+            if listed:
+                blocks += [Para(_t(head, "b")), Bullets(listed)]
+            if role == EXPLANATION:
+                withheld = [c for c in row.cells if not c.shown]
+                if withheld:
+                    listed = tuple(
+                        (Span(f"{labels[c.category_id]}", "b"),)
+                        + ((Span(f" ({EDITORIAL} editorial assumption): "), Span(c.editorial)) if c.editorial
+                           else (Span(": not listed for this situation."),))
+                        for c in withheld)
+                    blocks += [Para(_t("Categories not shown", "b")), Bullets(listed)]
     return blocks
+
+
+def _outlook_item(row, note: Item, when: str | None, figure_when: dict[str, str | None]) -> Inline:
+    """An outlook note with the answer it further needs, then its figures with the answer each describes."""
+    head = f"{note.title} (when {when}): " if when else f"{note.title}: "
+    figures = [i for i in row.items if i.role == FIGURE and i.note == note.note]
+    words = "; ".join(f"{f.title}: {f.text}" + (f" (when {figure_when[f.key]})" if figure_when.get(f.key) else
+                                                f" ({figure_words(None)})") for f in figures)
+    return _statement(note, head) + ((Span(f" Figures: {words}."),) if figures else ())
 
 
 def _shared(pathway: Pathway) -> list[Block]:
     content = pathway.content
-    blocks: list[Block] = [Heading(2, "5. Statements shown in every situation", "shared")]
+    blocks: list[Block] = [Heading(2, "6. Statements shown in every situation", "shared")]
     items: list[Inline] = []
     for q in pathway.tree_questions() + pathway.outlook_questions():
         items.append(_statement(q.why, f"“{q.prompt}” — why it matters: "))
@@ -356,11 +396,66 @@ def _assumptions(pathway: Pathway, table: DecisionTable) -> list[Block]:
     named += [(dotted(loc), s) for loc, s in _statements(pathway.content) if id(s) not in seen]  # none is missed
     rows = tuple((_t(where), _t(s.text), _t(s.editorial or "")) for where, s in named if s.editorial)
     return [
-        Heading(2, "6. Editorial assumptions", "assumptions"),
+        Heading(2, "7. Editorial assumptions", "assumptions"),
         Para(_t(f"{len(rows)} statements are, wholly or in part, our reading rather than the source's; each says "
                 "why. They are shown as editorial assumptions wherever they appear.")),
         Table("Editorial assumptions", ("Where", "Statement", "Why it is an editorial assumption"), rows),
     ]
+
+
+def _plain_texts(pathway: Pathway) -> list[Block]:
+    """Each plain text beside its statement, with its Flesch-Kincaid grade (statements worded alike share a row)."""
+    from ..readability import MAX_GRADE, library_version, plain_scores  # textstat is loaded only for the pack
+
+    scores = plain_scores(pathway.content)
+    if not scores:
+        return []
+    rows: dict[tuple[str, str, str], list[str]] = {}
+    grades: dict[tuple[str, str, str], float] = {}
+    for score in scores:
+        statement = score.statement
+        key = (statement.text, statement.plain or "(the text is itself plain)", statement.plain_editorial or "")
+        rows.setdefault(key, []).append(score.key)
+        grades[key] = score.grade
+    table_rows = tuple(
+        ((Span(", ".join(keys), "code"), Span(" "), Span(text)),
+         (Span(plain), Span(f" Grade {grades[(text, plain, why)]:.1f}"
+                            + (" (above the limit)" if grades[(text, plain, why)] > MAX_GRADE else ""), "b")),
+         _t(why))
+        for (text, plain, why), keys in rows.items())
+    worst = max(s.grade for s in scores)
+    return [
+        Heading(2, "7a. Plain-language texts (the family reading)", "plain-texts"),
+        Para(_t(f"{len(scores)} statements have a plain-language text, which says no more and no less than the "
+                f"statement, on the same basis; sign it off with the statement. Reading level: Flesch-Kincaid grade "
+                f"by {library_version()}, at most {MAX_GRADE:g} allowed; the highest here is {worst:.1f}.")),
+        Table("Plain-language texts", ("Statement (its keys, then its text)", "Plain text, then its grade",
+                                       "Where the plain text simplifies"), table_rows),
+    ]
+
+
+def _significant(diff: PathwayDiff | None) -> list[Block]:
+    """First of all: the clinically significant changes (diff.SIGNIFICANT), each with where it is."""
+    blocks: list[Block] = [Heading(2, "1. Clinically significant changes", "significant")]
+    if diff is None:
+        return blocks + [Para(_t("Not compared: make the pack with --against OLD to list them."))]
+    found = significant_changes(diff)
+    if not found:
+        return blocks + [Para(_t(f"None against {diff.old_name}: no category added or removed for a situation, no "
+                                 "figure changed, no editorial mark added or removed. Section 8 lists every other "
+                                 "difference."))]
+    blocks.append(Para(_t(f"{len(found)} against {diff.old_name} (version {diff.old.content.metadata.version}): a "
+                          "category added or removed for a situation, a figure changed, an editorial mark added "
+                          "or removed. Section 8 lists them again in context, with every other difference.")))
+    items = []
+    for where, d, situation in found:
+        if d is None:
+            assert situation is not None
+            shown = ", ".join(situation.categories_added or situation.categories_removed) or "none"
+            items.append((Span(f"{where}: ", "b"), Span(f"situation {situation.status} (categories: {shown})")))
+        else:
+            items.append((Span(f"{where}: ", "b"),) + _difference(d))
+    return blocks + [Bullets(tuple(items))]
 
 
 def _difference(d: Difference) -> Inline:
@@ -378,8 +473,13 @@ def _difference(d: Difference) -> Inline:
     return tuple(head + [Span(": "), Span(d.old, "del"), Span(" → "), Span(d.new, "ins")])
 
 
+def _marked(d: Difference) -> Inline:
+    """A difference, led by "Significant" when section 1 lists it too."""
+    return ((Span("Significant (section 1): ", "b"),) if is_significant(d) else ()) + _difference(d)
+
+
 def _differences(diff: PathwayDiff | None) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "7. Differences from the previous version", "differences")]
+    blocks: list[Block] = [Heading(2, "8. Differences from the previous version", "differences")]
     if diff is None:
         return blocks + [Para(_t("Not compared: make the pack with --against OLD to list them."))]
     blocks.append(Para(_t(summary_line(diff) + " Removed words are struck through, added words underlined.")))
@@ -390,7 +490,7 @@ def _differences(diff: PathwayDiff | None) -> list[Block]:
                                   + ", ".join(s.categories_added or s.categories_removed))))
             continue
         for kind, title in ((SHOWN, "What is shown"), (WORDING, "Wording only")):
-            items = tuple(_difference(d) for d in s.differences if d.kind == kind)
+            items = tuple(_marked(d) for d in s.differences if d.kind == kind)
             if items:
                 blocks += [Para(_t(title, "b")), Bullets(items)]
     same = [s.label for s in diff.situations if s.status == "unchanged"]
@@ -401,7 +501,7 @@ def _differences(diff: PathwayDiff | None) -> list[Block]:
             continue
         blocks.append(Heading(3, section.title))
         for kind, title in ((SHOWN, "What is shown"), (WORDING, "Wording only"), (RECORD, "Record")):
-            items = tuple(_difference(d) for d in section.differences if d.kind == kind)
+            items = tuple(_marked(d) for d in section.differences if d.kind == kind)
             if items:
                 blocks += [Para(_t(title, "b")), Bullets(items)]
     return blocks
@@ -409,7 +509,7 @@ def _differences(diff: PathwayDiff | None) -> list[Block]:
 
 def _sign_off(pathway: Pathway) -> list[Block]:
     meta = pathway.content.metadata
-    return [Heading(2, "8. Sign-off", "sign-off"),
+    return [Heading(2, "9. Sign-off", "sign-off"),
             SignOff(meta.version, content_fingerprint(pathway), meta.approved_by),
             Para(_t(meta.disclaimer, "b"), role="disclaimer")]
 
@@ -424,10 +524,19 @@ def _md_text(text: str) -> str:
     return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), " ".join(text.split()))
 
 
-def _md_inline(spans: Inline) -> str:
+def slug(text: str) -> str:
+    """The anchor a Markdown heading gets on GitHub (and most renderers): lower case, punctuation dropped, each
+    space a hyphen."""
+    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+
+
+def _md_inline(spans: Inline, anchors: dict[str, str] | None = None) -> str:
     out = []
     for span in spans:
         if span.style == "words":
+            continue
+        if span.style == "link" and span.href:
+            out.append(f"[{_md_text(span.text)}](#{(anchors or {}).get(span.href, span.href)})")
             continue
         text = " ".join(span.text.split()) if span.style == "code" else _md_text(span.text)
         lead = " " if span.text[:1].isspace() else ""
@@ -444,7 +553,22 @@ def _md_inline(spans: Inline) -> str:
     return "".join(out)
 
 
+def _md_anchors(pack: ReviewPack) -> dict[str, str]:
+    """Each heading's anchor (the HTML id) -> its Markdown slug, numbered as renderers number repeats."""
+    seen: dict[str, int] = {slug(pack.title): 1}
+    anchors = {}
+    for block in pack.blocks:
+        if isinstance(block, Heading):
+            base = slug(block.text)
+            count = seen.get(base, 0)
+            seen[base] = count + 1
+            if block.anchor:
+                anchors[block.anchor] = base if count == 0 else f"{base}-{count}"
+    return anchors
+
+
 def to_markdown(pack: ReviewPack) -> str:
+    anchors = _md_anchors(pack)
     lines = [f"# {_md_text(pack.title)}", ""]
     for block in pack.blocks:
         if isinstance(block, Heading):
@@ -453,7 +577,7 @@ def to_markdown(pack: ReviewPack) -> str:
             text = _md_inline(block.spans)
             lines += [f"> {text}" if block.role == "disclaimer" else text, ""]
         elif isinstance(block, Bullets):
-            lines += [f"- {_md_inline(item)}" for item in block.items] + [""]
+            lines += [f"- {_md_inline(item, anchors)}" for item in block.items] + [""]
         elif isinstance(block, Table):
             header = block.header if any(block.header) else tuple(" " for _ in block.header)
             lines.append("| " + " | ".join(_md_text(h) or " " for h in header) + " |")
@@ -465,16 +589,22 @@ def to_markdown(pack: ReviewPack) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+#: The printed sign-off's fields: (label, what goes in it); the file records the role, never the name.
+SIGN_OFF_FIELDS = ("Name", "Role", "Signature", "Date (YYYY-MM-DD)")
+_LINE = "_" * 40
+
+
 def _sign_off_md(block: SignOff) -> list[str]:
-    role = _md_text(block.role) if block.role else "________________________________"
+    role = _md_text(block.role) if block.role else _LINE
+    entries = {"Name": _LINE, "Role": role, "Signature": _LINE, "Date (YYYY-MM-DD)": _LINE}
     return [
         f"Version reviewed: **{_md_text(block.version)}**, content fingerprint `{block.fingerprint}`", "",
         "| Field | Entry |", "|---|---|",
-        f"| Reviewer's role (never a name) | {role} |",
-        "| Date of decision (YYYY-MM-DD) | |",
+        *[f"| {label} | {entries[label]} |" for label in SIGN_OFF_FIELDS],
         "| Decision (tick one) | " + " <br> ".join(f"☐ {_md_text(d)}" for d in DECISIONS) + " |",
-        "| Conditions, or reasons for rejecting | |",
-        "| Situations or statements to change | |", "",
+        f"| Conditions, or reasons for rejecting | {_LINE} |",
+        f"| Situations or statements to change | {_LINE} |", "",
+        "The name and signature stay on this page; the content file records only the role and the date.", "",
     ]
 
 
@@ -496,11 +626,13 @@ table.marks td { font-size: .85em; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; overflow-wrap: anywhere; }
 del { text-decoration: line-through; color: #8b0000; } ins { text-decoration: underline; color: #064f06; }
 .sign-off td { height: 2.4rem; } .sign-off th { width: 30%; }
+.quote { font-style: italic; }
 ul { padding-left: 1.3rem; } li { margin: .2rem 0; }
 @media print {
   @page { size: A4; margin: 16mm 14mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
   h2#decision-table, h2#situations, h2#shared, h2#assumptions, h2#differences, h2#sign-off { break-before: page; }
+  .sign-off td { height: 3.2rem; }
   h2, h3 { break-after: avoid; } tr, li { break-inside: avoid; }
   thead { display: table-header-group; }
   .sign-off { break-inside: avoid; }
@@ -516,6 +648,12 @@ def _html_inline(spans: Inline) -> str:
         text = html.escape(span.text)
         if span.style == "words":  # in the cell's own text: a mark alone is no text to a screen reader or to axe
             out.append(f"<br>{html.escape(span.text.strip())}")
+            continue
+        if span.style == "link" and span.href:
+            out.append(f'<a href="#{html.escape(span.href)}">{text}</a>')
+            continue
+        if span.style == "quote":
+            out.append(f'<span class="quote">{text}</span>')
             continue
         tag = tags.get(span.style)
         out.append(f"<{tag}>{text}</{tag}>" if tag else text)
@@ -567,12 +705,14 @@ def _html_table(block: Table) -> str:
 def _sign_off_html(block: SignOff) -> str:
     role = html.escape(block.role) if block.role else ""
     decisions = "<br>".join(f"☐ {html.escape(d)}" for d in DECISIONS)
-    rows = [("Reviewer's role (never a name)", role), ("Date of decision (YYYY-MM-DD)", ""),
-            ("Decision (tick one)", decisions), ("Conditions, or reasons for rejecting", ""),
-            ("Situations or statements to change", "")]
+    entries = {"Role": role}
+    rows = [(label, entries.get(label, "")) for label in SIGN_OFF_FIELDS] + [
+        ("Decision (tick one)", decisions), ("Conditions, or reasons for rejecting", ""),
+        ("Situations or statements to change", "")]
     return (f"<p>Version reviewed: <strong>{html.escape(block.version)}</strong>, content fingerprint "
             f"<code>{block.fingerprint}</code></p><table class=\"sign-off\"><caption>Sign-off</caption><tbody>"
-            + "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows) + "</tbody></table>")
+            + "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows) + "</tbody></table>"
+            "<p>The name and signature stay on this page; the content file records only the role and the date.</p>")
 
 
 def render_review(pack: ReviewPack, fmt: str) -> str:

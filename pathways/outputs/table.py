@@ -6,21 +6,29 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from ..evaluate import citation
-from .export import about_lines, disclaimer_block, statement_to_dict
+from ..catalogue import gettext as _
+from ..evaluate import evaluate
 from ..load import Pathway
 from ..model import Category, OutlookNote, Statement
+from ..shown import FIGURE, FIGURES_CONTEXT, NOTE, OUTLOOK_NOTE, Item, Shown, shown
 from ..situations import Situation, complete_situations
+from .export import about_lines, cite, disclaimer_block, item_to_dict, statement_to_dict
 
 __all__ = ["Cell", "OutlookLine", "Row", "DecisionTable", "TABLE_FORMATS", "decision_table", "to_markdown",
-           "to_csv", "to_dict", "render_table", "SHOWN", "NOT_SHOWN", "EDITORIAL"]
+           "to_csv", "to_dict", "render_table", "SHOWN", "NOT_SHOWN", "EDITORIAL", "ROLE_WORDS"]
 
 TABLE_FORMATS = ("md", "csv", "json")
 #: The marks, text rather than colour: shown, not shown, decided by an editorial assumption.
 SHOWN, NOT_SHOWN, EDITORIAL = "✔", "✘", "†"
+#: How the table's statement lists name each role of a shown statement.
+ROLE_WORDS = {"question_why": "Why this question matters", "question_help": "How to answer",
+              "option_help": "About this answer", "summary": "Summary", "group_intro": "Group",
+              "category": "What it is", "explanation": "Why it appears here", "note": "Note",
+              "outlook_depends_on": "Outlook", "outlook_note": "Outlook", "figure": "Figure",
+              "figures_context": "About these figures"}
 
 
 @dataclass(frozen=True)
@@ -37,28 +45,41 @@ class Cell:
 
     @property
     def words(self) -> str:
-        return ("shown" if self.shown else "not shown") + (" (editorial assumption)" if self.editorial else "")
+        return (_("shown") if self.shown else _("not shown")) + (_(" (editorial assumption)") if self.editorial else "")
 
 
 @dataclass(frozen=True)
 class OutlookLine:
-    """An outlook note for a situation; ``when`` says which optional answer it further needs, in words."""
+    """An outlook note for a situation; ``when`` says which optional answer it further needs, in words.
+
+    ``item`` is the note as a situation shows it, ``figures`` its figures, each with ``figure_when``: the answer
+    it describes, in words (the table holds every optional answer at once, so it says which, not whether)."""
 
     note: OutlookNote
     when: str | None
+    item: Item | None = None
+    figures: tuple[Item, ...] = ()
+    figure_when: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
 class Row:
-    """One complete situation."""
+    """One complete situation: its cells, notes and outlook notes, and ``items``: every statement it shows for
+    any optional answer (``Shown`` items, each once, in page order; figures with their match left open)."""
 
     situation: Situation
     cells: tuple[Cell, ...]
     notes: tuple[Statement, ...]
     outlook: tuple[OutlookLine, ...]
+    items: tuple[Item, ...] = ()
+    shown: Shown | None = None
 
     def cell(self, category_id: str) -> Cell:
         return next(c for c in self.cells if c.category_id == category_id)
+
+    @property
+    def figures_context(self) -> Item | None:
+        return next((i for i in self.items if i.role == FIGURES_CONTEXT), None)
 
 
 @dataclass(frozen=True)
@@ -76,14 +97,60 @@ class DecisionTable:
                 return row
         return None
 
+    @property
+    def shared(self) -> tuple[Item, ...]:
+        """The statements every situation shows (questions' why and help, what the outlook depends on), listed
+        once under the table; each row lists the rest."""
+        if not self.rows:
+            return ()
+        keys = set.intersection(*({i.key for i in row.items} for row in self.rows))
+        return tuple(i for i in self.rows[0].items if i.key in keys and i.role in _SHARED_ROLES)
 
-def _cells(pathway: Pathway, situation: Situation) -> tuple[Cell, ...]:
-    outcome = situation.outcome
-    shown = {t.category: t for t in outcome.treatments}
-    withheld = {c: n for n in outcome.notes if n.is_editorial for c in n.about}
+    def own(self, row: Row) -> tuple[Item, ...]:
+        """The statements ``row`` shows that not every situation shows."""
+        shared = {i.key for i in self.shared}
+        return tuple(i for i in row.items if i.key not in shared)
+
+
+#: Roles listed once for the table when every situation shows the statement (a situation's own statements, its
+#: summary, categories, notes and outlook notes with their figures and context, stay under it).
+_SHARED_ROLES = ("question_why", "question_help", "outlook_depends_on")
+
+
+def _views(pathway: Pathway, situation: Situation) -> list[Shown]:
+    """What the situation shows without an optional answer, then with each optional answer in turn."""
+    views = [shown(situation.result)]
+    base = situation.answer_dict
+    for question in pathway.outlook_questions():
+        views += [shown(evaluate(pathway, {**base, question.id: o.id})) for o in question.options]
+    return views
+
+
+def _union(views: list[Shown]) -> tuple[Item, ...]:
+    """Every item of the views, each key once, in page order (a figure's match left open: None)."""
+    order: dict[str, Item] = {}
+    for view in views:
+        for item in view.items:
+            if item.key not in order:
+                order[item.key] = replace(item, applies=None) if item.role == FIGURE else item
+    rank = {key: n for n, key in enumerate(order)}
+    roles = {role: n for n, role in enumerate(ROLE_WORDS)}
+    # page order: a role's place first (a note reached only with an optional answer joins its role's items)
+    return tuple(sorted(order.values(), key=lambda i: (_section(i.role), rank[i.key] if i.role != FIGURES_CONTEXT
+                                                          else len(rank) + roles[i.role])))
+
+
+def _section(role: str) -> int:
+    """Outlook statements after the rest, as on the page."""
+    return 1 if role in ("outlook_depends_on", OUTLOOK_NOTE, FIGURE, FIGURES_CONTEXT) else 0
+
+
+def _cells(pathway: Pathway, view: Shown) -> tuple[Cell, ...]:
+    shown_here = {c.id: c for c in view.categories}
+    withheld = {c: n for n in view.by_role(NOTE) if n.is_editorial for c in n.about}
     cells = []
     for category in pathway.content.categories:
-        treatment = shown.get(category.id)
+        treatment = shown_here.get(category.id)
         if treatment is not None:
             cells.append(Cell(category.id, True, treatment.explanation.editorial))
         else:
@@ -92,17 +159,20 @@ def _cells(pathway: Pathway, situation: Situation) -> tuple[Cell, ...]:
     return tuple(cells)
 
 
-def _outlook(pathway: Pathway, situation: Situation) -> tuple[OutlookLine, ...]:
-    answers = situation.answer_dict
+def _outlook(pathway: Pathway, items: tuple[Item, ...]) -> tuple[OutlookLine, ...]:
     outlook_ids = {q.id for q in pathway.outlook_questions()}
+    notes = {n.id: n for n in pathway.content.outlook.notes}
     lines = []
-    for note in pathway.content.outlook.notes:
-        tree_part = {k: v for k, v in note.applies_when.items() if k not in outlook_ids}
-        if not all(answers.get(k) in v for k, v in tree_part.items()):
+    for item in items:
+        if item.role != OUTLOOK_NOTE or item.note is None:
             continue
+        note = notes[item.note]
         extra = {k: v for k, v in note.applies_when.items() if k in outlook_ids}
         when = "; ".join(_condition_words(pathway, k, v) for k, v in extra.items()) or None
-        lines.append(OutlookLine(note, when))
+        figures = tuple(i for i in items if i.role == FIGURE and i.note == item.note)
+        figure_when = tuple("; ".join(_condition_words(pathway, k, v) for k, v in f.figure.applies_when.items())
+                            or None if f.figure is not None else None for f in figures)
+        lines.append(OutlookLine(note, when, item, figures, figure_when))
     return tuple(lines)
 
 
@@ -112,30 +182,40 @@ def _condition_words(pathway: Pathway, question_id: str, option_ids: list[str]) 
     return f"{question.short_label}: {' or '.join(labels)}"
 
 
+def _row(pathway: Pathway, situation: Situation) -> Row:
+    views = _views(pathway, situation)
+    items = _union(views)
+    notes = tuple(i.statement for i in views[0].by_role(NOTE) if i.statement is not None)
+    return Row(situation, _cells(pathway, views[0]), notes, _outlook(pathway, items), items, views[0])
+
+
 def decision_table(pathway: Pathway) -> DecisionTable:
     """The table for every complete situation, in tree order."""
-    rows = tuple(
-        Row(s, _cells(pathway, s), tuple(s.outcome.notes), _outlook(pathway, s)) for s in complete_situations(pathway)
-    )
+    rows = tuple(_row(pathway, s) for s in complete_situations(pathway))
     return DecisionTable(pathway, tuple(pathway.content.categories), rows)
 
 
 # ---- formats ------------------------------------------------------------------------------------
 
 
-def _cite(statement: Statement) -> str:
-    parts = [citation(b) for b in statement.basis]
-    if statement.is_editorial:
-        parts.append(f"editorial assumption: {statement.editorial}")
-    return "; ".join(parts)
-
-
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _item_md(item: Item, when: str | None = None) -> str:
+    """One statement of a situation: its role, title, text and basis (with quotes and editorial reason)."""
+    role = ROLE_WORDS[item.role]
+    head = role if item.title in (role, "Note") or not item.title else f"{role}, {item.title}"
+    flag = " *(editorial assumption)*" if item.is_editorial and item.role != FIGURE else ""
+    if item.role == FIGURE:
+        where = f" (when {when})" if when else ""
+        return f"- {head}: {item.text}{where}"
+    return f"- {head}{flag}: {item.text} *(Basis: {cite(item)})*"
+
+
 def to_markdown(table: DecisionTable, made: datetime.date | None = None) -> str:
-    """The table, then each situation's notes and outlook notes, then the provenance (disclaimer first)."""
+    """The table, then the statements every situation shows, then each situation's own statements (wording,
+    editorial reasons, notes, outlook notes with figures and their context), then the provenance."""
     meta = table.pathway.content.metadata
     lines = [f"# Decision table: {meta.title}", "", f"> **{meta.disclaimer}**", "",
              f"Content version {meta.version}, last reviewed {meta.last_reviewed.isoformat()}. "
@@ -152,6 +232,11 @@ def to_markdown(table: DecisionTable, made: datetime.date | None = None) -> str:
         lines.append(f"| {number} | " + " | ".join(_md_cell(a) for a in answers) + " | "
                      + " | ".join(c.mark for c in row.cells) + " |")
     lines.append("")
+    shared = table.shared
+    if shared:
+        lines += ["## Shown for every situation", ""]
+        lines += [_item_md(i) for i in shared]
+        lines.append("")
     labels = {c.id: c.label for c in table.categories}
     for number, row in enumerate(table.rows, 1):
         lines += [f"## {number}. {_md_cell(row.situation.outcome.title)}", "",
@@ -162,15 +247,13 @@ def to_markdown(table: DecisionTable, made: datetime.date | None = None) -> str:
         for cell in row.cells:
             if cell.editorial:
                 lines.append(f"- {EDITORIAL} {labels[cell.category_id]} ({cell.words}): {cell.editorial}")
-        for note in row.notes:
-            flag = " *(editorial assumption)*" if note.is_editorial else ""
-            lines.append(f"- Note{flag}: {note.text} *(Basis: {_cite(note)})*")
-        for line in row.outlook:
-            when = f" (when {line.when})" if line.when else ""
-            lines.append(f"- Outlook, {line.note.title}{when}: {line.note.text} *(Basis: {_cite(line.note)})*")
-        context = table.pathway.content.outlook.figures_context
-        if context is not None and any(line.note.figures for line in row.outlook):
-            lines.append(f"- About these figures: {context.text} *(Basis: {_cite(context)})*")
+        when = {f.key: w for line in row.outlook for f, w in zip(line.figures, line.figure_when)}
+        notes_when = {line.item.key: line.when for line in row.outlook if line.item is not None}
+        for item in table.own(row):
+            line = _item_md(item, when.get(item.key))
+            if item.key in notes_when and notes_when[item.key]:
+                line = line.replace(f"- Outlook, {item.title}", f"- Outlook, {item.title} (when {notes_when[item.key]})", 1)
+            lines.append(line)
         lines.append("")
     lines += ["## About this table", ""]
     lines += [f"- **{label}:** {value}" for label, value in about_lines(table.pathway, made)]
@@ -179,27 +262,36 @@ def to_markdown(table: DecisionTable, made: datetime.date | None = None) -> str:
 
 
 def to_csv(table: DecisionTable, made: datetime.date | None = None) -> str:
-    """One row per situation: the answers, one column per category (shown / not shown, editorial), the notes."""
+    """One row per situation: the answers, one column per category (shown / not shown, editorial), the notes,
+    the outlook notes and, where figures are shown, their context."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     questions = table.pathway.tree_questions()
     writer.writerow(["situation", "link", *[q.id for q in questions], *[c.id for c in table.categories],
-                     "editorial_reasons", "notes", "outlook_notes"])
+                     "editorial_reasons", "notes", "outlook_notes", "figures_context"])
     for row in table.rows:
         answers = row.situation.answer_dict
         reasons = " | ".join(f"{c.category_id}: {c.editorial}" for c in row.cells if c.editorial)
         notes = " | ".join(n.text + (" (editorial assumption)" if n.is_editorial else "") for n in row.notes)
         outlook = " | ".join(line.note.title + (f" (when {line.when})" if line.when else "") for line in row.outlook)
+        context = row.figures_context
         writer.writerow([row.situation.outcome.title, row.situation.query,
                          *[answers.get(q.id, "") for q in questions], *[c.words for c in row.cells],
-                         reasons, notes, outlook])
+                         reasons, notes, outlook, context.text if context is not None else ""])
     for label, value in about_lines(table.pathway, made):
         writer.writerow([f"about: {label}", value])
     return buffer.getvalue()
 
 
 def to_dict(table: DecisionTable) -> dict[str, Any]:
-    """A JSON-ready form: categories, rows (answers, cells, notes, outlook notes) and the disclaimer block."""
+    """A JSON-ready form: categories, rows (answers, cells, notes, outlook notes with figures, the figures'
+    context, every statement the situation shows) and the disclaimer block."""
+    def line_dict(line: OutlookLine) -> dict[str, Any]:
+        return {"id": line.note.id, "title": line.note.title, "when": line.when, **statement_to_dict(line.note),
+                "figures": [{"label": f.title, "display": f.text, "when": w,
+                             "value": f.figure.value if f.figure is not None else None}
+                            for f, w in zip(line.figures, line.figure_when)]}
+
     return {
         "pathway": {"id": table.pathway.id, "version": table.pathway.content.metadata.version},
         "categories": [{"id": c.id, "label": c.label, "group": c.group} for c in table.categories],
@@ -212,8 +304,11 @@ def to_dict(table: DecisionTable) -> dict[str, Any]:
                 "cells": {c.category_id: {"shown": c.shown, "editorial_assumption": c.editorial is not None,
                                           "editorial_reason": c.editorial} for c in row.cells},
                 "notes": [{**statement_to_dict(n), "about": list(getattr(n, "about", []))} for n in row.notes],
-                "outlook_notes": [{"id": line.note.id, "title": line.note.title, "when": line.when,
-                                   **statement_to_dict(line.note)} for line in row.outlook],
+                "outlook_notes": [line_dict(line) for line in row.outlook],
+                "figures_context": (statement_to_dict(row.figures_context.statement)
+                                    if row.figures_context is not None and row.figures_context.statement is not None
+                                    else None),
+                "items": [item_to_dict(i) for i in row.items],
             }
             for row in table.rows
         ],

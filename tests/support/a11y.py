@@ -11,6 +11,7 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 
 __all__ = ["TAGS", "Exception_", "Finding", "axe_findings", "unexplained", "missing", "ax_nodes", "GRAPH_TEXT_JS",
+           "GRAPH_IMAGES", "GRAPH_SCROLLER",
            "CHART_COLOURS_JS", "contrast", "parse_colour"]
 
 #: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and Deque's best practices.
@@ -135,8 +136,12 @@ def ax_nodes(page: Any) -> list[dict[str, Any]]:
 #: For the graph image: each of its text labels with the font size it is drawn at, in CSS px. The SVG is decoded as
 #: the browser decodes the image, laid out at exactly the image's rendered box (same viewBox scaling), and each
 #: text's font size multiplied by its on-screen scale (getScreenCTM). Also the box the graph scrolls in.
+#: The graph images the page may show (the path alone on a narrow screen, the whole tree) and the whole tree's
+#: scroll box; the graph measured is the one shown.
+GRAPH_IMAGES = ".st-key-graph_path img, [data-testid='stImage'] img"
+GRAPH_SCROLLER = ".st-key-graph_box [data-testid='stFullScreenFrame'] > div"
 GRAPH_TEXT_JS = """() => {
-  const img = document.querySelector("[data-testid='stImage'] img");
+  const img = [...document.querySelectorAll(GRAPH_IMAGES)].find(i => i.getClientRects().length > 0);
   if (!img || !img.complete || img.naturalWidth === 0) return null;
   const rect = img.getBoundingClientRect();
   const bytes = Uint8Array.from(atob(img.src.split(",")[1]), c => c.charCodeAt(0));
@@ -150,11 +155,11 @@ GRAPH_TEXT_JS = """() => {
       text: t.textContent.trim(), px: parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a,
       height: t.getBoundingClientRect().height}));
   host.remove();
-  const box = img.closest(".st-key-graph_box");
+  const box = img.closest(GRAPH_SCROLLER) || img.closest(".st-key-graph_path");
   return {width: rect.width, height: rect.height, texts,
           box: box ? {client: box.clientWidth, scroll: box.scrollWidth} : null,
           page: {client: document.documentElement.clientWidth, scroll: document.documentElement.scrollWidth}};
-}"""
+}""".replace("GRAPH_IMAGES", repr(GRAPH_IMAGES)).replace("GRAPH_SCROLLER", repr(GRAPH_SCROLLER))
 
 
 #: The outlook chart's text colours and its bars' fill colours, as the browser draws them.

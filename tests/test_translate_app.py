@@ -1,0 +1,186 @@
+"""The page in Spanish (``?lang=es``), through AppTest: every statement the English page shows, in Spanish, with the
+same categories, figures and editorial marks (computed against evaluate/shown); no English interface word left; a
+stale translation is not offered and the English is shown with a notice in Spanish (docs/translations.md)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pathways import load_pathway, resolve_pathway
+from pathways.evaluate import evaluate
+from pathways.shown import shown
+from pathways.situations import complete_situations
+from pathways.translate import english_texts, load_translation, translated
+
+ROOT = Path(__file__).parents[1]
+APP = str(ROOT / "app.py")
+PATHWAY_FILE = resolve_pathway(None)
+PATHWAY = load_pathway(PATHWAY_FILE)
+ES_FILE = PATHWAY_FILE.with_name(f"{PATHWAY.id}.es.yaml")
+SPANISH = load_translation(ES_FILE)
+ES = translated(PATHWAY, SPANISH)
+SITUATIONS = complete_situations(PATHWAY)
+
+
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def open_panel(at: AppTest, key: str) -> AppTest:
+    at.session_state[key] = True
+    return at.run()
+
+
+def page_text(at: AppTest) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "warning", "info", "error", "code", "title", "subheader", "html"):
+        parts += [str(getattr(e, "value", "") or getattr(e.proto, "body", "")) for e in at.get(kind)]
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # undo markdown escaping
+
+
+#: The source's own words, quoted in English on every page (marked lang="en" on a page in another language).
+QUOTE = re.compile(r"“[^“”]*”")
+
+
+def cards(at: AppTest) -> set[str]:
+    keys = {c.key for c in at.get("flex_container") if c.key}
+    return {k.removeprefix("card_") for k in keys if k.startswith("card_")}
+
+
+def html_blocks(at: AppTest) -> list[str]:
+    return [str(e.proto.body) for e in at.get("html")]
+
+
+@pytest.mark.parametrize("situation", SITUATIONS, ids=lambda s: s.key)
+def test_spanish_page_shows_every_statement_the_english_page_shows_in_spanish(situation):
+    answers = {**situation.answer_dict, "time_since_treatment": "under_3_years"}
+    english_page = page_text(open_panel(app(**answers), "basis_panel"))
+    at = open_panel(app(lang="es", **answers), "basis_panel")
+    assert not at.exception
+    text = page_text(at)
+    english = shown(evaluate(PATHWAY, answers))
+    spanish = shown(evaluate(ES, answers))
+    assert cards(at) == {c.id for c in english.categories} == {c.id for c in spanish.categories}
+    on_page = [(en, es) for en, es in zip(english.items, spanish.items, strict=True) if en.text in english_page]
+    assert len(on_page) >= len(english.items) // 2, "the English page shows most statements"
+    for en, es in on_page:
+        assert es.text in text, (es.key, es.text)
+        if en.text != es.text:
+            assert en.text not in QUOTE.sub("", text), (en.key, "English left on the Spanish page")
+        if en.editorial is not None and en.editorial in english_page:
+            assert es.editorial in text, (es.key, "editorial reason missing")
+    assert text.count(":material/info: Suposición editorial]") == english_page.count(":material/info: Editorial assumption]")
+    assert text.count("†") == english_page.count("†")
+    assert any('document.documentElement.lang = "es"' in block for block in html_blocks(at))
+
+
+def test_spanish_page_says_the_translation_is_pending_review_in_spanish():
+    at = app(lang="es")
+    assert not SPANISH.approved  # shipped pending review: the notice must show
+    assert any("pendiente de revisión" in w.value for w in at.warning)
+    assert any(SPANISH.entries["metadata.disclaimer"].text in re.sub(r"\\(.)", r"\1", w.value) for w in at.warning)
+
+
+def test_unknown_language_in_the_link_is_ignored_with_a_notice_naming_it():
+    at = app(lang="fr")
+    assert not at.exception
+    assert any("unknown language ` fr ` (allowed: en, es)" in w.value for w in at.warning)
+    assert any('document.documentElement.lang = "en"' in block for block in html_blocks(at))
+
+
+def test_english_page_is_declared_english_and_offers_spanish():
+    at = app()
+    assert any('document.documentElement.lang = "en"' in block for block in html_blocks(at))
+    assert at.button(key="language_es").label == "Español"
+    at = at.button(key="language_es").click().run()
+    assert at.query_params["lang"] == ["es"] or at.query_params["lang"] == "es"
+    assert any('document.documentElement.lang = "es"' in block for block in html_blocks(at))
+    assert at.button(key="language_en").label == "English"
+
+
+def test_stale_translation_is_not_offered_and_the_english_is_shown_with_a_notice_in_spanish(tmp_path, monkeypatch):
+    key = "categories.targeted_therapy.description"
+    english = PATHWAY.content.categories[1].description.text
+    assert english_texts(PATHWAY.content)[key].text == english
+    (tmp_path / PATHWAY_FILE.name).write_text(
+        PATHWAY_FILE.read_text(encoding="utf-8").replace(english, english[:-1] + ", for example.", 1), encoding="utf-8")
+    (tmp_path / ES_FILE.name).write_text(ES_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("PATHWAY_FILE", str(tmp_path / PATHWAY_FILE.name))
+    situation = next(s for s in SITUATIONS if "targeted_therapy" in {t.id for t in s.result.treatments})
+    at = app(lang="es", **situation.answer_dict)
+    assert not at.exception
+    text = page_text(at)
+    assert english[:-1] + ", for example." in text  # the English page, current
+    assert SPANISH.entries[key].text not in text  # never the stale Spanish
+    notices = [b for b in html_blocks(at) if 'lang="es"' in b and "no está disponible" in b]
+    assert len(notices) == 1
+    assert any('document.documentElement.lang = "en"' in block for block in html_blocks(at))
+    assert not [b for b in at.button if (b.key or "").startswith("language_")], "a language with a problem is not offered"
+    assert not any("pendiente de revisión" in w.value for w in at.warning)
+
+
+# ---- no English interface word left ---------------------------------------------------------------------------
+
+#: Words that are English and not Spanish: any of them on the Spanish page is an interface string left untranslated.
+ENGLISH_WORDS = re.compile(r"(?i)\b(the|and|of|with|for|this|that|your|you|what|why|which|how|shown|answer|answers|"
+                           r"question|questions|situation|outlook|basis|reference|download|figures|graph|"
+                           r"treatment|categories|category|assumption|result|next|print|copy|link|"
+                           r"summary|compare|every|table|path|step|where|nothing|pending|approval|version)\b")
+#: What may stay as it is on any page: the source's own words, the ids of sources and sections (a citation's
+#: "source § section"), file formats, proper names, style sheets, scripts and code spans (a link).
+LEFT_AS_IS = re.compile(r"“[^“”]*”|[a-z0-9-]+ § [a-z0-9-]+|<style>.*?</style>|<script>.*?</script>|`[^`]*`|"
+                        r"\((?:Markdown|CSV|SVG|DOT|JSON|PDF)[^)]*\)|docs/\S+|scripts/\S+|Leukemia Care", re.S)
+
+
+#: The sources' section ids are identifiers (a citation names them), the same in every language.
+SECTION_IDS = re.compile(r"\b(" + "|".join(re.escape(s) for source in PATHWAY.content.sources
+                                           for s in source.sections) + r")\b")
+
+
+def interface_texts(at: AppTest) -> list[str]:
+    """Every text a reader meets on the page: markdown, alerts, titles, labels, help, options, table headers."""
+    texts: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            for name in ("body", "label", "help", "placeholder", "alt"):
+                value = getattr(proto, name, None)
+                if isinstance(value, str) and value:
+                    texts.append(value)
+            if hasattr(proto, "options"):
+                texts.extend(str(getattr(o, "content", o)) for o in proto.options)
+        value = getattr(node, "value", None)
+        if getattr(node, "type", "") == "table" and value is not None:
+            texts.extend([str(c) for c in value.columns] + [str(value.index.name or "")])
+            texts.extend([str(i) for i in value.index] + [str(v) for v in value.to_numpy().ravel()])
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+    walk(at._tree)
+    for image in at.get("image"):
+        texts += [i.caption for i in image.proto.imgs]
+    return texts
+
+
+def test_spanish_page_has_no_english_interface_word_with_every_panel_open():
+    situation = next(s for s in SITUATIONS if s.key == "adult/yes/b_cell")
+    at = app(lang="es", time_since_treatment="under_3_years", **situation.answer_dict)
+    for panel in ("basis_panel", "path_table", "figures_panel", "situations_panel", "compare_panel",
+                  "downloads_panel", "about_panel"):
+        at.session_state[panel] = True
+    at.session_state["compare_with"] = "child/yes/b_cell"
+    at = at.run()
+    assert not at.exception
+    left = []
+    for text in interface_texts(at):
+        plain = SECTION_IDS.sub(" ", LEFT_AS_IS.sub(" ", re.sub(r"\\(.)", r"\1", text)))
+        left += [(match.group(0), plain[max(0, match.start() - 40): match.end() + 40])
+                 for match in ENGLISH_WORDS.finditer(plain)]
+    assert not left, left[:20]
