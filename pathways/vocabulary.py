@@ -46,6 +46,8 @@ PAGE_KEYS = (
     "reset", "link_read", "link_notices", "compare", "compare_with", "compare_panel", "basis_panel", "path_table",
     "downloads_panel", "situations_panel", "full_tree", "graph_box", "ask_and_graph", "open_situations",
     "embed", "embed_options",
+    "about_panel", "clinic", "copy_link", "figures", "figures_panel", "graph_area", "graph_path", "opened_situation",
+    "result", "result_actions", "share_link", "view", "was_complete", "whole_tree", "lang", "languages", "reading",
 )
 #: Prefixes of the page's keys made per item (a card per category, a button per situation, each download).
-PAGE_KEY_PREFIXES = ("card_", "open_situation", "download_")
+PAGE_KEY_PREFIXES = ("card_", "open_situation", "download_", "family_ref_", "src_", "why_", "language_")

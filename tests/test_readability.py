@@ -59,8 +59,8 @@ def test_validate_warns_on_a_hard_plain_text_with_its_line_and_strict_fails(tmp_
     run = [sys.executable, "-m", "pathways", "validate", str(file), "--today", "2026-12-02"]
     loose = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, timeout=120)
     strict = subprocess.run(run + ["--strict"], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert f"{file}:{line}: at reference[2].items[2].plain: warning: plain-language text" in loose.stdout
-    assert "Flesch-Kincaid grade" in loose.stdout and "textstat 0.7.4" in loose.stdout
+    assert f"{file}:{line}: at reference[2].items[2].plain: warning: plain-language text" in loose.stderr
+    assert "Flesch-Kincaid grade" in loose.stderr and "textstat 0.7.4" in loose.stderr
     assert loose.returncode == 0 and strict.returncode == 1
 
 
