@@ -173,6 +173,8 @@ def slots(data: dict) -> Iterator[Slot]:
         for i_index, item in enumerate(section["items"]):
             yield from _label(f"{base}.items.{i_index}.term", loc + ("items", i_index), item, "term")
             yield from _statement(f"{base}.items.{i_index}", loc + ("items", i_index), item, reported)
+    for index, statement in enumerate(data.get("ask_the_care_team") or []):
+        yield from _statement(f"ask_the_care_team.{index}", ("ask_the_care_team", index), statement, reported)
     yield from reported.values()
 
 
