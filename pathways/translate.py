@@ -91,6 +91,9 @@ def _statement(key: str, loc: tuple, data: dict | None, reported: dict[str, Slot
     if data is None:
         return
     yield Slot(key, loc, data["text"], data.get("editorial"), data.get("plain"), True, data)
+    if data.get("plain_editorial") is not None:  # why the plain text says less: translated as a text of its own
+        yield Slot(f"{key}.plain_editorial", loc + ("plain_editorial",), data["plain_editorial"], holder=data,
+                   field="plain_editorial")
     for index, basis in enumerate(data.get("basis") or []):
         who = basis.get("reported_by")
         if not who:
