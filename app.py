@@ -177,7 +177,7 @@ def show_clinic_notice() -> None:
     """The clinic's own details, as coming from the clinic (nothing when no file is set); a broken file: a notice,
     and the pathway is shown without them."""
     try:
-        clinic, _ = current_clinic()
+        clinic, _key = current_clinic()
     except ClinicError as exc:
         st.error("**The clinic's contact details cannot be shown**: the details file has a problem. The information "
                  "below is not affected. Ask the team that runs this server to fix it.", icon=":material/error:")
@@ -244,7 +244,7 @@ def show_family_reference(pathway: Pathway, key: str) -> None:
     for index, (title, entries) in enumerate(family_reference(pathway, key)):
         body = "\n\n".join((f"#### {plain(heading)}\n\n" if heading else "") + part.markdown
                             for heading, part in entries)
-        parts = tuple(part for _, part in entries)
+        parts = tuple(part for _heading, part in entries)
         if title == glossary:
             st.markdown(f"### {plain(title)}\n\n{body}")
             sources_marker(parts, title, f"ref_{index}")
