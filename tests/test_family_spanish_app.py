@@ -1,15 +1,17 @@
 """The family reading in Spanish (``?lang=es&reading=family``), through AppTest: for every situation, the page shows
 the Spanish plain texts of what the situation shows (computed from the translated pathway with evaluate/shown),
-none of their English, and no English interface word (the walker of tests/test_translate_app.py)."""
+none of their English, and no English interface word (the walker of tests/test_translate_app.py); and the family
+handout in Spanish likewise."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 
 from pathways.evaluate import evaluate
-from pathways.shown import shown
+from pathways.shown import OPTION_HELP, QUESTION_HELP, QUESTION_WHY, shown
 import tests.test_family_app as family_app
 from tests.test_family_app import ROLES, visible, words
 from tests.test_translate_app import (ENGLISH_WORDS, ES, LEFT_AS_IS, PATHWAY, SECTION_IDS, SITUATIONS, app,
@@ -51,3 +53,20 @@ def test_spanish_family_reading_has_no_english_interface_word(page):
         left += [(match.group(0), plain[max(0, match.start() - 40): match.end() + 40])
                  for match in ENGLISH_WORDS.finditer(plain)]
     assert not left, left[:20]
+
+
+@pytest.mark.parametrize("situation", SITUATIONS, ids=[s.key for s in SITUATIONS])
+def test_spanish_family_handout_is_in_spanish(situation):
+    from pathways.catalogue import use_language
+    from pathways.outputs.family_handout import family_handout_html
+
+    seen = shown(evaluate(ES, {**situation.answer_dict, "time_since_treatment": TIME}))
+    with use_language("es"):
+        document = family_handout_html(seen, link="https://example.org/explorer")
+    assert '<html lang="es">' in document
+    text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>|data:image[^\"]*", " ", document,
+                                                    flags=re.S)).split())
+    for item in seen.by_role(*ROLES):
+        if item.role not in (QUESTION_WHY, QUESTION_HELP, OPTION_HELP):  # the page's, not the handout's
+            assert " ".join(html.escape(item.plain or "").split()) in text, item.key
+    assert not ENGLISH_WORDS.findall(LEFT_AS_IS.sub(" ", text))
