@@ -783,8 +783,9 @@ def sources_md(item: Item) -> str:
         lines.append(f"**{_('Said more simply:')}** {plain(simplified)}")
     for basis in item.basis:
         who = _(", reporting {who}").format(who=plain(basis.reported_by)) if basis.reported_by else ""
+        quote = f": “{plain(basis.quote)}”" if basis.quote else ""
         lines.append(_("**From** the article, part “{section}”{who}").format(
-            section=plain(basis.section.replace('-', ' ')), who=who) + (f": “{plain(basis.quote)}”" if basis.quote else ""))
+            section=plain(basis.section.replace('-', ' ')), who=who) + quote)
     return "\n\n".join(lines) or _("We wrote this; it rests on no source.")
 
 

@@ -45,7 +45,8 @@ def N_(message: str) -> str:
 #: Words used inside f-strings below (marked here so that extraction finds them).
 N_("Your answers"), N_("What the article says"), N_("Good to know"), N_("Looking ahead"), N_("What it is:")
 N_("Why it is here:"), N_("See this online:"), N_("{version}. Made on {date}."), N_("content version")
-N_("From your clinic"), N_("From your clinic: {service}"), N_("These details come from your clinic, not from the article.")
+N_("From your clinic"), N_("From your clinic: {service}")
+N_("These details come from your clinic, not from the article.")
 N_("For this situation: {title}"), N_("Plain-language handout for families: {title}")
 #: Translated where used (``_``), the marker and its words filled in then.
 _ENDNOTE = N_("{marker} marks {words}: a place where the article is not clear and we say how we read it. The "
@@ -137,7 +138,8 @@ def _clinic(clinic: Clinic | None) -> str:
         parts.append(f"<p>{_e(clinic.hours)}</p>")
     if clinic.note:
         parts.append(f"<p>{_e(clinic.note)}</p>")
-    parts.append(f'<p class="small">{_e(_("These details come from your clinic, not from the article."))}</p></section>')
+    from_clinic = _("These details come from your clinic, not from the article.")
+    parts.append(f'<p class="small">{_e(from_clinic)}</p></section>')
     return "".join(parts)
 
 
@@ -217,16 +219,19 @@ def family_handout_html(shown: Shown, link: str | None = None, clinic: Clinic | 
     if link:
         end.append(f'<p><strong>{_e(_("See this online:"))}</strong> <a href="{_e(link)}">{_e(link)}</a></p>')
     if any(i.is_editorial for i in shown.items):
-        end.append(f'<p class="small">{_e(_(_ENDNOTE).format(marker=EDITORIAL_MARKER, words=_(EDITORIAL_MARKER_WORDS)))}</p>')
-    end.append(f'<p class="small">{_e(_("{version}. Made on {date}.").format(version=version_words(pathway), date=made.isoformat()))}</p>')
+        endnote = _(_ENDNOTE).format(marker=EDITORIAL_MARKER, words=_(EDITORIAL_MARKER_WORDS))
+        end.append(f'<p class="small">{_e(endnote)}</p>')
+    made_on = _("{version}. Made on {date}.").format(version=version_words(pathway), date=made.isoformat())
+    end.append(f'<p class="small">{_e(made_on)}</p>')
     footer = _("{title} · {version} · made {date}").format(title=family_title, version=version_words(pathway),
                                                           date=made.isoformat())
     css = _CSS.format(page=PAGE_SIZE, footer=_css_string(footer), font=FONT_FAMILY,
                       page_of=_css_string(_("Page")), of=_css_string(_("of")))
     title = f"{family_title}: {shown.title}"
+    description = _("Plain-language handout for families: {title}").format(title=shown.title or "")
     return "".join([
-        f'<!doctype html><html lang="{_e(pathway.language)}"><head><meta charset="utf-8">', f"<title>{_e(title)}</title>",
-        f'<meta name="description" content="{_e(_("Plain-language handout for families: {title}").format(title=shown.title or ""))}">',
+        f'<!doctype html><html lang="{_e(pathway.language)}"><head><meta charset="utf-8">',
+        f"<title>{_e(title)}</title>", f'<meta name="description" content="{_e(description)}">',
         f'<meta name="author" content="{_e(meta.title)} ({_e(_("content version"))} {_e(meta.version)})">',
         f'<meta name="dcterms.created" content="{made.isoformat()}">',
         f"<style>{css}</style></head><body>", *top, '<div class="flow">', *flow, "</div>", *end, "</body></html>",
