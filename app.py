@@ -150,9 +150,10 @@ def show_reading_switch() -> None:
     """The switch between the two readings of the same content; part of the link (reading=family)."""
     if st.session_state.get(READING_PARAM) not in READINGS:
         st.session_state[READING_PARAM] = CLINICIAN
-    st.segmented_control("Who is reading?", options=list(READINGS), format_func=READING_LABELS.__getitem__,
-                         key=READING_PARAM, required=True, help="For families: the same content in plain words, each text's source one tap away. "
-                                   "For clinicians: every basis and editorial reason in full.")
+    st.segmented_control(_("Who is reading?"), options=list(READINGS), format_func=lambda r: _(READING_LABELS[r]),
+                         key=READING_PARAM, required=True,
+                         help=_("For families: the same content in plain words, each text's source one tap away. "
+                                "For clinicians: every basis and editorial reason in full."))
 
 
 def show_sourced(parts: tuple[Sourced, ...], title: str, key: str) -> None:
@@ -167,7 +168,7 @@ def sources_marker(parts: tuple[Sourced, ...], title: str, key: str) -> None:
     if not parts:
         return
     editorial = any(p.editorial for p in parts)
-    label = f"{'† Our reading and source' if editorial else 'Source'}: {title}"
+    label = (_("† Our reading and source: {title}") if editorial else _("Source: {title}")).format(title=title)
     with st.popover(label, key=f"src_{key}", icon=":material/menu_book:"):
         st.markdown("\n\n---\n\n".join(dict.fromkeys(p.sources_md for p in parts)))
 
@@ -176,7 +177,7 @@ def show_clinic_notice() -> None:
     """The clinic's own details, as coming from the clinic (nothing when no file is set); a broken file: a notice,
     and the pathway is shown without them."""
     try:
-        clinic, _ = current_clinic()
+        clinic, _key = current_clinic()
     except ClinicError as exc:
         st.error("**The clinic's contact details cannot be shown**: the details file has a problem. The information "
                  "below is not affected. Ask the team that runs this server to fix it.", icon=":material/error:")
@@ -187,15 +188,16 @@ def show_clinic_notice() -> None:
     phones = "  \n".join(f"{plain(p.label)}: **{plain(p.number)}**" for p in clinic.phones)
     extra = "".join(f"  \n{plain(x)}" for x in (clinic.hours, clinic.note) if x)
     with st.container(border=True, key="clinic"):
-        st.markdown(f"**From your clinic: {plain(clinic.service)}**  \n{phones}{extra}  \n"
-                    ":small[:gray[These details come from your clinic, not from the article.]]")
+        st.markdown("**" + _("From your clinic: {service}").format(service=plain(clinic.service))
+                    + f"**  \n{phones}{extra}  \n:small[:gray["
+                    + _("These details come from your clinic, not from the article.") + "]]")
 
 
 def show_family_categories(fview: FamilyView) -> None:
     if fview.result_md is None:
         return
-    st.markdown("## What the article says")
-    show_sourced(fview.summary, "what the article says", "summary")
+    st.markdown("## " + _("What the article says"))
+    show_sourced(fview.summary, _("what the article says"), "summary")
     for heading, intro, cards in fview.groups:
         st.markdown(heading)
         show_sourced(intro, heading.lstrip("# "), f"intro_{len(intro)}_{heading}")
@@ -206,19 +208,19 @@ def show_family_categories(fview: FamilyView) -> None:
                 show_sourced(parts, title.lstrip("# ").rstrip(" †"), f"card_{category}")
     for index, note in enumerate(fview.notes):
         with st.container(border=True):
-            show_sourced((note,), "good to know", f"note_{index}")
+            show_sourced((note,), _("good to know"), f"note_{index}")
 
 
 def show_family_outlook(fview: FamilyView, view: PageView) -> None:
-    st.markdown("## Looking ahead")
-    show_sourced(fview.outlook, "looking ahead", "outlook")
+    st.markdown("## " + _("Looking ahead"))
+    show_sourced(fview.outlook, _("looking ahead"), "outlook")
     if not fview.figures:
-        st.markdown(":small[:gray[Notes about the outlook that apply appear as you answer.]]")
+        st.markdown(":small[:gray[" + _("Notes about the outlook that apply appear as you answer.") + "]]")
         return
     with st.expander(_(FIGURES_LABEL_FAMILY), icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
         if panel.open:
             for part in fview.figures:
-                show_sourced((part,), part.key.rsplit(".", 1)[-1].replace("_", " "), f"fig_{part.key}")
+                show_sourced((part,), plain(part.title) or _("about the numbers"), f"fig_{part.key}")
             if fview.figure_lines:
                 st.markdown(fview.figure_lines)
             if view.chart is not None:
@@ -229,19 +231,21 @@ def show_ask(pathway: Pathway) -> None:
     """Generic questions a family may want to ask the care team (from the content, marked as ours)."""
     items = ask_items(pathway)
     if items:
-        st.markdown(f"## {ASK_HEADING}\n\n" + "\n".join(f"- {plain(i.plain or i.text)}" for i in items)
-                    + "\n\n:small[:gray[Our suggestions to start the conversation; they are not from the article.]]")
+        st.markdown(f"## {_(ASK_HEADING)}\n\n" + "\n".join(f"- {plain(i.plain or i.text)}" for i in items)
+                    + "\n\n:small[:gray[" + _("Our suggestions to start the conversation; they are not from the "
+                                                "article.") + "]]")
 
 
 def show_family_reference(pathway: Pathway, key: str) -> None:
     """The reference sections in plain words; the glossary open (its terms are headings the medical words in the
     texts link to), the others one tap away."""
-    st.markdown("## Words and tests explained")
+    st.markdown("## " + _("Words and tests explained"))
+    glossary = next((s.title for s in pathway.content.reference if s.id == "glossary"), None)
     for index, (title, entries) in enumerate(family_reference(pathway, key)):
         body = "\n\n".join((f"#### {plain(heading)}\n\n" if heading else "") + part.markdown
                             for heading, part in entries)
-        parts = tuple(part for _, part in entries)
-        if title.lower() == "glossary":
+        parts = tuple(part for _heading, part in entries)
+        if title == glossary:
             st.markdown(f"### {plain(title)}\n\n{body}")
             sources_marker(parts, title, f"ref_{index}")
             continue
@@ -254,7 +258,7 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
     """The short disclaimer first; the review warning when overdue; the rest of the metadata behind one line."""
     meta = pathway.content.metadata
     if family_reading():  # in plain words; the content's own disclaimer stays under "About this content"
-        st.warning(f"**{plain(PLAIN_DISCLAIMER)}**", icon=":material/medical_information:")
+        st.warning(f"**{plain(_(PLAIN_DISCLAIMER))}**", icon=":material/medical_information:")
         st.markdown(plain(source_words(pathway)))
     else:
         st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
@@ -335,7 +339,7 @@ def show_family_question(question: Question, view: PageView) -> None:
     the marker that opens their sources (and our reading, where there is one)."""
     prefix = f"questions.{question.id}."
     items = [i for i in view.shown.by_role(OPTION_HELP, QUESTION_WHY) if i.key.startswith(prefix)]
-    parts = tuple(sourced(i, frozenset(), "Why we ask: " if i.role == QUESTION_WHY else f"{plain(i.title)}: ")
+    parts = tuple(sourced(i, frozenset(), _("Why we ask:") + " " if i.role == QUESTION_WHY else f"{plain(i.title)}: ")
                   for i in items)
     if parts:
         st.markdown(":small[:gray[" + "  \n".join(p.markdown for p in parts) + "]]")
@@ -423,14 +427,14 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
                 except ClinicError:  # said at the top of the page; the handout goes without the details
                     clinic, clinic_key = None, ""
                 printed = printed_link(share_link(view, None)) or ""
-                st.download_button("Family handout (PDF)",
+                st.download_button(_("Family handout (PDF)"),
                                    lambda: family_handout_bytes(pathway, dated(key), answers, printed, clinic,
-                                                                clinic_key),
+                                                                clinic_key, language),
                                    file_name=f"{pathway.id}-family-handout.pdf", mime="application/pdf",
                                    key="download_family_handout", on_click="ignore", type="primary",
                                    icon=":material/picture_as_pdf:",
-                                   help="This situation in plain words, with questions to ask and room for notes; "
-                                        "two pages at most")
+                                   help=_("This situation in plain words, with questions to ask and room for "
+                                          "notes; two pages at most"))
             elif dot_available() and pdf_available():
                 printed = printed_link(share_link(view, None))
                 st.download_button(_("Handout (PDF)"),
@@ -450,7 +454,7 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
         link = share_link(view, st.session_state.get(COMPARE_KEY))
         with st.container(key="share_link"):
             st.markdown(":small[" + _("Link to this view:") + f"] {quoted_link(link)}")
-        st.markdown(f":small[{plain(PLAIN_DISCLAIMER if family else meta.disclaimer)}]")
+        st.markdown(f":small[{plain(_(PLAIN_DISCLAIMER) if family else meta.disclaimer)}]")
         st.html(COPY_JS, unsafe_allow_javascript=True)
 
 
@@ -880,7 +884,7 @@ def main() -> None:
         st.session_state["link_read"] = True
         st.session_state["link_notices"] = notices
     static = static_view(pathway, key)
-    st.title(plain(FAMILY_TITLE if family_reading() else meta.title))
+    st.title(plain(_(FAMILY_TITLE) if family_reading() else meta.title))
     i18n.language_chooser(page)
     show_reading_switch()
     i18n.unavailable_notice(page)

@@ -718,6 +718,10 @@ def situation_keys(pathway: Pathway) -> tuple[str, ...]:
 # ---- the family reading (plain texts; sources and reasons one tap away) ----------------------------------------
 
 
+#: The family reading's words used inside f-strings below (marked here so that extraction finds them).
+N_("Our reading:"), N_("Said more simply:"), N_("Why it is here:"), N_("Good to know:")
+
+
 @dataclass(frozen=True)
 class Sourced:
     """A plain text as markdown, with what its marker opens: where it comes from, the source's words, our reading."""
@@ -726,6 +730,7 @@ class Sourced:
     markdown: str
     editorial: bool
     sources_md: str
+    title: str = ""  # the item's own title (an outlook note's), what its marker is named for
 
 
 @dataclass(frozen=True)
@@ -752,6 +757,7 @@ def linked(text: str, terms: frozenset[str]) -> str:
 
     out = plain(text)
     for word, term in GLOSSARY_LINKS.items():
+        word, term = _(word), _(term)  # the word as this language's plain texts write it, the term as its glossary
         if term not in terms:
             continue
         match = re.search(rf"(?<![\w\[]){re.escape(plain(word))}(?![\w\]])", out, re.I)
@@ -771,22 +777,24 @@ def sources_md(item: Item) -> str:
 
     lines = []
     if item.editorial:
-        lines.append(f"**{EDITORIAL_MARKER} Our reading:** {plain(item.editorial)}")
+        lines.append(f"**{EDITORIAL_MARKER} {_('Our reading:')}** {plain(item.editorial)}")
     simplified = getattr(item.statement, "plain_editorial", None) if item.statement is not None else None
     if simplified:
-        lines.append(f"**Said more simply:** {plain(simplified)}")
+        lines.append(f"**{_('Said more simply:')}** {plain(simplified)}")
     for basis in item.basis:
-        part = f"the article, part “{plain(basis.section.replace('-', ' '))}”"
-        who = f", reporting {plain(basis.reported_by)}" if basis.reported_by else ""
-        lines.append(f"**From** {part}{who}" + (f": “{plain(basis.quote)}”" if basis.quote else ""))
-    return "\n\n".join(lines) or "We wrote this; it rests on no source."
+        who = _(", reporting {who}").format(who=plain(basis.reported_by)) if basis.reported_by else ""
+        quote = f": “{plain(basis.quote)}”" if basis.quote else ""
+        lines.append(_("**From** the article, part “{section}”{who}").format(
+            section=plain(basis.section.replace('-', ' ')), who=who) + quote)
+    return "\n\n".join(lines) or _("We wrote this; it rests on no source.")
 
 
 def sourced(item: Item, terms: frozenset[str], prefix: str = "") -> Sourced:
     from pathways.family import EDITORIAL_MARKER, plain_of
 
     mark = f" {EDITORIAL_MARKER}" if item.is_editorial else ""
-    return Sourced(item.key, prefix + linked(plain_of(item), terms) + mark, item.is_editorial, sources_md(item))
+    return Sourced(item.key, prefix + linked(plain_of(item), terms) + mark, item.is_editorial, sources_md(item),
+                   item.title or "")
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -799,10 +807,10 @@ def _family_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ..
     if seen.complete and seen.title is not None:
         lines = [f"- {plain(c.label)}" + (f" {EDITORIAL_MARKER}" if c.is_editorial else "") for c in seen.categories]
         if any(c.is_editorial for c in seen.categories):
-            lines.append(f"\n:small[{EDITORIAL_MARKER} {EDITORIAL_MARKER_WORDS}: the article is not clear here and "
-                         "we say how we read it (tap the marker on its card).]")
-        result_md = (f"## {plain(seen.title)}\n\n:small[For: {plain(seen.label)}]\n\n"
-                     "**The article names these kinds of treatment:**\n\n" + "\n".join(lines))
+            lines.append(f"\n:small[{EDITORIAL_MARKER} " + _("{words}: the article is not clear here and we say how "
+                         "we read it (tap the marker on its card).").format(words=_(EDITORIAL_MARKER_WORDS)) + "]")
+        result_md = (f"## {plain(seen.title)}\n\n:small[" + _("For: {situation}").format(situation=plain(seen.label))
+                     + "]\n\n**" + _("The article names these kinds of treatment:") + "**\n\n" + "\n".join(lines))
     groups = []
     for group in _pathway.content.category_groups:
         cats = [c for c in seen.categories if c.group == group.id]
@@ -810,16 +818,17 @@ def _family_view(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ..
             continue
         intro = tuple(sourced(i, terms) for i in seen.by_role(GROUP_INTRO) if i.group == group.id)
         cards = tuple((c.id, f"#### {plain(c.label)}" + (f" {EDITORIAL_MARKER}" if c.is_editorial else ""),
-                       (sourced(c.description, terms), sourced(c.explanation, terms, "*Why it is here:* ")))
+                       (sourced(c.description, terms), sourced(c.explanation, terms, f"*{_('Why it is here:')}* ")))
                       for c in cats)
-        groups.append((f"### {plain(GROUP_HEADINGS.get(group.id, group.label))}", intro, cards))
+        heading = _(GROUP_HEADINGS[group.id]) if group.id in GROUP_HEADINGS else group.label
+        groups.append((f"### {plain(heading)}", intro, cards))
     figures = [f for f in seen.by_role(FIGURE)]
-    figure_lines = "\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({FIGURE_WORDS[f.applies]})" for f in figures)
+    figure_lines = "\n".join(f"- {plain(f.title)}: **{plain(f.text)}** ({_(FIGURE_WORDS[f.applies])})" for f in figures)
     return FamilyView(
         result_md=result_md,
         summary=tuple(sourced(i, terms) for i in seen.by_role(SUMMARY)),
         groups=tuple(groups),
-        notes=tuple(sourced(i, terms, "**Good to know:** ") for i in seen.by_role(NOTE)),
+        notes=tuple(sourced(i, terms, f"**{_('Good to know:')}** ") for i in seen.by_role(NOTE)),
         outlook=tuple(sourced(i, terms) for i in seen.by_role(OUTLOOK_BASIS)),
         figures=tuple(sourced(i, terms, f"**{plain(i.title)}:** ") for i in seen.by_role(FIGURES_CONTEXT, OUTLOOK_NOTE)),
         figure_lines=figure_lines,
@@ -848,12 +857,14 @@ def family_reference(_pathway: Pathway, key: str) -> tuple[tuple[str, tuple[tupl
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def family_handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], link: str,
-                         _clinic: Any, clinic_key: str) -> bytes:
-    """The family handout (PDF) of one answer set, made on the first click on its download and kept."""
+                         _clinic: Any, clinic_key: str, language: str = "en") -> bytes:
+    """The family handout (PDF) of one answer set, made on the first click on its download and kept;
+    ``language``: the page's, given explicitly because a deferred download runs outside the page's run."""
     from pathways.outputs.family_handout import family_handout_pdf
 
-    return family_handout_pdf(shown(evaluate(_pathway, dict(answers))), link=link or None, clinic=_clinic,
-                              made=_made(key))
+    with use_language(language):
+        return family_handout_pdf(shown(evaluate(_pathway, dict(answers))), link=link or None, clinic=_clinic,
+                                  made=_made(key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -247,7 +247,7 @@ def reference_items(pathway: Pathway) -> tuple[tuple[str, str, tuple[Item, ...]]
 
 def ask_items(pathway: Pathway) -> tuple[Item, ...]:
     """The generic questions a family may want to ask the care team (the same for every situation)."""
-    return tuple(_item(f"ask_the_care_team.{index}", ASK, "Question to ask", statement)
+    return tuple(_item(f"ask_the_care_team.{index}", ASK, _("Question to ask"), statement)
                  for index, statement in enumerate(pathway.content.ask_the_care_team))
 
 

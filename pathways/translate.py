@@ -91,6 +91,9 @@ def _statement(key: str, loc: tuple, data: dict | None, reported: dict[str, Slot
     if data is None:
         return
     yield Slot(key, loc, data["text"], data.get("editorial"), data.get("plain"), True, data)
+    if data.get("plain_editorial") is not None:  # why the plain text says less: translated as a text of its own
+        yield Slot(f"{key}.plain_editorial", loc + ("plain_editorial",), data["plain_editorial"], holder=data,
+                   field="plain_editorial")
     for index, basis in enumerate(data.get("basis") or []):
         who = basis.get("reported_by")
         if not who:
@@ -173,6 +176,8 @@ def slots(data: dict) -> Iterator[Slot]:
         for i_index, item in enumerate(section["items"]):
             yield from _label(f"{base}.items.{i_index}.term", loc + ("items", i_index), item, "term")
             yield from _statement(f"{base}.items.{i_index}", loc + ("items", i_index), item, reported)
+    for index, statement in enumerate(data.get("ask_the_care_team") or []):
+        yield from _statement(f"ask_the_care_team.{index}", ("ask_the_care_team", index), statement, reported)
     yield from reported.values()
 
 

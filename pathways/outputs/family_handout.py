@@ -18,6 +18,7 @@ import textwrap
 
 import graphviz
 
+from ..catalogue import gettext as _
 from ..clinic import Clinic
 from ..family import (ASK_HEADING, FAMILY_TITLE, GROUP_HEADINGS, EDITORIAL_MARKER, EDITORIAL_MARKER_WORDS, NOTES_HEADING, PLAIN_DISCLAIMER,
                       plain_of, source_words, version_words)
@@ -34,9 +35,22 @@ MIN_GRAPH_PT = 9
 #: The widest the drawing may print, in points (one of the handout's two columns).
 _PRINT_WIDTH_PT = 250
 _LINK = re.compile(r"^https?://[^\s<>\"']{1,1800}$")
-_ENDNOTE = (f"{EDITORIAL_MARKER} marks {EDITORIAL_MARKER_WORDS}: a place where the article is not clear and we say "
-            "how we read it. The online page (link above) gives the reason and the source for every text, "
-            "one tap away.")
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction (translated where used, with ``_``)."""
+    return message
+
+
+#: Words used inside f-strings below (marked here so that extraction finds them).
+N_("Your answers"), N_("What the article says"), N_("Good to know"), N_("Looking ahead"), N_("What it is:")
+N_("Why it is here:"), N_("See this online:"), N_("{version}. Made on {date}."), N_("content version")
+N_("From your clinic"), N_("From your clinic: {service}")
+N_("These details come from your clinic, not from the article.")
+N_("For this situation: {title}"), N_("Plain-language handout for families: {title}")
+#: Translated where used (``_``), the marker and its words filled in then.
+_ENDNOTE = N_("{marker} marks {words}: a place where the article is not clear and we say how we read it. The "
+              "online page (link above) gives the reason and the source for every text, one tap away.")
 
 
 def _e(text: str) -> str:
@@ -94,7 +108,8 @@ def _graph(shown: Shown) -> str:
     width = float(match.group(1)) * scale if match else _PRINT_WIDTH_PT
     uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     steps = "; ".join(f"{s.question.short_label} {s.option_label}" for s in shown.result.path)
-    alt = f"The path for these answers: {steps}; then {shown.title}, with its kinds of treatment listed below."
+    alt = _("The path for these answers: {steps}; then {title}, with its kinds of treatment listed below.").format(
+        steps=steps, title=shown.title)
     return f'<figure><img src="{uri}" alt="{_e(alt)}" style="width: {width:.1f}pt"></figure>'
 
 
@@ -109,27 +124,29 @@ def _p(item: Item, lead: str = "") -> str:
 
 def _category(category: CategoryShown) -> str:
     return (f'<div class="category"><h3>{_e(category.label)}</h3>'
-            f"{_p(category.description, 'What it is:')}{_p(category.explanation, 'Why it is here:')}</div>")
+            f"{_p(category.description, _('What it is:'))}{_p(category.explanation, _('Why it is here:'))}</div>")
 
 
 def _clinic(clinic: Clinic | None) -> str:
     if clinic is None:
         return ""
     phones = "".join(f"<li>{_e(p.label)}: <strong>{_e(p.number)}</strong></li>" for p in clinic.phones)
-    parts = [f'<section class="clinic" aria-label="From your clinic"><h2>From your clinic: {_e(clinic.service)}</h2>',
+    parts = [f'<section class="clinic" aria-label="{_e(_("From your clinic"))}"><h2>'
+             f'{_e(_("From your clinic: {service}").format(service=clinic.service))}</h2>',
              f"<ul>{phones}</ul>"]
     if clinic.hours:
         parts.append(f"<p>{_e(clinic.hours)}</p>")
     if clinic.note:
         parts.append(f"<p>{_e(clinic.note)}</p>")
-    parts.append('<p class="small">These details come from your clinic, not from the article.</p></section>')
+    from_clinic = _("These details come from your clinic, not from the article.")
+    parts.append(f'<p class="small">{_e(from_clinic)}</p></section>')
     return "".join(parts)
 
 
 _CSS = """
 @page {{ size: {page}; margin: 10mm 12mm 14mm 12mm;
   @bottom-left {{ content: {footer}; font: 9pt "{font}"; color: black; width: 78%; vertical-align: top; }}
-  @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font: 9pt "{font}"; color: black;
+  @bottom-right {{ content: {page_of} " " counter(page) " " {of} " " counter(pages); font: 9pt "{font}"; color: black;
     vertical-align: top; }} }}
 html {{ font-family: "{font}", sans-serif; font-size: 11pt; line-height: 1.22; color: black; background: white; }}
 body {{ margin: 0; }}
@@ -167,48 +184,55 @@ def family_handout_html(shown: Shown, link: str | None = None, clinic: Clinic | 
     meta = pathway.content.metadata
     answers = "".join(f"<li>{_e(a.short_label if a.short_label.endswith('?') else a.short_label + ':')} "
                       f"<strong>{_e(a.option_label)}</strong></li>" for a in shown.answers if a.used)
-    top = [f"<h1>{_e(FAMILY_TITLE)}</h1>",
-           f'<p class="subtitle">For this situation: {_e(shown.title or "")}</p>',
-           f'<div class="disclaimer" role="note"><p><strong>{_e(PLAIN_DISCLAIMER)}</strong></p></div>',
+    family_title = _(FAMILY_TITLE)
+    top = [f"<h1>{_e(family_title)}</h1>",
+           f'<p class="subtitle">{_e(_("For this situation: {title}").format(title=shown.title or ""))}</p>',
+           f'<div class="disclaimer" role="note"><p><strong>{_e(_(PLAIN_DISCLAIMER))}</strong></p></div>',
            f"<p>{_e(source_words(pathway))}</p>"]
-    flow = ["<h2>Your answers</h2>", _graph(shown) or f"<ul>{answers}</ul>"]
+    flow = [f"<h2>{_e(_('Your answers'))}</h2>", _graph(shown) or f"<ul>{answers}</ul>"]
     flow += [f"<p>{_e(a.short_label)}: <strong>{_e(a.option_label)}</strong></p>" for a in shown.answers
              if a.used and a.question_id not in {s.question.id for s in shown.result.path}]
-    flow.append("<h2>What the article says</h2>")
+    flow.append(f"<h2>{_e(_('What the article says'))}</h2>")
     flow += [_p(i) for i in shown.by_role(SUMMARY)]
     for group in pathway.content.category_groups:
         cats = [c for c in shown.categories if c.group == group.id]
         if not cats:
             continue
-        flow.append(f"<h2>{_e(GROUP_HEADINGS.get(group.id, group.label))}</h2>")
+        heading = _(GROUP_HEADINGS[group.id]) if group.id in GROUP_HEADINGS else group.label
+        flow.append(f"<h2>{_e(heading)}</h2>")
         flow += [_p(i) for i in shown.by_role(GROUP_INTRO) if i.group == group.id]
         flow += [_category(c) for c in cats]
     notes = shown.by_role(NOTE)
     if notes:
-        flow.append("<h2>Good to know</h2>")
+        flow.append(f"<h2>{_e(_('Good to know'))}</h2>")
         flow += [_p(i) for i in notes]
-    flow.append("<h2>Looking ahead</h2>")
+    flow.append(f"<h2>{_e(_('Looking ahead'))}</h2>")
     flow += [_p(i) for i in shown.by_role(OUTLOOK_BASIS)]
-    flow += [_p(i, "About the numbers:") for i in shown.by_role(FIGURES_CONTEXT)]  # the context before the figures
+    flow += [_p(i, _("About the numbers:")) for i in shown.by_role(FIGURES_CONTEXT)]  # the context before the figures
     flow += [_p(i, f"{i.title}:") for i in shown.by_role(OUTLOOK_NOTE)]
     questions = "".join(f"<li>{_e(plain_of(i))}</li>" for i in ask_items(pathway))
     if questions:
-        flow.append(f'<section class="ask"><h2>{_e(ASK_HEADING)}</h2><ul>{questions}</ul></section>')
-    flow.append(f'<section class="notes"><h2>{_e(NOTES_HEADING)}</h2><div class="box" role="presentation"></div>'
+        flow.append(f'<section class="ask"><h2>{_e(_(ASK_HEADING))}</h2><ul>{questions}</ul></section>')
+    flow.append(f'<section class="notes"><h2>{_e(_(NOTES_HEADING))}</h2><div class="box" role="presentation"></div>'
                 "</section>")
     end = [_clinic(clinic)]
     if link:
-        end.append(f'<p><strong>See this online:</strong> <a href="{_e(link)}">{_e(link)}</a></p>')
+        end.append(f'<p><strong>{_e(_("See this online:"))}</strong> <a href="{_e(link)}">{_e(link)}</a></p>')
     if any(i.is_editorial for i in shown.items):
-        end.append(f'<p class="small">{_e(_ENDNOTE)}</p>')
-    end.append(f'<p class="small">{_e(version_words(pathway))}. Made on {made.isoformat()}.</p>')
-    footer = f"{FAMILY_TITLE} · {version_words(pathway)} · made {made.isoformat()}"
-    css = _CSS.format(page=PAGE_SIZE, footer=_css_string(footer), font=FONT_FAMILY)
-    title = f"{FAMILY_TITLE}: {shown.title}"
+        endnote = _(_ENDNOTE).format(marker=EDITORIAL_MARKER, words=_(EDITORIAL_MARKER_WORDS))
+        end.append(f'<p class="small">{_e(endnote)}</p>')
+    made_on = _("{version}. Made on {date}.").format(version=version_words(pathway), date=made.isoformat())
+    end.append(f'<p class="small">{_e(made_on)}</p>')
+    footer = _("{title} · {version} · made {date}").format(title=family_title, version=version_words(pathway),
+                                                          date=made.isoformat())
+    css = _CSS.format(page=PAGE_SIZE, footer=_css_string(footer), font=FONT_FAMILY,
+                      page_of=_css_string(_("Page")), of=_css_string(_("of")))
+    title = f"{family_title}: {shown.title}"
+    description = _("Plain-language handout for families: {title}").format(title=shown.title or "")
     return "".join([
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">', f"<title>{_e(title)}</title>",
-        f'<meta name="description" content="{_e("Plain-language handout for families: " + (shown.title or ""))}">',
-        f'<meta name="author" content="{_e(meta.title)} (content version {_e(meta.version)})">',
+        f'<!doctype html><html lang="{_e(pathway.language)}"><head><meta charset="utf-8">',
+        f"<title>{_e(title)}</title>", f'<meta name="description" content="{_e(description)}">',
+        f'<meta name="author" content="{_e(meta.title)} ({_e(_("content version"))} {_e(meta.version)})">',
         f'<meta name="dcterms.created" content="{made.isoformat()}">',
         f"<style>{css}</style></head><body>", *top, '<div class="flow">', *flow, "</div>", *end, "</body></html>",
     ])
