@@ -173,6 +173,15 @@ def sources_marker(parts: tuple[Sourced, ...], title: str, key: str) -> None:
         st.markdown("\n\n---\n\n".join(dict.fromkeys(p.sources_md for p in parts)))
 
 
+def clinic_details() -> tuple[Any, str]:
+    """The clinic's details for a handout and their cache key; none when unset or broken (the page says so at its
+    top: show_clinic_notice)."""
+    try:
+        return current_clinic()
+    except ClinicError:
+        return None, ""
+
+
 def show_clinic_notice() -> None:
     """The clinic's own details, as coming from the clinic (nothing when no file is set); a broken file: a notice,
     and the pathway is shown without them."""
@@ -421,11 +430,8 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
         answers = tuple(sorted(view.result.answers.items()))
         language = i18n.current_language()  # the deferred download runs outside this run: its language, given
         with actions:
+            clinic, clinic_key = clinic_details()
             if family and dot_available() and pdf_available():
-                try:
-                    clinic, clinic_key = current_clinic()
-                except ClinicError:  # said at the top of the page; the handout goes without the details
-                    clinic, clinic_key = None, ""
                 printed = printed_link(share_link(view, None)) or ""
                 st.download_button(_("Family handout (PDF)"),
                                    lambda: family_handout_bytes(pathway, dated(key), answers, printed, clinic,
@@ -438,11 +444,12 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
             elif dot_available() and pdf_available():
                 printed = printed_link(share_link(view, None))
                 st.download_button(_("Handout (PDF)"),
-                                   lambda: handout_bytes(pathway, dated(key), answers, printed, language),
+                                   lambda: handout_bytes(pathway, dated(key), answers, printed, language, clinic,
+                                                         clinic_key),
                                    file_name=f"{pathway.id}-handout.pdf", mime="application/pdf",
                                    key="download_handout", on_click="ignore", type="primary",
                                    icon=":material/picture_as_pdf:",
-                                   help=_("A printable summary of this situation, two pages at most"))
+                                   help=_("A printable summary of this situation for the care team, two to four pages"))
             else:
                 st.markdown(":small[:gray[" + _("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the "
                                                 "server (scripts/setup.sh).") + "]]")
@@ -543,7 +550,8 @@ def _download_buttons(view: PageView, pathway: Pathway, key: str, page: i18n.Pag
         printed = printed_link(share_link(view, other))
         language = i18n.current_language()
         row.download_button(_("Comparison handout (PDF)"),
-                            lambda: comparison_bytes(pathway, dated(key), answers, other, printed, language),
+                            lambda: comparison_bytes(pathway, dated(key), answers, other, printed, language,
+                                                     *clinic_details()),
                             file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                             key="download_compare_pdf", on_click="ignore")
     fhir_args = i18n.fhir_args(page) if page is not None else (pathway, key, None)
@@ -621,7 +629,8 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
             printed = printed_link(share_link(urlencode(answers), other))
             pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other, printed)
             language = i18n.current_language()
-            st.download_button(_("Comparison handout (PDF)"), lambda: comparison_bytes(*pdf_args, language),
+            clinic = clinic_details()
+            st.download_button(_("Comparison handout (PDF)"), lambda: comparison_bytes(*pdf_args, language, *clinic),
                                file_name=f"{pathway.id}-comparison.pdf", mime="application/pdf",
                                key="download_compare_pdf_panel", on_click="ignore", icon=":material/picture_as_pdf:")
 

@@ -686,20 +686,22 @@ def side_md(comparison: Comparison, number: int) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def handout_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...],
-                  link: str | None = None, language: str = "en") -> bytes:
+                  link: str | None = None, language: str = "en", _clinic: Any = None, clinic_key: str = "") -> bytes:
     """The PDF handout of one answer set, made on the first click on its download and kept (docs/handout.md);
     ``link`` (the view's address) is printed at its end as text and a QR code. ``language``: the page's, given
     explicitly because a deferred download runs outside the page's run."""
     with use_language(language):
-        return handout_pdf(evaluate(_pathway, dict(answers)), _made(key), link=link)
+        return handout_pdf(evaluate(_pathway, dict(answers)), _made(key), link=link, clinic=_clinic)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def comparison_bytes(_pathway: Pathway, key: str, answers: tuple[tuple[str, str], ...], other: str,
-                     link: str | None = None, language: str = "en") -> bytes:
+                     link: str | None = None, language: str = "en", _clinic: Any = None,
+                     clinic_key: str = "") -> bytes:
     """The PDF handout of a comparison, made on the first click on its download and kept (``link`` printed)."""
     with use_language(language):
-        return comparison_pdf(comparison_view(_pathway, key, answers, other).comparison, _made(key), link=link)
+        return comparison_pdf(comparison_view(_pathway, key, answers, other).comparison, _made(key), link=link,
+                              clinic=_clinic)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

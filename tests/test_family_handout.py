@@ -155,3 +155,21 @@ def test_cli_writes_the_family_handout(tmp_path: Path):
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert CLINIC.service in read_back(out.read_bytes())[0]
+
+
+@pytest.mark.parametrize("with_clinic", [True, False], ids=["clinic-file", "no-clinic-file"])
+def test_clinician_handout_carries_the_clinic_details_only_when_a_file_is_given(with_clinic):
+    """Issue #21: the clinic's details on both handouts, marked as the clinic's; none without the file."""
+    from pathways.evaluate import evaluate
+    from pathways.outputs.compare import compare
+    from pathways.outputs.handout import comparison_pdf, handout_pdf
+
+    first, second = (s.result for s in complete_situations(PATHWAY)[:2])
+    clinic = CLINIC if with_clinic else None
+    for pdf in (handout_pdf(evaluate(PATHWAY, first.answers), MADE, clinic=clinic),
+                comparison_pdf(compare(first, second), MADE, clinic=clinic)):
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+        assert (CLINIC.service in text) is with_clinic
+        assert ("These details come from your clinic" in text) is with_clinic
+        for phone in CLINIC.phones:
+            assert (" ".join(phone.number.split()) in text) is with_clinic

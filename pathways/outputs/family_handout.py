@@ -23,7 +23,7 @@ from ..clinic import Clinic
 from ..family import (ASK_HEADING, FAMILY_TITLE, GROUP_HEADINGS, EDITORIAL_MARKER, EDITORIAL_MARKER_WORDS, NOTES_HEADING, PLAIN_DISCLAIMER,
                       plain_of, source_words, version_words)
 from ..shown import (GROUP_INTRO, FIGURES_CONTEXT, NOTE, OUTLOOK_BASIS, OUTLOOK_NOTE, SUMMARY, CategoryShown, Item, Shown, ask_items)
-from .handout import FONT_FAMILY, PAGE_SIZE, HandoutError, html_to_pdf
+from .handout import FONT_FAMILY, PAGE_SIZE, HandoutError, clinic_block, html_to_pdf
 from .render import render_svg
 
 __all__ = ["FAMILY_TITLE", "GRAPH_PT", "MIN_GRAPH_PT", "family_handout_html", "family_handout_pdf", "path_dot",
@@ -128,19 +128,7 @@ def _category(category: CategoryShown) -> str:
 
 
 def _clinic(clinic: Clinic | None) -> str:
-    if clinic is None:
-        return ""
-    phones = "".join(f"<li>{_e(p.label)}: <strong>{_e(p.number)}</strong></li>" for p in clinic.phones)
-    parts = [f'<section class="clinic" aria-label="{_e(_("From your clinic"))}"><h2>'
-             f'{_e(_("From your clinic: {service}").format(service=clinic.service))}</h2>',
-             f"<ul>{phones}</ul>"]
-    if clinic.hours:
-        parts.append(f"<p>{_e(clinic.hours)}</p>")
-    if clinic.note:
-        parts.append(f"<p>{_e(clinic.note)}</p>")
-    from_clinic = _("These details come from your clinic, not from the article.")
-    parts.append(f'<p class="small">{_e(from_clinic)}</p></section>')
-    return "".join(parts)
+    return clinic_block(clinic)
 
 
 _CSS = """

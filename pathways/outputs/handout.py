@@ -15,7 +15,7 @@ import functools
 import html
 import importlib.util
 import re
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from ..catalogue import gettext as _
 from ..errors import PathwayError
@@ -29,7 +29,7 @@ from .render import render_svg, to_dot
 
 __all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "MAX_PAGES", "MAX_COMPARISON_PAGES", "GRAPH_KEY",
            "EDITORIAL_MARK", "SAME_READING", "handout_html", "shown_handout_html", "comparison_html", "handout_pdf",
-           "comparison_pdf", "html_to_pdf", "pdf_available", "with_link", "LINK_SCHEMES"]
+           "comparison_pdf", "html_to_pdf", "pdf_available", "with_link", "LINK_SCHEMES", "clinic_block", "with_clinic"]
 
 #: The typeface (Debian's fonts-dejavu-core, found through fontconfig), the body size in points, the paper.
 FONT_FAMILY = "DejaVu Sans"
@@ -492,15 +492,47 @@ def html_to_pdf(document: str) -> bytes:
     return weasyprint.HTML(string=document, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
 
 
-def handout_pdf(result: Result, made: datetime.date | None = None, link: str | None = None) -> bytes:
+def handout_pdf(result: Result, made: datetime.date | None = None, link: str | None = None,
+                clinic: Any = None) -> bytes:
     """The PDF handout for one complete situation (raises HandoutError for an incomplete one); ``link``, the
-    address that reopens the view, is printed at its end as text and as a QR code."""
-    return html_to_pdf(with_link(handout_html(result, made), link))
+    address that reopens the view, is printed at its end as text and as a QR code; ``clinic`` (a
+    ``pathways.clinic.Clinic``, from the deployment's CLINIC_FILE) at its end too, marked as coming from the clinic."""
+    return html_to_pdf(with_clinic(with_link(handout_html(result, made), link), clinic))
 
 
-def comparison_pdf(comparison: Comparison, made: datetime.date | None = None, link: str | None = None) -> bytes:
-    """The PDF handout for two compared situations (``link`` as in handout_pdf)."""
-    return html_to_pdf(with_link(comparison_html(comparison, made), link))
+def comparison_pdf(comparison: Comparison, made: datetime.date | None = None, link: str | None = None,
+                   clinic: Any = None) -> bytes:
+    """The PDF handout for two compared situations (``link`` and ``clinic`` as in handout_pdf)."""
+    return html_to_pdf(with_clinic(with_link(comparison_html(comparison, made), link), clinic))
+
+
+def clinic_block(clinic: Any) -> str:
+    """The clinic's own details as an HTML section marked as coming from the clinic (never from the pathway's
+    content); empty without them."""
+    if clinic is None:
+        return ""
+    phones = "".join(f"<li>{_e(p.label)}: <strong>{_e(p.number)}</strong></li>" for p in clinic.phones)
+    parts = [f'<section class="clinic" aria-label="{_e(_("From your clinic"))}" style="break-inside: avoid; '
+             f'border: 1pt solid black; padding: 3pt 6pt; margin-top: 8pt"><h2>'
+             f'{_e(_("From your clinic: {service}").format(service=clinic.service))}</h2>',
+             f"<ul>{phones}</ul>"]
+    if clinic.hours:
+        parts.append(f"<p>{_e(clinic.hours)}</p>")
+    if clinic.note:
+        parts.append(f"<p>{_e(clinic.note)}</p>")
+    from_clinic = _("These details come from your clinic, not from the article.")
+    parts.append(f'<p class="small">{_e(from_clinic)}</p></section>')
+    return "".join(parts)
+
+
+def with_clinic(document: str, clinic: Any) -> str:
+    """A handout's HTML with the clinic's details at its end (unchanged without them)."""
+    block = clinic_block(clinic)
+    if not block:
+        return document
+    end = "</div></body>" if "</div></body>" in document else "</body>"  # the end of the two-column flow
+    at = document.rindex(end)
+    return document[:at] + block + document[at:]
 
 
 #: Schemes a handout's link may have (a handout never carries a script or a local file's address).
