@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from pathways import load_pathway, resolve_pathway
 from pathways.situations import complete_situations
-from tests.support.browser import PageWatch, wait_for_app
+from tests.support.browser import PageWatch, wait_for_app, wait_for_run
 from tests.support.server import ROOT, free_port, start_streamlit
 
 pytestmark = pytest.mark.browser
@@ -90,6 +90,8 @@ def host_page(app_server):
 def open_situation_from_the_table(frame, situation) -> None:
     panel = frame.locator(".st-key-situations_panel")
     panel.get_by_text("Every situation at a glance").click()
+    expect(panel.locator("table")).to_be_visible(timeout=60_000)  # the panel's run has drawn it
+    wait_for_run(frame)  # a click during that run could be dropped by the rerun that follows it
     panel.get_by_role("button", name=situation.label, exact=True).click()
 
 
