@@ -41,7 +41,7 @@ STREAMLIT_PARAMS = ("embed", "embed_options", i18n.LANG_PARAM)
 COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_panel"
 #: The link's parameter that opens the outlook figures (closed by default), and its panel.
 FIGURES_PARAM, FIGURES_OPEN, FIGURES_PANEL = "figures", "open", "figures_panel"
-FIGURES_LABEL = N_("Survival figures and outlook notes (figures from studies of groups of people)")
+FIGURES_LABEL = N_("Outlook figures and notes (figures from studies of groups of people)")
 FIGURES_LABEL_FAMILY = N_("Numbers about the outlook (from studies of groups of people)")
 #: The link's parameter of the print view (what "Print" opens in a new tab).
 PRINT_PARAM, PRINT_VIEW = "view", "print"
