@@ -151,6 +151,7 @@ def state_open_panels(page, server) -> Any:
         summary = page.locator("[data-testid='stExpander'] summary").filter(has_text=section.title)
         summary.click()
         expect(summary.locator("xpath=..").locator("[data-testid='stExpanderDetails']")).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     return page
 
 

@@ -53,6 +53,14 @@ CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight,
   ...[...document.querySelectorAll("*")].filter(e => /(auto|scroll)/.test(getComputedStyle(e).overflowY))
      .map(e => e.scrollHeight + e.getBoundingClientRect().top))"""
 
+#: True once no animation (an expander's height transition, say) is running.
+NO_ANIMATION_JS = "() => document.getAnimations().every(a => a.playState !== 'running')"
+
+#: Every scroll box back to its top, then two frames so the layout has settled.
+TO_TOP_JS = """() => { window.scrollTo(0, 0);
+  for (const e of document.querySelectorAll("*")) { if (e.scrollTop) e.scrollTop = 0; }
+  return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); }"""
+
 #: Largest viewport (CSS px) the audit stretches to.
 MAX_HEIGHT = 16_000
 
@@ -87,18 +95,30 @@ class _all_in_view:
 
     def __enter__(self) -> None:
         target = self.target
-        height = min(int(target.evaluate(CONTENT_HEIGHT_JS)) + 50, MAX_HEIGHT)
+        # An expander still opening grows the content after it is measured; the page then stays scrolled and
+        # Streamlit's fixed header covers the top (axe: "overlapped by another element"). So: wait for every
+        # animation to end, stretch, bring every scroll box back to its top, and measure again until it fits.
+        target.wait_for_function(NO_ANIMATION_JS)
         if hasattr(target, "set_viewport_size"):  # a page
             size = target.viewport_size
-            if height > size["height"]:
-                target.set_viewport_size({"width": size["width"], "height": height})
-                self.restore = lambda: target.set_viewport_size(size)
+            self.restore = lambda: target.set_viewport_size(size)
+            resize = lambda h: target.set_viewport_size({"width": size["width"], "height": h})  # noqa: E731
+            current = size["height"]
         else:  # a frame: its iframe element in the parent page
             element = target.frame_element()
             old = element.evaluate("e => e.style.height")
-            element.evaluate(f"e => {{ e.style.height = '{height}px'; }}")
             self.restore = lambda: element.evaluate(f"e => {{ e.style.height = {old!r}; }}")
-        target.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            resize = lambda h: element.evaluate(f"e => {{ e.style.height = '{h}px'; }}")  # noqa: E731
+            current = 0
+        for _ in range(4):
+            height = min(int(target.evaluate(CONTENT_HEIGHT_JS)) + 50, MAX_HEIGHT)
+            if height <= current:
+                break
+            resize(height)
+            current = height
+            target.evaluate(TO_TOP_JS)
+            target.wait_for_function(NO_ANIMATION_JS)
+        target.evaluate(TO_TOP_JS)
 
     def __exit__(self, *exc: object) -> None:
         if self.restore is not None:
