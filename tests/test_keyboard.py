@@ -112,9 +112,13 @@ def focused(page) -> dict[str, Any] | None:
 #: Every "bring the result into view" script on the page has run (app.SCROLL_JS marks itself done).
 SCROLLED_JS = """() => [...document.querySelectorAll("script")].filter(s => s.textContent.includes("scrollIntoView"))
                         .every(s => s.dataset.done === "yes")"""
-#: The focused control scrolled back into the window if it is outside it (as the browser does on the next key).
-INTO_VIEW_JS = """() => { const e = document.activeElement, r = e && e.getBoundingClientRect();
-  if (r && (r.bottom > innerHeight || r.top < 0)) e.scrollIntoView({block: "nearest"}); }"""
+#: The focused control, with the box its ring is drawn around (a radio's label: the input itself is hidden and can
+#: stand inside the window while its label is cut by the edge), scrolled back into the window with a margin for the
+#: ring if it is not wholly inside it, as the browser does on the next key.
+INTO_VIEW_JS = """() => { const e = document.activeElement; if (!e) return;
+  const ring = (e.type === "radio" || e.type === "checkbox") ? (e.closest("label") || e) : e;
+  const r = ring.getBoundingClientRect();
+  if (r.bottom + 8 > innerHeight || r.top < 8) ring.scrollIntoView({block: "center"}); }"""
 #: Two animation frames: what the page does after a run (the result scrolled into view) has been drawn.
 FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
@@ -139,23 +143,29 @@ def settle(page) -> None:
 def ring_is_visible(page, where: dict[str, Any]) -> bool:
     """The focused control looks different from itself unfocused: its surroundings, shot with focus and without."""
     margin = 6
-    for _ in range(5):  # the page may still be bringing the result into view (Walk.press): measure again
+    box = ("x", "y", "width", "height")
+    for _ in range(5):  # the page may still be moving (the result brought into view, an image drawn): again
         page.evaluate(INTO_VIEW_JS)
-        page.evaluate(FRAMES_JS)
-        where = focused(page) or where  # where it is now
+        where = still(page) or where  # where it is now, once it stands still
         clip = {"x": max(where["x"] - margin, 0), "y": max(where["y"] - margin, 0),
                 "width": where["width"] + 2 * margin, "height": where["height"] + 2 * margin}
+        page.evaluate("() => { window.__kbd = null; }")
         try:
             with_focus = page.screenshot(clip=clip, animations="disabled")
-            break
+            page.evaluate("() => { window.__kbd = document.activeElement; window.__kbd.blur(); }")
+            without = page.screenshot(clip=clip, animations="disabled")
         except Exception as exc:  # playwright's Error: the clip left the window while it moved
             if "Clipped area" not in str(exc):
                 raise
+            continue
+        finally:
+            page.evaluate("() => { if (window.__kbd && document.activeElement !== window.__kbd) "
+                          "window.__kbd.focus({focusVisible: true}); }")
+        now = focused(page)
+        if now is not None and all(now[k] == where[k] for k in box):  # both shots show the same place
+            break
     else:
         raise AssertionError(f"the focused control never stood still inside the window: {where}")
-    page.evaluate("() => { window.__kbd = document.activeElement; window.__kbd.blur(); }")
-    without = page.screenshot(clip=clip, animations="disabled")
-    page.evaluate("() => window.__kbd.focus({focusVisible: true})")
     if with_focus == without:  # kept for a person to look at
         (ROOT / "artifacts").mkdir(exist_ok=True)
         (ROOT / "artifacts" / "keyboard-no-ring-focused.png").write_bytes(with_focus)

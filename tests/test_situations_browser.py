@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from pathways import load_pathway, resolve_pathway
 from pathways.situations import complete_situations
-from tests.support.browser import PageWatch, wait_for_app, wait_for_run
+from tests.support.browser import PageWatch, click_for_run, wait_for_app, wait_for_run
 from tests.support.server import ROOT, free_port, start_streamlit
 
 pytestmark = pytest.mark.browser
@@ -92,7 +92,9 @@ def open_situation_from_the_table(frame, situation) -> None:
     panel.get_by_text("Every situation at a glance").click()
     expect(panel.locator("table")).to_be_visible(timeout=60_000)  # the panel's run has drawn it
     wait_for_run(frame)  # a click during that run could be dropped by the rerun that follows it
-    panel.get_by_role("button", name=situation.label, exact=True).click()
+    button = panel.get_by_role("button", name=situation.label, exact=True)
+    expect(button).to_be_enabled()
+    click_for_run(button)
 
 
 def test_clicking_a_row_of_the_situations_table_opens_that_situation(page, app_server):

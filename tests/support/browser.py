@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "launch_chromium", "PageWatch", "wait_for_app", "wait_for_run"]
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "launch_chromium", "PageWatch", "wait_for_app", "wait_for_run",
+           "click_for_run"]
 
 CHROMIUM = "/usr/bin/chromium"
 #: Headless, no sandbox (root), and nothing that phones home: this machine (and a clinic intranet) has no internet.
@@ -59,3 +62,39 @@ def wait_for_run(page_or_frame: Any, timeout: float = 60_000) -> None:
     """
     page_or_frame.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
         state="attached", timeout=timeout)
+
+
+#: Counts the app's script runs that start from now on (Streamlit marks its root while one runs).
+_COUNT_RUNS_JS = """() => { const app = document.querySelector("[data-testid='stApp']");
+  window.__runsStarted = 0;
+  if (window.__runObserver) window.__runObserver.disconnect();
+  window.__runObserver = new MutationObserver(records => {
+    if (records.some(r => r.oldValue === "running") || app.getAttribute("data-test-script-state") === "running")
+      window.__runsStarted += 1; });
+  window.__runObserver.observe(app, {attributes: true, attributeOldValue: true,
+                                     attributeFilter: ["data-test-script-state"]}); }"""
+_RUN_DONE_JS = ("() => window.__runsStarted > 0 && document.querySelector(\"[data-testid='stApp']\")"
+                ".getAttribute('data-test-script-state') === 'notRunning'")
+
+
+def click_for_run(target: Any, timeout: float = 60_000, grace: float = 20_000) -> int:
+    """Click a widget that makes the app run, and wait until that run has finished; return the clicks it took.
+
+    The target is clicked once it stands still (no animation running: an expander opening moves what follows it).
+    Under a heavily loaded machine we once saw a click that started no run at all (the URL and the page stayed as
+    they were, the button enabled). Only in that case, no run within ``grace`` ms, is it clicked once more; a click
+    that runs and does the wrong thing still fails the caller's checks.
+    """
+    page_or_frame = target.element_handle(timeout=timeout).owner_frame()  # the page's frame, or the iframe's
+    page_or_frame.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')",
+                                    timeout=timeout)
+    for clicks in (1, 2):
+        page_or_frame.evaluate(_COUNT_RUNS_JS)
+        target.click(timeout=timeout)
+        try:
+            page_or_frame.wait_for_function(_RUN_DONE_JS, timeout=grace if clicks == 1 else timeout)
+            return clicks
+        except PlaywrightTimeout:  # no run started after the first click
+            if clicks == 2:
+                raise
+    raise AssertionError("unreachable")
