@@ -335,9 +335,8 @@ def _questions(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if b is None or a is None:
             q = a or b
             assert q is not None
-            out.append(Difference(SHOWN, f"Question “{q.prompt}” ({q.id})", "question added" if a is None
-                                  else "question removed", None if a is None else q.prompt, q.prompt if a is None
-                                  else None))
+            out.append(_only_in(a is None, f"Question “{q.prompt}” ({q.id})", q.prompt, "question added",
+                                "question removed"))
             continue
         where = f"Question {b.id}"
         if a.role != b.role:
@@ -350,9 +349,7 @@ def _questions(old: PathwayContent, new: PathwayContent) -> list[Difference]:
             if x is None or y is None:
                 o = x or y
                 assert o is not None
-                out.append(Difference(SHOWN, f"{where}, option {o.id}", "option added" if x is None
-                                      else "option removed", None if x is None else o.label,
-                                      o.label if x is None else None))
+                out.append(_only_in(x is None, f"{where}, option {o.id}", o.label, "option added", "option removed"))
                 continue
             owhere = f"{where}, option {y.id}"
             out += _text(WORDING, owhere, x.label, y.label, what="label reworded")
@@ -371,8 +368,7 @@ def _categories(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if a is None or b is None:
             c = a or b
             assert c is not None
-            out.append(Difference(SHOWN, f"Category {c.id}", "declared" if a is None else "no longer declared",
-                                  None if a is None else c.label, c.label if a is None else None))
+            out.append(_only_in(a is None, f"Category {c.id}", c.label, "declared", "no longer declared"))
             continue
         where = f"Category {b.id}"
         out += _text(WORDING, where, a.label, b.label, what="label reworded")
@@ -388,8 +384,7 @@ def _groups(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if a is None or b is None:
             g = a or b
             assert g is not None
-            out.append(Difference(SHOWN, f"Group {g.id}", "added" if a is None else "removed",
-                                  None if a is None else g.label, g.label if a is None else None))
+            out.append(_only_in(a is None, f"Group {g.id}", g.label))
             continue
         out += _text(WORDING, f"Group {b.id}", a.label, b.label, what="heading reworded")
         out += _statement(f"Group {b.id}: introduction", a.intro, b.intro)
@@ -402,8 +397,7 @@ def _reference(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if a is None or b is None:
             r = a or b
             assert r is not None
-            out.append(Difference(SHOWN, f"Reference {r.id}", "section added" if a is None else "section removed",
-                                  None if a is None else r.title, r.title if a is None else None))
+            out.append(_only_in(a is None, f"Reference {r.id}", r.title, "section added", "section removed"))
             continue
         where = f"Reference: {b.title}"
         out += _text(WORDING, where, a.title, b.title, what="title reworded")
@@ -423,8 +417,7 @@ def _sources(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if a is None or b is None:
             s = a or b
             assert s is not None
-            out.append(Difference(SHOWN, f"Source {s.id}", "added" if a is None else "removed",
-                                  None if a is None else s.title, s.title if a is None else None))
+            out.append(_only_in(a is None, f"Source {s.id}", s.title))
             continue
         out += _text(WORDING, f"Source {b.id}", a.title, b.title, what="title changed")
         out += _text(WORDING, f"Source {b.id}", a.description, b.description, what="description changed")
@@ -469,6 +462,12 @@ def _plain_text(where: str, old: Statement, new: Statement) -> list[Difference]:
         what = f"{words} added" if a is None else (f"{words} removed" if b is None else f"{words} reworded")
         out += _text(WORDING, where, a, b, what=what)
     return out
+
+
+def _only_in(new_only: bool, where: str, words: str, added: str = "added", removed: str = "removed",
+             kind: str = SHOWN) -> Difference:
+    """A part only one version has: ``added`` with its words as the new value (only in NEW), else ``removed``."""
+    return Difference(kind, where, added, None, words) if new_only else Difference(kind, where, removed, words, None)
 
 
 def _text(kind: str, where: str, old: str | None, new: str | None, what: str = "reworded") -> list[Difference]:
