@@ -221,19 +221,18 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_review(args: argparse.Namespace) -> int:
     """The review pack; its format follows the output's suffix (.html or .md) unless --format says."""
-    from .outputs.diff import diff_pathways, load_side
+    from .outputs.diff import diff_refs
     from .outputs.review import review_command, review_pack, render_review
 
     pathway = load_pathway(resolve_pathway(args.pathway))
     diff = None
-    if args.against:
+    if args.against:  # the same diff as `diff OLD NEW`, the translations beside both versions included
         try:
-            old, name = load_side(args.against)
+            diff = diff_refs(args.against, pathway.file)
         except ValidationFailed as exc:
             for error in exc.errors:
                 print(error.format(), file=sys.stderr)
             return EXIT_INVALID
-        diff = diff_pathways(old, pathway, name, pathway.file)
     fmt = args.format or ("html" if (args.output or "").lower().endswith((".html", ".htm")) else "md")
     pack = review_pack(pathway, diff, review_command(args.pathway, args.against))
     _write(render_review(pack, fmt), args.output)
@@ -261,13 +260,14 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_translation(args: argparse.Namespace) -> int:
-    """A translation's review pack: English and translation side by side; exit 1 when any entry is stale,
+    """A translation's review pack: English and translation side by side, then a sign-off block; exit 1 when any entry is stale,
     missing or unknown (the pack is written either way, so the translator sees what to do)."""
-    from .translate import check_translation, load_translation, side_by_side, translation_path
+    from .outputs.translation_pack import translation_pack
+    from .translate import check_translation, load_translation, translation_path
 
     pathway = load_pathway(resolve_pathway(args.pathway))
     translation = load_translation(translation_path(pathway.file, args.language))
-    _write(side_by_side(pathway, translation), args.output)
+    _write(translation_pack(pathway, translation), args.output)
     return EXIT_INVALID if check_translation(pathway, translation) else EXIT_OK
 
 

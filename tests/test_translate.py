@@ -313,3 +313,26 @@ def test_translation_review_pack_puts_english_and_spanish_side_by_side_and_marks
     assert f"| stale | {english_texts(load_pathway(pathway).content)[key].text} | {SPANISH.entries[key].text} |" in rows[key]
     assert "| ok |" in rows["metadata.disclaimer"]
     assert "pending" in result.stdout
+
+
+def test_translation_review_pack_ends_with_a_sign_off_block_naming_its_fingerprint(tmp_path):
+    from pathways.outputs.review import DECISIONS, SIGN_OFF_FIELDS
+    from pathways.translate import translation_fingerprint
+
+    result = subprocess.run([sys.executable, "-m", "pathways", "translation", "es"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    sign_off = result.stdout.split("\n## Sign-off\n", 1)[1]
+    for field in SIGN_OFF_FIELDS:
+        assert re.search(rf"^\| {re.escape(field)} \| \S", sign_off, re.M), field
+    assert all(f"☐ {decision}" in sign_off for decision in DECISIONS)
+    assert f"translation fingerprint (SHA-256) `{translation_fingerprint(SPANISH)}`" in sign_off
+    assert f"| Role | {SPANISH.approved_by} |" in sign_off
+    # recording the sign-off leaves the fingerprint as signed; changing any entry does not
+    text = ES_FILE.read_text(encoding="utf-8")
+    _, approved = copy_with(tmp_path, spanish=text.replace("approved_on: null", "approved_on: 2027-01-05", 1))
+    assert translation_fingerprint(load_translation(approved)) == translation_fingerprint(SPANISH)
+    key = "metadata.disclaimer"
+    _, changed = copy_with(tmp_path, spanish=text.replace(SPANISH.entries[key].text[:30],
+                                                          SPANISH.entries[key].text[:30] + "x", 1))
+    assert translation_fingerprint(load_translation(changed)) != translation_fingerprint(SPANISH)
