@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .cases import cases_path_for, run_cases
+from .catalogue import LANGUAGES, SOURCE_LANGUAGE, use_language
 from .outputs.compare import compare, second_answers, situation_by_key
 from .errors import PathwayError, ValidationFailed
 from .evaluate import evaluate
@@ -289,7 +290,25 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_handout(args: argparse.Namespace) -> int:
-    pathway, result = _evaluate(args)
+    """A handout; with ``--lang``, as the page makes it in that language: the pathway translated from the file beside
+    it (failing closed, naming the file, when the translation is missing, stale or incomplete) and the interface's
+    words from the language's catalogue."""
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    if args.lang != SOURCE_LANGUAGE:
+        from .translate import translate_pathway
+
+        pathway = translate_pathway(pathway, args.lang)
+    with use_language(args.lang):
+        data = _handout(args, pathway, evaluate(pathway, _parse_answers(args.answer)))
+    output = Path(args.output)  # written only once the whole PDF is made: bad input leaves no file
+    partial = output.with_name(output.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(output)
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return EXIT_OK
+
+
+def _handout(args: argparse.Namespace, pathway, result) -> bytes:
     if args.compare:
         keys = [c for c in args.compare if "=" not in c]
         if keys and (len(keys) > 1 or len(args.compare) > 1):
@@ -300,22 +319,15 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         else:
             outlook = {q.id for q in pathway.outlook_questions()}
             answers = {**{k: v for k, v in result.answers.items() if k in outlook}, **_parse_answers(args.compare)}
-        data = comparison_pdf(compare(result, evaluate(pathway, answers)))
-    elif args.family:
+        return comparison_pdf(compare(result, evaluate(pathway, answers)))
+    if args.family:
         from .clinic import load_clinic
         from .outputs.family_handout import family_handout_pdf
         from .shown import shown
 
         clinic = load_clinic(args.clinic) if args.clinic else None
-        data = family_handout_pdf(shown(result), link=args.link, clinic=clinic)
-    else:
-        data = handout_pdf(result)
-    output = Path(args.output)  # written only once the whole PDF is made: bad input leaves no file
-    partial = output.with_name(output.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(output)
-    print(f"wrote {args.output} ({len(data):,} bytes)")
-    return EXIT_OK
+        return family_handout_pdf(shown(result), link=args.link, clinic=clinic)
+    return handout_pdf(result)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -410,6 +422,11 @@ def _parser() -> argparse.ArgumentParser:
     handout.add_argument("--link", default=None, metavar="URL", help="with --family: the link back to the view")
     handout.add_argument("--clinic", default=None, metavar="FILE",
                          help="with --family: the clinic's details file (as CLINIC_FILE)")
+    handout.add_argument("--lang", default=SOURCE_LANGUAGE, choices=tuple(LANGUAGES), metavar="LANG",
+                         help=f"the handout's language ({', '.join(LANGUAGES)}; default {SOURCE_LANGUAGE}): the "
+                              "translation beside the pathway file and the interface's catalogue, as the page uses "
+                              "them; fails (exit 1, naming the file) when the translation is missing, stale or "
+                              "incomplete (docs/translations.md)")
     handout.set_defaults(run=_cmd_handout)
     return parser
 
