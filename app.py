@@ -19,7 +19,8 @@ from pathways.outputs.render import DRAW_LIMIT, FOCUS_THRESHOLD, dot_available, 
 from pathways.outputs.table import EDITORIAL, NOT_SHOWN, SHOWN
 from pathways.shown import OPTION_HELP, OUTLOOK_NOTE, QUESTION_HELP, QUESTION_WHY, Item, ask_items
 from embedding import size_script_html
-from guard import NotApproved, SettingProblem, check_answers, guarded, run, served, today, without_paths
+from guard import (GENERIC_DISCLAIMER, NotApproved, SettingProblem, check_answers, guarded, run, served, today,
+                   without_paths)
 from serving import tune_process_once
 import i18n
 from i18n import N_, _
@@ -53,10 +54,6 @@ OPENED = "opened_situation"
 PUBLIC_URL_ENV = "PUBLIC_URL"
 #: The toggle that opens a question's editorial reason (interface words; the reason is the content's).
 WHY_ASSUMPTION = N_("Why this assumption?")
-GENERIC_DISCLAIMER = (
-    "This is an educational aid, not medical advice. It does not replace the care team. "
-    "Nothing is shown while its content is invalid."
-)
 
 
 # ---- answers: URL <-> widgets -------------------------------------------------------------------
@@ -188,8 +185,9 @@ def show_clinic_notice() -> None:
     try:
         clinic, _key = current_clinic()
     except ClinicError as exc:
-        st.error("**The clinic's contact details cannot be shown**: the details file has a problem. The information "
-                 "below is not affected. Ask the team that runs this server to fix it.", icon=":material/error:")
+        st.error(_("**The clinic's contact details cannot be shown**: the details file has a problem. The "
+                   "information below is not affected. Ask the team that runs this server to fix it."),
+                 icon=":material/error:")
         st.code("\n".join(e.format() for e in exc.errors), language=None, wrap_lines=True)
         return
     if clinic is None:
@@ -836,13 +834,13 @@ if (!window.pathwayPrinted) {
 GRAPH_KEY = N_("How to read the graph: thick lines and ✔ mark your answers; dashed grey lines are branches not "
              "taken; ▶ NEXT marks the next question; † marks a category an editorial assumption puts there. "
              "The path is also listed as a table below.")
-CONTENT_PROBLEM = ("**This pathway's content could not be loaded, so no information is shown.** "
-                   "Ask the team that maintains the content to fix the problems below.")
-SETTING_PROBLEM = ("**The explorer is set up wrongly, so no information is shown.** "
-                   "Ask the team that runs this server to fix the setting below.")
-NOT_APPROVED = ("**This pathway's content is waiting for its clinical approval, so no information is shown.** "
-                "This server shows approved content only. Ask the team that maintains the content when it will be "
-                "signed off.")
+CONTENT_PROBLEM = N_("**This pathway's content could not be loaded, so no information is shown.** "
+                     "Ask the team that maintains the content to fix the problems below.")
+SETTING_PROBLEM = N_("**The explorer is set up wrongly, so no information is shown.** "
+                     "Ask the team that runs this server to fix the setting below.")
+NOT_APPROVED = N_("**This pathway's content is waiting for its clinical approval, so no information is shown.** "
+                  "This server shows approved content only. Ask the team that maintains the content when it will be "
+                  "signed off.")
 
 
 def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
@@ -852,28 +850,30 @@ def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
         headline = NOT_APPROVED
     elif isinstance(exc, SettingProblem):
         headline = SETTING_PROBLEM
-    st.title("Pathway explorer")
-    st.error(headline, icon=":material/error:")
+    i18n.declare_asked()  # the page's words are in the language the link asks for; the problems stay as written
+    st.title(_("Pathway explorer"))
+    st.error(_(headline), icon=":material/error:")
     errors = exc.errors if isinstance(exc, ValidationFailed) else []
     st.code(without_paths("\n".join(e.format() for e in errors) or str(exc)), language=None, wrap_lines=True)
-    st.warning(GENERIC_DISCLAIMER, icon=":material/medical_information:")
+    st.warning(_(GENERIC_DISCLAIMER), icon=":material/medical_information:")
 
 
 # ---- the page -----------------------------------------------------------------------------------
 
 
 def main() -> None:
+    i18n.apply_asked()  # until the content is read: an error page speaks the language the link asks for
     try:
         graph_renderer()
         size_script = size_script_html()
     except ValueError as exc:
-        st.set_page_config(page_title="Pathway explorer: setting error", layout="wide")
+        st.set_page_config(page_title=_("Pathway explorer: setting error"), layout="wide")
         show_error_page(exc, SETTING_PROBLEM)
         return
     try:
         pathway, key = served()
     except PathwayError as exc:
-        st.set_page_config(page_title="Pathway explorer: content error", layout="wide")
+        st.set_page_config(page_title=_("Pathway explorer: content error"), layout="wide")
         show_error_page(exc)
         return
     tune_process_once()

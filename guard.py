@@ -19,14 +19,22 @@ import streamlit as st
 
 import logs
 from pathways import Pathway, PathwayError, ValidationFailed
+from pathways.catalogue import gettext as _
 from pathways.lifecycle import approval_text
 
 __all__ = ["ERROR_HEADLINE", "APPROVAL_ENV", "TODAY_ENV", "NotApproved", "SettingProblem", "guarded", "run",
            "report", "show_unexpected", "served", "require_approval", "today", "check_answers", "without_paths",
            "ANSWERS_SNAPSHOT"]
 
-#: The headline of the page shown when something unexpected failed (tests look for it).
-ERROR_HEADLINE = "Something went wrong, so nothing more is shown."
+
+
+def N_(message: str) -> str:
+    """Mark a constant for the catalogue; translated where shown (``_(CONSTANT)``)."""
+    return message
+
+
+#: The headline of the page shown when something unexpected failed (tests look for it, in every language).
+ERROR_HEADLINE = N_("Something went wrong, so nothing more is shown.")
 #: The setting that refuses content whose approval is pending ("1", "true", "yes" or "on"; off by default).
 APPROVAL_ENV = "REQUIRE_APPROVAL"
 #: The setting that fixes the page's "today" (YYYY-MM-DD), for tests and demonstrations; unset: the clock's day.
@@ -34,7 +42,7 @@ TODAY_ENV = "PATHWAYS_TODAY"
 #: Session state: the answers the last run saw ({question id: (prompt, option label)}), and the notices of a
 #: content change with the content key they belong to. Leading underscores: content ids cannot start with one.
 ANSWERS_SNAPSHOT, CHANGE_NOTICES = "_guard_answers", "_guard_change_notices"
-GENERIC_DISCLAIMER = (
+GENERIC_DISCLAIMER = N_(
     "This is an educational aid, not medical advice. It does not replace the care team. "
     "Nothing is shown while its content is invalid."
 )
@@ -76,10 +84,11 @@ def report(exc: BaseException) -> str:
 def show_unexpected(error_id: str) -> None:
     """The page (or the fragment's part of it) after an unexpected error: what to do, the error id, the disclaimer."""
     with st.container(key=f"_guard_error_{error_id}"):
-        st.error(f"**{ERROR_HEADLINE}** Please reload the page. If it happens again, tell the team that runs this "
-                 f"server the error id below: it finds the details in the server's log.  \nError id: `{error_id}`",
-                 icon=":material/error:")
-        st.warning(GENERIC_DISCLAIMER, icon=":material/medical_information:")
+        st.error(f"**{_(ERROR_HEADLINE)}** " + _("Please reload the page. If it happens again, tell the team that runs "
+                                                 "this server the error id below: it finds the details in the "
+                                                 "server's log.") + "  \n" + _("Error id: `{error_id}`").format(
+                                                     error_id=error_id), icon=":material/error:")
+        st.warning(_(GENERIC_DISCLAIMER), icon=":material/medical_information:")
 
 
 def guarded(body: F) -> F:
@@ -210,21 +219,21 @@ def check_answers(pathway: Pathway, key: str, compare_key: str) -> None:
     for qid, (prompt, label) in before.items():
         if qid not in pathway.questions and state.get(qid) is not None:
             del state[qid]
-            notices.append(f"the question {quoted(prompt)} is no longer asked, so your answer {quoted(label)} to it "
-                           "was dropped")
+            notices.append(_("the question {question} is no longer asked, so your answer {answer} to it was "
+                             "dropped").format(question=quoted(prompt), answer=quoted(label)))
     for question in pathway.content.questions:
         value = state.get(question.id)
         if value is None or any(o.id == value for o in question.options):
             continue
         state[question.id] = None
         label = before.get(question.id, ("", value))[1]
-        notices.append(f"your answer {quoted(label)} to {quoted(question.prompt)} is no longer one of its "
-                       "options, so it was cleared: please answer it again")
+        notices.append(_("your answer {answer} to {question} is no longer one of its options, so it was cleared: "
+                         "please answer it again").format(answer=quoted(label), question=quoted(question.prompt)))
     other = state.get(compare_key)
     if other is not None and other not in _situation_keys(pathway, key):
         state[compare_key] = None
-        notices.append("the situation chosen for the comparison is not in this version, so the comparison was "
-                       "cleared: please choose again")
+        notices.append(_("the situation chosen for the comparison is not in this version, so the comparison was "
+                         "cleared: please choose again"))
     labels = {q.id: {o.id: o.label for o in q.options} for q in pathway.content.questions}
     state[ANSWERS_SNAPSHOT] = {q.id: (q.prompt, labels[q.id][state[q.id]]) for q in pathway.content.questions
                                if state.get(q.id) is not None}
@@ -233,8 +242,8 @@ def check_answers(pathway: Pathway, key: str, compare_key: str) -> None:
     shown = state.get(CHANGE_NOTICES)
     if shown and shown[0] == key:
         version = plain(pathway.content.metadata.version)
-        st.warning(f"**The content changed while this page was open (now version {version}).** "
-                   + _sentence("; ".join(shown[1])), icon=":material/update:")
+        st.warning("**" + _("The content changed while this page was open (now version {version}).").format(
+            version=version) + "** " + _sentence("; ".join(shown[1])), icon=":material/update:")
 
 
 _keys_by_version: dict[str, frozenset[str]] = {}

@@ -144,6 +144,17 @@ def offered(pathway: Pathway, key: str) -> list[str]:
     return languages
 
 
+def apply_asked() -> None:
+    """Translate the interface's words into the language the link asks for (before the content is read: an error
+    page needs no translation of the content, only the catalogue)."""
+    _set_language(asked_language())
+
+
+def declare_asked() -> None:
+    """Declare the document's language as the one asked for (an error page, whose words are in it)."""
+    st.html(LANG_SCRIPTS[current_language()], unsafe_allow_javascript=True)
+
+
 def apply(page: PageLanguage) -> None:
     """Translate the interface's words into the page's language for the rest of this run (this thread only)."""
     _set_language(page.language)

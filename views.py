@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlencode
@@ -748,9 +749,24 @@ class FamilyView:
     figure_lines: str
 
 
+#: Letters a diacritic-stripping decomposition leaves whole, written as the heading anchors' slugify writes them.
+_SLUG_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d",
+                               "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D"})
+
+
 def _glossary_anchor(term: str) -> str:
-    """The anchor Streamlit gives a heading with this text (lower case, words joined by '-')."""
-    return "-".join(re.sub(r"[^a-z0-9 -]", "", term.lower()).split())
+    """The anchor Streamlit gives a heading with this text, so a link lands on it. Streamlit's front end slugifies
+    a heading (@sindresorhus/slugify, transliterating): "&" read as "and", accents dropped ("Sistémica" ->
+    "sistemica", "Células" -> "celulas"), dashes as "-", camelCase split, lower case, "'s"/"'t" joined, every other
+    run of characters one "-", none at either end."""
+    text = unicodedata.normalize("NFKC", term.replace("&", " and ")).translate(_SLUG_LETTERS)
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    text = "".join("-" if unicodedata.category(c) == "Pd" else c for c in unicodedata.normalize("NFC", text))
+    text = re.sub(r"([A-Z]{2})(\d+)", r"\1 \2", text)  # decamelize, as slugify does
+    text = re.sub(r"([a-z\d])([A-Z])", r"\1 \2", text)
+    text = re.sub(r"([A-Z])([A-Z](?!s(?![a-z]))[a-z\d]+)", r"\1 \2", text)
+    text = re.sub(r"([a-z\d])['\u2019]([ts])(?![a-z\d])", r"\1\2", text.lower())
+    return re.sub(r"[^a-z\d]+", "-", text).strip("-")
 
 
 def linked(text: str, terms: frozenset[str]) -> str:

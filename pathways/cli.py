@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .cases import cases_path_for, run_cases
+from .catalogue import LANGUAGES, SOURCE_LANGUAGE, use_language
 from .outputs.compare import compare, second_answers, situation_by_key
 from .errors import PathwayError, ValidationFailed
 from .evaluate import evaluate
@@ -221,19 +222,18 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_review(args: argparse.Namespace) -> int:
     """The review pack; its format follows the output's suffix (.html or .md) unless --format says."""
-    from .outputs.diff import diff_pathways, load_side
+    from .outputs.diff import diff_refs
     from .outputs.review import review_command, review_pack, render_review
 
     pathway = load_pathway(resolve_pathway(args.pathway))
     diff = None
-    if args.against:
+    if args.against:  # the same diff as `diff OLD NEW`, the translations beside both versions included
         try:
-            old, name = load_side(args.against)
+            diff = diff_refs(args.against, pathway.file)
         except ValidationFailed as exc:
             for error in exc.errors:
                 print(error.format(), file=sys.stderr)
             return EXIT_INVALID
-        diff = diff_pathways(old, pathway, name, pathway.file)
     fmt = args.format or ("html" if (args.output or "").lower().endswith((".html", ".htm")) else "md")
     pack = review_pack(pathway, diff, review_command(args.pathway, args.against))
     _write(render_review(pack, fmt), args.output)
@@ -261,13 +261,14 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_translation(args: argparse.Namespace) -> int:
-    """A translation's review pack: English and translation side by side; exit 1 when any entry is stale,
+    """A translation's review pack: English and translation side by side, then a sign-off block; exit 1 when any entry is stale,
     missing or unknown (the pack is written either way, so the translator sees what to do)."""
-    from .translate import check_translation, load_translation, side_by_side, translation_path
+    from .outputs.translation_pack import translation_pack
+    from .translate import check_translation, load_translation, translation_path
 
     pathway = load_pathway(resolve_pathway(args.pathway))
     translation = load_translation(translation_path(pathway.file, args.language))
-    _write(side_by_side(pathway, translation), args.output)
+    _write(translation_pack(pathway, translation), args.output)
     return EXIT_INVALID if check_translation(pathway, translation) else EXIT_OK
 
 
@@ -289,7 +290,25 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_handout(args: argparse.Namespace) -> int:
-    pathway, result = _evaluate(args)
+    """A handout; with ``--lang``, as the page makes it in that language: the pathway translated from the file beside
+    it (failing closed, naming the file, when the translation is missing, stale or incomplete) and the interface's
+    words from the language's catalogue."""
+    pathway = load_pathway(resolve_pathway(args.pathway))
+    if args.lang != SOURCE_LANGUAGE:
+        from .translate import translate_pathway
+
+        pathway = translate_pathway(pathway, args.lang)
+    with use_language(args.lang):
+        data = _handout(args, pathway, evaluate(pathway, _parse_answers(args.answer)))
+    output = Path(args.output)  # written only once the whole PDF is made: bad input leaves no file
+    partial = output.with_name(output.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(output)
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return EXIT_OK
+
+
+def _handout(args: argparse.Namespace, pathway, result) -> bytes:
     if args.compare:
         keys = [c for c in args.compare if "=" not in c]
         if keys and (len(keys) > 1 or len(args.compare) > 1):
@@ -300,22 +319,15 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         else:
             outlook = {q.id for q in pathway.outlook_questions()}
             answers = {**{k: v for k, v in result.answers.items() if k in outlook}, **_parse_answers(args.compare)}
-        data = comparison_pdf(compare(result, evaluate(pathway, answers)))
-    elif args.family:
+        return comparison_pdf(compare(result, evaluate(pathway, answers)))
+    if args.family:
         from .clinic import load_clinic
         from .outputs.family_handout import family_handout_pdf
         from .shown import shown
 
         clinic = load_clinic(args.clinic) if args.clinic else None
-        data = family_handout_pdf(shown(result), link=args.link, clinic=clinic)
-    else:
-        data = handout_pdf(result)
-    output = Path(args.output)  # written only once the whole PDF is made: bad input leaves no file
-    partial = output.with_name(output.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(output)
-    print(f"wrote {args.output} ({len(data):,} bytes)")
-    return EXIT_OK
+        return family_handout_pdf(shown(result), link=args.link, clinic=clinic)
+    return handout_pdf(result)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -410,6 +422,11 @@ def _parser() -> argparse.ArgumentParser:
     handout.add_argument("--link", default=None, metavar="URL", help="with --family: the link back to the view")
     handout.add_argument("--clinic", default=None, metavar="FILE",
                          help="with --family: the clinic's details file (as CLINIC_FILE)")
+    handout.add_argument("--lang", default=SOURCE_LANGUAGE, choices=tuple(LANGUAGES), metavar="LANG",
+                         help=f"the handout's language ({', '.join(LANGUAGES)}; default {SOURCE_LANGUAGE}): the "
+                              "translation beside the pathway file and the interface's catalogue, as the page uses "
+                              "them; fails (exit 1, naming the file) when the translation is missing, stale or "
+                              "incomplete (docs/translations.md)")
     handout.set_defaults(run=_cmd_handout)
     return parser
 

@@ -38,7 +38,7 @@ from .yamlsafe import LineDict, YamlProblem, line_of, parse_yaml
 __all__ = [
     "SOURCE_LANGUAGE", "LANGUAGES", "LOCALE_DIR", "FINGERPRINT_LENGTH", "Slot", "Entry", "Translation",
     "fingerprint", "slots", "english_texts", "translation_path", "translation_files", "load_translation",
-    "check_translation", "translated", "translate_pathway", "side_by_side", "gettext", "ngettext", "use_language", "current_language",
+    "parse_translation", "translation_fingerprint", "check_translation", "translated", "translate_pathway", "side_by_side", "gettext", "ngettext", "use_language", "current_language",
     "catalogue",
 ]
 
@@ -220,6 +220,16 @@ class Translation:
         return self.approved_on is not None
 
 
+def translation_fingerprint(translation: Translation) -> str:
+    """SHA-256 of what a translation says (every entry's key, English fingerprint and texts), without its record
+    (approval, review date, translator's note): recording the sign-off does not change it, any change to a
+    translated text or to the English it was checked against does."""
+    entries = {key: [e.en, e.text, e.editorial, e.plain] for key, e in sorted(translation.entries.items())}
+    canonical = json.dumps([translation.translation_of, translation.language, entries], ensure_ascii=False,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def translation_path(pathway_file: str | Path, language: str) -> Path:
     """Where the ``language`` translation of a pathway file lives: ``<stem>.<language>.yaml`` beside it."""
     path = Path(pathway_file)
@@ -249,9 +259,17 @@ def load_translation(path: str | Path) -> Translation:
     """Read a translation file; raise ValidationFailed (file:line) when its shape is wrong."""
     file = str(path)
     try:
-        raw = parse_yaml(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationFailed([ContentError(file, None, f"cannot read translation: {exc}")]) from None
+    return parse_translation(text, file)
+
+
+def parse_translation(text: str, file: str) -> Translation:
+    """A translation from its file's text (``file`` names it in messages: a path, or ``git:REV:path``); raise
+    ValidationFailed (file:line) when its shape is wrong."""
+    try:
+        raw = parse_yaml(text)
     except YamlProblem as exc:
         raise ValidationFailed([ContentError(file, exc.line, exc.message, hint=exc.hint)]) from None
     if not isinstance(raw, LineDict):

@@ -116,3 +116,14 @@ def test_a_medical_word_links_to_its_glossary_entry(page, app_server):
     for anchor in ("central-nervous-system-cns", "chemotherapy", "systemic-and-intrathecal"):
         expect(page.locator(f"a[href='#{anchor}']").first).to_be_visible()
         expect(page.locator(f"#{anchor}")).to_have_count(1)
+
+
+def test_every_glossary_link_on_the_spanish_family_page_lands_on_its_entry(page, app_server):
+    """Spanish glossary terms carry accents ("Sistémica e intratecal", "Células blásticas"): each link's target is the
+    anchor Streamlit gives the heading, accents dropped, so the link lands on it."""
+    open_app(page, f"{app_server.url}/?{COMPLETE}&reading=family&lang=es")
+    hrefs = sorted(set(page.locator("[data-testid='stMarkdownContainer'] a[href^='#']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")))
+    assert "#sistemica-e-intratecal" in hrefs and "#sistema-nervioso-central-snc" in hrefs, hrefs
+    for href in hrefs:
+        expect(page.locator(f"[id='{href[1:]}']")).to_have_count(1)

@@ -70,3 +70,41 @@ def test_spanish_family_handout_is_in_spanish(situation):
         if item.role not in (QUESTION_WHY, QUESTION_HELP, OPTION_HELP):  # the page's, not the handout's
             assert " ".join(html.escape(item.plain or "").split()) in text, item.key
     assert not ENGLISH_WORDS.findall(LEFT_AS_IS.sub(" ", text))
+
+
+#: Glossary terms and the anchor Streamlit's front end gives their headings (@sindresorhus/slugify, as bundled by
+#: Streamlit 1.67: accents dropped, other characters runs of "-"), written out rather than computed.
+ANCHORS = {
+    "Sistémica e intratecal": "sistemica-e-intratecal",
+    "Células blásticas": "celulas-blasticas",
+    "Células B y células T": "celulas-b-y-celulas-t",
+    "Sistema nervioso central (SNC)": "sistema-nervioso-central-snc",
+    "Central nervous system (CNS)": "central-nervous-system-cns",
+    "B cells and T cells": "b-cells-and-t-cells",
+    "Niño's año – ñ & ü": "ninos-ano-n-and-u",
+}
+
+
+@pytest.mark.parametrize("term, anchor", ANCHORS.items(), ids=ANCHORS.values())
+def test_glossary_link_targets_the_anchor_streamlit_gives_the_heading(term, anchor):
+    from views import _glossary_anchor
+
+    assert _glossary_anchor(term) == anchor
+
+
+def test_every_spanish_glossary_link_names_an_entry_of_the_spanish_glossary():
+    """Each medical word's link goes to a heading the Spanish family page shows (accents and all)."""
+    from pathways.catalogue import gettext, use_language
+    from pathways.family import GLOSSARY_LINKS
+    from views import _glossary_anchor, _terms
+
+    terms = _terms(ES)
+    with use_language("es"):
+        spanish_terms = [gettext(term) for term in GLOSSARY_LINKS.values()]
+    targets = {term: _glossary_anchor(term) for term in spanish_terms}
+    assert set(targets) <= terms, set(targets) - terms
+    assert {"sistemica-e-intratecal", "celulas-blasticas"} <= set(targets.values())
+    situation = next(s for s in SITUATIONS if s.key == "adult/yes/b_cell")
+    at = app(lang="es", reading="family", **situation.answer_dict)
+    links = set(re.findall(r"\]\(#([a-z0-9-]+)\)", "\n".join(m.value for m in at.markdown)))
+    assert links and links <= set(targets.values()), links - set(targets.values())

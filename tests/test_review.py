@@ -16,11 +16,13 @@ from pathways.outputs.diff import diff_refs
 from pathways.outputs.review import (DECISIONS, SIGN_OFF_FIELDS, content_fingerprint, pack_name, review_command, review_pack,
                                      render_review, slug)
 from pathways.situations import complete_situations
+from pathways.translate import load_translation, translation_path
 from tests.support.a11y import axe_findings
 
 ROOT = Path(__file__).parents[1]
 REVIEW_DIR = ROOT / "docs" / "review"
 SHIPPED_FILE = resolve_pathway(None)
+ES_FILE = translation_path(SHIPPED_FILE, "es")
 PATHWAY = load_pathway(SHIPPED_FILE)
 META = PATHWAY.content.metadata
 FORMATS = ("md", "html")
@@ -126,6 +128,7 @@ def test_pack_against_the_previous_version_lists_the_differences_by_situation(pa
         assert f"### {situation.label} ({situation.status})" in section
     same = tmp_path / "same.yaml"
     same.write_text(SHIPPED_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    translation_path(same, "es").write_text(ES_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     assert "Nothing a reader sees changed" in run("--against", str(same)).stdout
     assert "Not compared: make the pack with --against OLD" in run().stdout
 
@@ -228,3 +231,29 @@ def test_html_pack_with_quotes_and_significant_changes_is_accessible(browser, tm
     findings = axe_findings(page)
     page.close()
     assert not findings, "\n".join(map(str, findings))
+
+
+def test_pack_lists_a_reworded_spanish_entry_and_a_stale_one_first(tmp_path):
+    """Against an OLD whose Spanish words one entry differently, for a NEW whose English changed one statement."""
+    reworded, stale = "metadata.disclaimer", "categories.targeted_therapy.description"
+    old = tmp_path / "old" / "relapsed-all.yaml"
+    old.parent.mkdir()
+    old.write_text(SHIPPED_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    spanish = ES_FILE.read_text(encoding="utf-8")
+    disclaimer = load_translation(ES_FILE).entries[reworded].text  # the shipped Spanish; OLD has one word more
+    head = disclaimer[:disclaimer.index(" ", 30)]
+    assert spanish.count(head) == 1
+    translation_path(old, "es").write_text(spanish.replace(head, head + " antes", 1), encoding="utf-8")
+    new = tmp_path / "relapsed-all.yaml"
+    english = SHIPPED_FILE.read_text(encoding="utf-8")
+    target = PATHWAY.categories["targeted_therapy"].description.text
+    assert english.count(target) == 1
+    new.write_text(english.replace(target, target + " Changed.", 1), encoding="utf-8")
+    translation_path(new, "es").write_text(spanish, encoding="utf-8")
+    made = run("--pathway", str(new), "--against", str(old))
+    assert made.returncode == 0, made.stderr
+    first = made.stdout.split("## 1. Clinically significant changes", 1)[1].split("\n## 2.", 1)[0]
+    assert f"**{stale}:** not current in NEW: stale" in first and reworded not in first
+    section = made.stdout.split("## 8. Differences from the previous version", 1)[1].split("## 9.", 1)[0]
+    translations = section.split("### Translation: Español (es)", 1)[1]
+    assert f"**{reworded}:** translation reworded: " in translations and "~~antes~~" in translations

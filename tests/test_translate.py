@@ -313,3 +313,95 @@ def test_translation_review_pack_puts_english_and_spanish_side_by_side_and_marks
     assert f"| stale | {english_texts(load_pathway(pathway).content)[key].text} | {SPANISH.entries[key].text} |" in rows[key]
     assert "| ok |" in rows["metadata.disclaimer"]
     assert "pending" in result.stdout
+
+
+def test_translation_review_pack_ends_with_a_sign_off_block_naming_its_fingerprint(tmp_path):
+    from pathways.outputs.review import DECISIONS, SIGN_OFF_FIELDS
+    from pathways.translate import translation_fingerprint
+
+    result = subprocess.run([sys.executable, "-m", "pathways", "translation", "es"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    sign_off = result.stdout.split("\n## Sign-off\n", 1)[1]
+    for field in SIGN_OFF_FIELDS:
+        assert re.search(rf"^\| {re.escape(field)} \| \S", sign_off, re.M), field
+    assert all(f"☐ {decision}" in sign_off for decision in DECISIONS)
+    assert f"translation fingerprint (SHA-256) `{translation_fingerprint(SPANISH)}`" in sign_off
+    assert f"| Role | {SPANISH.approved_by} |" in sign_off
+    # recording the sign-off leaves the fingerprint as signed; changing any entry does not
+    text = ES_FILE.read_text(encoding="utf-8")
+    _, approved = copy_with(tmp_path, spanish=text.replace("approved_on: null", "approved_on: 2027-01-05", 1))
+    assert translation_fingerprint(load_translation(approved)) == translation_fingerprint(SPANISH)
+    key = "metadata.disclaimer"
+    _, changed = copy_with(tmp_path, spanish=text.replace(SPANISH.entries[key].text[:30],
+                                                          SPANISH.entries[key].text[:30] + "x", 1))
+    assert translation_fingerprint(load_translation(changed)) != translation_fingerprint(SPANISH)
+
+
+# ---- the handout command in a language ------------------------------------------------------------------------
+
+
+def handout(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pathways", "handout", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=180)
+
+
+def pdf_text(path: Path) -> tuple[str, str]:
+    """The PDF's declared language and its text as one line (pypdf, as the handout tests read it)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    return str(reader.trailer["/Root"]["/Lang"]), " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+
+
+SITUATION = "adult/yes/b_cell"
+#: name: (the command's extra arguments, Spanish fixed words the handout prints)
+HANDOUTS = {
+    "clinician": ([], ["Por qué aparece aquí:", "Fundamento"]),
+    "family": (["--family", "--link", "https://intranet.example/pathways/"], []),
+    "comparison": (["--compare", "child/yes/b_cell"], ["✔ se muestra", "solo en la situación 1"]),
+}
+
+
+@pytest.mark.parametrize("extra, words", HANDOUTS.values(), ids=HANDOUTS.keys())
+def test_handout_command_with_lang_es_writes_the_spanish_handout(tmp_path, extra, words):
+    situation = next(s for s in complete_situations(PATHWAY) if s.key == SITUATION)
+    answers = [a for key, value in situation.answer_dict.items() for a in ("-a", f"{key}={value}")]
+    out = tmp_path / "handout.pdf"
+    done = handout(*answers, *extra, "--lang", "es", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    language, text = pdf_text(out)
+    assert language == "es"
+    spanish = shown(evaluate(ES, situation.answer_dict))
+    english = shown(evaluate(PATHWAY, situation.answer_dict))
+    for es, en in zip(spanish.categories, english.categories, strict=True):  # every category, in Spanish
+        assert " ".join(es.label.split()) in text, es.label
+        assert en.label == es.label or " ".join(en.label.split()) not in text, en.label
+    assert all(word in text for word in words), [w for w in words if w not in text]
+    assert "pendiente de revisión" in text
+    for english_word in ("Why it appears here", "Basis:", "✔ shown", "Questions you may want to ask"):
+        assert english_word not in text
+
+
+def _missing(tmp_path: Path) -> tuple[Path, str]:
+    pathway, translation = copy_with(tmp_path)
+    translation.unlink()
+    return pathway, f"{translation}:0: no Español translation of 'relapsed-all'"
+
+
+def _stale(tmp_path: Path) -> tuple[Path, str]:
+    key = "categories.targeted_therapy.description"
+    pathway, translation = copy_with(tmp_path, english=changed_english(key))
+    line = SPANISH.entries[key].line
+    return pathway, f"{translation}:{line}: at {key}: stale translation of '{key}'"
+
+
+@pytest.mark.parametrize("make", [_missing, _stale], ids=["missing", "stale"])
+def test_handout_command_refuses_a_missing_or_stale_translation_naming_the_file(tmp_path, make):
+    pathway, message = make(tmp_path)
+    out = tmp_path / "handout.pdf"
+    done = handout("-p", str(pathway), "-a", "age_group=adult", "-a", "cns_involvement=yes", "-a", "cell_type=b_cell",
+                   "--lang", "es", "-o", str(out))
+    assert done.returncode == 1
+    assert message in done.stderr, done.stderr
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))

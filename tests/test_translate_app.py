@@ -1,15 +1,18 @@
 """The page in Spanish (``?lang=es``), through AppTest: every statement the English page shows, in Spanish, with the
-same categories, figures and editorial marks (computed against evaluate/shown); no English interface word left; a
-stale translation is not offered and the English is shown with a notice in Spanish (docs/translations.md)."""
+same categories, figures and editorial marks (computed against evaluate/shown); no English interface word left, on
+the page and on its error pages (content refused, a fault caught by the guard, answers cleared by a content change);
+a stale translation is not offered and the English is shown with a notice in Spanish (docs/translations.md)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from guard import ERROR_HEADLINE, GENERIC_DISCLAIMER
 from pathways import load_pathway, resolve_pathway
 from pathways.evaluate import evaluate
 from pathways.shown import shown
@@ -184,3 +187,131 @@ def test_spanish_page_has_no_english_interface_word_with_every_panel_open():
         left += [(match.group(0), plain[max(0, match.start() - 40): match.end() + 40])
                  for match in ENGLISH_WORDS.finditer(plain)]
     assert not left, left[:20]
+
+
+# ---- the error pages in Spanish ---------------------------------------------------------------------------------
+
+
+def english_words_left(at: AppTest) -> list[tuple[str, str]]:
+    """Each English interface word on the page, with its context (the source's words and ids left as they are)."""
+    left = []
+    for text in interface_texts(at):
+        plain = SECTION_IDS.sub(" ", LEFT_AS_IS.sub(" ", re.sub(r"\\(.)", r"\1", text)))
+        left += [(match.group(0), plain[max(0, match.start() - 40): match.end() + 40])
+                 for match in ENGLISH_WORDS.finditer(plain)]
+    return left
+
+
+def app_constant(name: str) -> str:
+    """An interface constant of app.py (``NAME = N_("...")``), read without running the page."""
+    import ast
+
+    for node in ast.parse(Path(APP).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == [name]:
+            return ast.literal_eval(node.value.args[0] if isinstance(node.value, ast.Call) else node.value)
+    raise LookupError(name)
+
+
+def spanish(message: str) -> str:
+    from pathways.catalogue import catalogue
+
+    words = catalogue("es").gettext(message)
+    assert words != message, f"no Spanish for {message!r}"
+    return words
+
+
+def broken_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / PATHWAY_FILE.name
+    broken.write_text(PATHWAY_FILE.read_text(encoding="utf-8").replace("\n  root: ", "\n  root: [", 1), encoding="utf-8")
+    monkeypatch.setenv("PATHWAY_FILE", str(broken))
+
+
+# name: (how the server is set up, the page's headline as app.py names it)
+REFUSED = {
+    "broken-content": (broken_file, "CONTENT_PROBLEM"),
+    "setting-problem": (lambda tmp_path, monkeypatch: monkeypatch.setenv("GRAPH_RENDERER", "nonsense"),
+                        "SETTING_PROBLEM"),
+    "approval-required": (lambda tmp_path, monkeypatch: monkeypatch.setenv("REQUIRE_APPROVAL", "1"), "NOT_APPROVED"),
+}
+
+
+@pytest.mark.parametrize("setup, headline", REFUSED.values(), ids=REFUSED.keys())
+def test_refused_page_speaks_spanish_and_keeps_the_problems_as_written(tmp_path, monkeypatch, setup, headline):
+    setup(tmp_path, monkeypatch)
+    at = app(lang="es")
+    assert not at.exception
+    assert [e.value for e in at.error] == [spanish(app_constant(headline))]
+    assert [t.value for t in at.title] == [spanish("Pathway explorer")]
+    assert any(spanish(GENERIC_DISCLAIMER) in w.value for w in at.warning)
+    assert any('document.documentElement.lang = "es"' in block for block in html_blocks(at))
+    assert at.get("code"), "the problems, as validate or the setting's check writes them, for the maintainers"
+    assert not english_words_left(at), english_words_left(at)[:20]
+
+
+@pytest.mark.error_page
+@pytest.mark.parametrize("name", ["read_link", "show_disclaimer", "show_result", "show_downloads"])
+def test_guards_error_page_after_a_fault_speaks_spanish(name):
+    from tests.support.apptest import error_ids
+    from tests.test_guard import CALLED, with_fault
+
+    CALLED.clear()
+    at = AppTest.from_string(with_fault(name), default_timeout=60)
+    at.query_params.update(lang="es", age_group="adult", cns_involvement="no", cell_type="b_cell")
+    at.session_state["downloads_panel"] = True
+    at = at.run()
+    assert name in CALLED and len(error_ids(at)) == 1
+    headline = [e.value for e in at.error if spanish(ERROR_HEADLINE) in e.value]
+    assert len(headline) == 1 and f"{spanish('Error id: `{error_id}`').split(':')[0]}: `" in headline[0]
+    assert any(spanish(GENERIC_DISCLAIMER) in w.value for w in at.warning)
+    assert not english_words_left(at), english_words_left(at)[:20]
+
+
+def test_answer_no_longer_an_option_is_cleared_with_a_notice_in_spanish(tmp_path, monkeypatch):
+    """The content changed under an open Spanish page (an option renamed, its translation kept current)."""
+    served = tmp_path / PATHWAY_FILE.name
+    served.write_text(PATHWAY_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / ES_FILE.name).write_text(ES_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("PATHWAY_FILE", str(served))
+    at = app(lang="es", age_group="adult", cns_involvement="no", cell_type="b_cell", compare="child/no/b_cell")
+    stat = served.stat()
+    served.write_text(PATHWAY_FILE.read_text(encoding="utf-8").replace("- id: b_cell", "- id: b_lineage")
+                      .replace("{b_cell:", "{b_lineage:"), encoding="utf-8")
+    os.utime(served, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    (tmp_path / ES_FILE.name).write_text(ES_FILE.read_text(encoding="utf-8").replace(
+        "questions.cell_type.options.b_cell.", "questions.cell_type.options.b_lineage."), encoding="utf-8")
+    at.run()
+    assert any('document.documentElement.lang = "es"' in block for block in html_blocks(at)), "Spanish still offered"
+    head = spanish("The content changed while this page was open (now version {version}).").split("{")[0]
+    notices = [w.value for w in at.warning if head in w.value]
+    assert len(notices) == 1, [w.value for w in at.warning]
+    assert "ya no es una de sus opciones" in notices[0] and "la comparación" in notices[0]
+    assert at.radio(key="cell_type").value is None
+    assert not [w for w, _ in english_words_left(at)], english_words_left(at)[:20]
+
+
+def _downloads_in_spanish() -> dict[str, str]:
+    """The page's data files for one situation and for every situation, made as the page makes them in Spanish."""
+    import datetime
+
+    from pathways.catalogue import use_language
+    from pathways.outputs.export import to_csv, to_markdown
+    from pathways.outputs.table import decision_table
+    from pathways.outputs.table import to_csv as table_csv
+
+    made = datetime.date(2026, 12, 1)
+    with use_language("es"):
+        complete = evaluate(ES, {**SITUATIONS[0].answer_dict, "time_since_treatment": "under_3_years"})
+        started = evaluate(ES, {"age_group": "adult"})
+        return {"summary-md": to_markdown(complete, made), "summary-csv": to_csv(complete, made),
+                "incomplete-md": to_markdown(started, made), "situations-csv": table_csv(decision_table(ES), made)}
+
+
+@pytest.mark.parametrize("name", ["summary-md", "summary-csv", "incomplete-md", "situations-csv"])
+def test_spanish_data_files_have_no_english_fixed_word(name):
+    text = _downloads_in_spanish()[name]
+    plain = SECTION_IDS.sub(" ", LEFT_AS_IS.sub(" ", text))
+    left = [(m.group(0), plain[max(0, m.start() - 40): m.end() + 40]) for m in ENGLISH_WORDS.finditer(plain)]
+    assert not left, left[:20]
+    if name.endswith("csv"):  # the header too
+        header = text.splitlines()[0]
+        assert header.startswith("sección,elemento,valor") or header.startswith("situación,enlace,"), header

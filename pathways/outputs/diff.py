@@ -1,5 +1,6 @@
 """The clinical diff of two versions of a pathway: per situation, what is shown and how it is worded; then the
-metadata, questions and options and the other shared parts. Computed from the two files, never typed."""
+metadata, questions and options and the other shared parts; then each translation beside the pathway file (its
+entries added, removed or reworded, and those not current in NEW). Computed from the files, never typed."""
 
 from __future__ import annotations
 
@@ -10,16 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from ..errors import PathwayError, ValidationFailed
+from ..catalogue import LANGUAGES, SOURCE_LANGUAGE
+from ..errors import ContentError, PathwayError, ValidationFailed
 from ..evaluate import TreatmentResult, citation
 from ..load import Pathway, load_pathway_bytes, resolve_pathway
 from ..model import Figure, PathwayContent, Statement
+from ..translate import (Translation, check_translation, load_translation, parse_translation, translation_files,
+                         translation_path)
 from .table import DecisionTable, OutlookLine, Row, decision_table
 
-__all__ = ["SHOWN", "WORDING", "RECORD", "KINDS", "Difference", "SituationDiff", "SectionDiff", "PathwayDiff",
-           "DiffInputError", "GIT_PREFIX", "load_side", "diff_pathways", "diff_refs", "to_markdown", "to_dict",
-           "render_diff", "DIFF_FORMATS", "word_changes", "word_diff", "is_rewording", "summary_line",
-           "SIGNIFICANT", "is_significant", "significant_changes"]
+__all__ = ["SHOWN", "WORDING", "RECORD", "KINDS", "Difference", "SituationDiff", "SectionDiff", "TranslationDiff",
+           "PathwayDiff", "DiffInputError", "GIT_PREFIX", "NOT_CURRENT", "load_side", "load_translations",
+           "diff_pathways", "diff_refs", "to_markdown", "to_dict", "render_diff", "DIFF_FORMATS", "word_changes",
+           "word_diff", "is_rewording", "summary_line", "SIGNIFICANT", "is_significant", "significant_changes"]
 
 #: Kinds of difference. SHOWN: what a reader is shown changes (a category, a statement or note appears or goes,
 #: a basis, an editorial flag, a figure, a condition, an option). WORDING: the same things, worded differently.
@@ -30,6 +34,14 @@ DIFF_FORMATS = ("md", "json")
 GIT_PREFIX = "git:"
 #: Metadata fields that record the content's life rather than say anything to a reader.
 RECORD_FIELDS = ("version", "last_reviewed", "next_review_due", "approved_on", "approved_by", "changes")
+#: Translated texts of the content's record (its change log, who approves it): a change to one is RECORD.
+RECORD_KEYS = ("metadata.changes.", "metadata.approved_by")
+#: Fields of a translation file that record its life rather than translate anything.
+TRANSLATION_RECORD = ("approved_on", "approved_by", "next_review_due", "translator_note")
+#: The ``what`` of a translation entry that does not match NEW's English (then the language is not offered).
+NOT_CURRENT = "not current in NEW"
+#: check_translation's message starts -> why an entry is not current.
+_NOT_CURRENT_WHY = (("stale translation", "stale"), ("missing translation", "missing"), ("unknown id", "unknown id"))
 #: Two unmatched statements this similar (0..1, difflib's ratio) are one statement reworded.
 SIMILAR = 0.5
 
@@ -77,6 +89,21 @@ class SectionDiff:
 
 
 @dataclass(frozen=True)
+class TranslationDiff(SectionDiff):
+    """One language's translation in the two versions, titled by its language: entries (keyed as validate keys
+    them) added, removed or reworded, its record, then every entry not current against NEW's English."""
+
+    language: str
+    status: str  # "changed", "unchanged", "added" (only beside NEW) or "removed" (only beside OLD)
+    old_file: str | None
+    new_file: str | None
+
+    @property
+    def not_current(self) -> tuple[Difference, ...]:
+        return tuple(d for d in self.differences if d.what.startswith(NOT_CURRENT))
+
+
+@dataclass(frozen=True)
 class PathwayDiff:
     """Everything that differs between two versions of a pathway."""
 
@@ -86,10 +113,16 @@ class PathwayDiff:
     new_name: str
     situations: tuple[SituationDiff, ...]
     sections: tuple[SectionDiff, ...]
+    translations: tuple[TranslationDiff, ...] = ()  # empty when not compared (diff_pathways without translations)
+
+    @property
+    def parts(self) -> tuple[SectionDiff, ...]:
+        """The shared sections, then the translations."""
+        return self.sections + self.translations
 
     def all_differences(self) -> list[Difference]:
         found = [d for s in self.situations for d in s.differences]
-        return found + [d for s in self.sections for d in s.differences]
+        return found + [d for s in self.parts for d in s.differences]
 
     def count(self, kind: str) -> int:
         return sum(1 for d in self.all_differences() if d.kind == kind)
@@ -102,7 +135,7 @@ class PathwayDiff:
     def clinical(self) -> bool:
         """True when anything a reader sees changed (RECORD changes alone are not clinical)."""
         return any(s.clinical for s in self.situations) or any(
-            d.kind != RECORD for s in self.sections for d in s.differences)
+            d.kind != RECORD for s in self.parts for d in s.differences)
 
 
 # ---- reading the two sides ------------------------------------------------------------------------------------
@@ -144,28 +177,53 @@ def _git(args: list[str], cwd: Path, binary: bool = False, what: str = "git") ->
     return run.stdout if binary else run.stdout.decode("utf-8", "replace")
 
 
+def load_translations(name: str, repo: Path | None = None) -> dict[str, Translation]:
+    """The translations beside a side's pathway file (``name`` as load_side gives it), by language: on disk, or
+    for ``git:REV:path`` as they were at REV. Raises ValidationFailed (file:line) or DiffInputError."""
+    if not name.startswith(GIT_PREFIX):
+        return {lang: load_translation(path) for lang, path in translation_files(name).items()}
+    rev, _, rel = name[len(GIT_PREFIX):].partition(":")
+    top = Path(_git(["rev-parse", "--show-toplevel"], repo or Path(__file__).parent).strip())
+    wanted = {translation_path(rel, lang).as_posix(): lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE}
+    found: dict[str, Translation] = {}
+    for path in _git(["ls-tree", "--name-only", rev, "--", *wanted], top, what=name).splitlines():
+        file = f"{GIT_PREFIX}{rev}:{path}"
+        try:
+            text = _git(["show", f"{rev}:{path}"], top, binary=True, what=file).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed([ContentError(file, None, f"cannot read translation: {exc}")]) from None
+        found[wanted[path]] = parse_translation(text, file)
+    return found
+
+
 def diff_refs(old: str, new: str, repo: Path | None = None) -> PathwayDiff:
-    """Load both sides (every problem of both reported together) and compare them."""
-    sides: list[tuple[Pathway, str]] = []
+    """Load both sides and the translations beside them (every problem of both reported together) and compare
+    them."""
+    sides: list[tuple[Pathway, str, dict[str, Translation]]] = []
     errors = []
     for ref in (old, new):
         try:
-            sides.append(load_side(ref, repo))
+            pathway, name = load_side(ref, repo)
+            sides.append((pathway, name, load_translations(name, repo)))
         except ValidationFailed as exc:
             errors += exc.errors
     if errors:
         raise ValidationFailed(errors)
-    (old_pathway, old_name), (new_pathway, new_name) = sides
-    return diff_pathways(old_pathway, new_pathway, old_name, new_name)
+    (old_pathway, old_name, old_translations), (new_pathway, new_name, new_translations) = sides
+    return diff_pathways(old_pathway, new_pathway, old_name, new_name,
+                         translations=(old_translations, new_translations))
 
 
 # ---- comparing --------------------------------------------------------------------------------------------------
 
 
-def diff_pathways(old: Pathway, new: Pathway, old_name: str | None = None, new_name: str | None = None) -> PathwayDiff:
-    """Compare two validated pathways situation by situation, then their shared parts."""
+def diff_pathways(old: Pathway, new: Pathway, old_name: str | None = None, new_name: str | None = None, *,
+                  translations: tuple[dict[str, Translation], dict[str, Translation]] | None = None) -> PathwayDiff:
+    """Compare two validated pathways situation by situation, then their shared parts; with ``translations``
+    (OLD's and NEW's, by language, as load_translations gives them), each language's translation too."""
     return PathwayDiff(old, new, old_name or old.file, new_name or new.file,
-                       _situations(decision_table(old), decision_table(new)), _sections(old.content, new.content))
+                       _situations(decision_table(old), decision_table(new)), _sections(old.content, new.content),
+                       _translations(new, *translations) if translations is not None else ())
 
 
 def _situations(old: DecisionTable, new: DecisionTable) -> tuple[SituationDiff, ...]:
@@ -335,9 +393,8 @@ def _questions(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if b is None or a is None:
             q = a or b
             assert q is not None
-            out.append(Difference(SHOWN, f"Question “{q.prompt}” ({q.id})", "question added" if a is None
-                                  else "question removed", None if a is None else q.prompt, q.prompt if a is None
-                                  else None))
+            out.append(_only_in(a is None, f"Question “{q.prompt}” ({q.id})", q.prompt, "question added",
+                                "question removed"))
             continue
         where = f"Question {b.id}"
         if a.role != b.role:
@@ -350,9 +407,7 @@ def _questions(old: PathwayContent, new: PathwayContent) -> list[Difference]:
             if x is None or y is None:
                 o = x or y
                 assert o is not None
-                out.append(Difference(SHOWN, f"{where}, option {o.id}", "option added" if x is None
-                                      else "option removed", None if x is None else o.label,
-                                      o.label if x is None else None))
+                out.append(_only_in(x is None, f"{where}, option {o.id}", o.label, "option added", "option removed"))
                 continue
             owhere = f"{where}, option {y.id}"
             out += _text(WORDING, owhere, x.label, y.label, what="label reworded")
@@ -371,8 +426,7 @@ def _categories(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if a is None or b is None:
             c = a or b
             assert c is not None
-            out.append(Difference(SHOWN, f"Category {c.id}", "declared" if a is None else "no longer declared",
-                                  None if a is None else c.label, c.label if a is None else None))
+            out.append(_only_in(a is None, f"Category {c.id}", c.label, "declared", "no longer declared"))
             continue
         where = f"Category {b.id}"
         out += _text(WORDING, where, a.label, b.label, what="label reworded")
@@ -388,8 +442,7 @@ def _groups(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if a is None or b is None:
             g = a or b
             assert g is not None
-            out.append(Difference(SHOWN, f"Group {g.id}", "added" if a is None else "removed",
-                                  None if a is None else g.label, g.label if a is None else None))
+            out.append(_only_in(a is None, f"Group {g.id}", g.label))
             continue
         out += _text(WORDING, f"Group {b.id}", a.label, b.label, what="heading reworded")
         out += _statement(f"Group {b.id}: introduction", a.intro, b.intro)
@@ -402,8 +455,7 @@ def _reference(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if a is None or b is None:
             r = a or b
             assert r is not None
-            out.append(Difference(SHOWN, f"Reference {r.id}", "section added" if a is None else "section removed",
-                                  None if a is None else r.title, r.title if a is None else None))
+            out.append(_only_in(a is None, f"Reference {r.id}", r.title, "section added", "section removed"))
             continue
         where = f"Reference: {b.title}"
         out += _text(WORDING, where, a.title, b.title, what="title reworded")
@@ -423,8 +475,7 @@ def _sources(old: PathwayContent, new: PathwayContent) -> list[Difference]:
         if a is None or b is None:
             s = a or b
             assert s is not None
-            out.append(Difference(SHOWN, f"Source {s.id}", "added" if a is None else "removed",
-                                  None if a is None else s.title, s.title if a is None else None))
+            out.append(_only_in(a is None, f"Source {s.id}", s.title))
             continue
         out += _text(WORDING, f"Source {b.id}", a.title, b.title, what="title changed")
         out += _text(WORDING, f"Source {b.id}", a.description, b.description, what="description changed")
@@ -434,6 +485,77 @@ def _sources(old: PathwayContent, new: PathwayContent) -> list[Difference]:
             out.append(Difference(WORDING, f"Source {b.id}", "section names for citing added", None, ", ".join(added)))
         if gone:
             out.append(Difference(WORDING, f"Source {b.id}", "section names for citing removed", ", ".join(gone), None))
+    return out
+
+
+# ---- translations -------------------------------------------------------------------------------------------------
+
+
+def _translations(new: Pathway, old_side: dict[str, Translation],
+                  new_side: dict[str, Translation]) -> tuple[TranslationDiff, ...]:
+    found = []
+    for lang in (lang for lang in LANGUAGES if lang in old_side or lang in new_side):
+        a, b = old_side.get(lang), new_side.get(lang)
+        if a is None or b is None:
+            t = a or b
+            assert t is not None
+            approval = f"approved on {t.approved_on.isoformat()}" if t.approved_on else "pending review"
+            out = [_only_in(a is None, "the whole translation", f"{len(t.entries)} entries, {approval}",
+                            "translation added", "translation removed")]
+            status = "added" if a is None else "removed"
+        else:
+            out = _translation_record(a, b) + _entries(a, b)
+            status = "changed" if out else "unchanged"
+        if b is not None:
+            out += _not_current(new, b)
+        found.append(TranslationDiff(f"Translation: {LANGUAGES[lang]} ({lang})", tuple(out), lang, status,
+                                     a.file if a else None, b.file if b else None))
+    return tuple(found)
+
+
+def _translation_record(old: Translation, new: Translation) -> list[Difference]:
+    out: list[Difference] = []
+    for name in TRANSLATION_RECORD:
+        before, after = _plain(getattr(old, name)), _plain(getattr(new, name))
+        what = "set" if before is None else ("cleared" if after is None else "changed")
+        out += _text(RECORD, f"translation.{name}", before, after, what=what)
+    return out
+
+
+#: The parts of a translation entry: (field, words naming it in the diff).
+ENTRY_PARTS = (("text", "translation"), ("editorial", "translated editorial reason"),
+               ("plain", "translated plain-language text"))
+
+
+def _entries(old: Translation, new: Translation) -> list[Difference]:
+    """Entries by key: added or removed (SHOWN), reworded (WORDING), re-checked against a changed English with the
+    same words (RECORD); an entry translating the content's record is RECORD throughout."""
+    out: list[Difference] = []
+    for key in [*new.entries, *(k for k in old.entries if k not in new.entries)]:
+        a, b = old.entries.get(key), new.entries.get(key)
+        record = key.startswith(RECORD_KEYS)
+        if a is None or b is None:
+            entry = a or b
+            assert entry is not None
+            out.append(_only_in(a is None, key, entry.text, "entry added", "entry removed",
+                                RECORD if record else SHOWN))
+            continue
+        found = _parts(key, a, b, ENTRY_PARTS, RECORD if record else WORDING)
+        if not found and a.en != b.en:
+            found.append(Difference(RECORD, key, "recorded as checked against the English now, words unchanged "
+                                    "(fingerprint)", a.en, b.en))
+        out += found
+    return out
+
+
+def _not_current(new: Pathway, translation: Translation) -> list[Difference]:
+    """Each entry of NEW's translation that does not match NEW's English, with validate's message: the language
+    is not offered until every one is fixed."""
+    out = []
+    for error in check_translation(new, translation):
+        why = next((words for start, words in _NOT_CURRENT_WHY if error.message.startswith(start)), "invalid")
+        out.append(Difference(SHOWN, error.field or "the whole translation", f"{NOT_CURRENT}: {why}", None,
+                              error.format()))
     return out
 
 
@@ -457,18 +579,28 @@ def _statement(where: str, old: Statement | None, new: Statement | None) -> list
                               else "no longer an editorial assumption", old.editorial, new.editorial))
     elif old.editorial and new.editorial:
         out += _text(WORDING, where, old.editorial, new.editorial, what="editorial reason reworded")
-    out += _plain_text(where, old, new)
+    out += _parts(where, old, new, PLAIN_PARTS)
     return out
 
 
-def _plain_text(where: str, old: Statement, new: Statement) -> list[Difference]:
-    """The plain-language text (the family reading) and its reason for simplifying: added, removed or reworded."""
+#: The plain-language text (the family reading) and its reason for simplifying: (field, words naming it).
+PLAIN_PARTS = (("plain", "plain-language text"), ("plain_editorial", "plain-language text's simplification"))
+
+
+def _parts(where: str, old: Any, new: Any, parts: Sequence[tuple[str, str]], kind: str = WORDING) -> list[Difference]:
+    """Optional text fields of one thing in both versions, each added, removed or reworded."""
     out = []
-    for name, words in (("plain", "plain-language text"), ("plain_editorial", "plain-language text's simplification")):
+    for name, words in parts:
         a, b = getattr(old, name, None), getattr(new, name, None)
         what = f"{words} added" if a is None else (f"{words} removed" if b is None else f"{words} reworded")
-        out += _text(WORDING, where, a, b, what=what)
+        out += _text(kind, where, a, b, what=what)
     return out
+
+
+def _only_in(new_only: bool, where: str, words: str, added: str = "added", removed: str = "removed",
+             kind: str = SHOWN) -> Difference:
+    """A part only one version has: ``added`` with its words as the new value (only in NEW), else ``removed``."""
+    return Difference(kind, where, added, None, words) if new_only else Difference(kind, where, removed, words, None)
 
 
 def _text(kind: str, where: str, old: str | None, new: str | None, what: str = "reworded") -> list[Difference]:
@@ -564,9 +696,11 @@ def word_changes(old: str, new: str) -> list[tuple[str, str]]:
 
 
 #: What a clinical reviewer must see first: a category added or removed, a figure changed, an editorial mark
-#: added or removed (the ``what`` of a Difference, or its start).
+#: added or removed, a translation removed or not current in NEW (its readers then get the English page instead)
+#: (the ``what`` of a Difference, or its start).
 SIGNIFICANT = ("category added", "category removed", "figure added", "figure removed", "figure changed",
-               "now an editorial assumption", "no longer an editorial assumption", "not shown; editorial mark")
+               "now an editorial assumption", "no longer an editorial assumption", "not shown; editorial mark",
+               "translation removed", NOT_CURRENT)
 
 
 def is_significant(d: Difference) -> bool:
@@ -582,7 +716,7 @@ def significant_changes(diff: PathwayDiff) -> list[tuple[str, Difference | None,
         if s.status in ("added", "removed"):
             found.append((s.label, None, s))
         found += [(s.label, d, s) for d in s.differences if is_significant(d)]
-    for section in diff.sections:
+    for section in diff.parts:
         found += [(section.title, d, None) for d in section.differences if is_significant(d)]
     return found
 
@@ -613,9 +747,14 @@ def summary_line(diff: PathwayDiff) -> str:
     changed = diff.changed_situations
     verdict = ("Clinical content changed: the new version needs review." if diff.clinical else
                "Nothing a reader sees changed (at most the version, dates, approval or change log).")
-    return (f"{verdict} {len(changed)} of {len(diff.situations)} situations differ; "
+    line = (f"{verdict} {len(changed)} of {len(diff.situations)} situations differ; "
             f"{diff.count(SHOWN)} changes of what is shown, {diff.count(WORDING)} wording-only changes, "
             f"{diff.count(RECORD)} changes to the content's record.")
+    if diff.translations:
+        line += " Translations: " + "; ".join(
+            f"{LANGUAGES[t.language]} {t.status}" + (f", {len(t.not_current)} entries {NOT_CURRENT}"
+                                                     if t.not_current else "") for t in diff.translations) + "."
+    return line
 
 
 def situation_md(diff: PathwayDiff, level: int = 2) -> list[str]:
@@ -647,20 +786,43 @@ def situation_md(diff: PathwayDiff, level: int = 2) -> list[str]:
     return lines
 
 
+def _kinds_md(differences: Sequence[Difference]) -> list[str]:
+    lines: list[str] = []
+    for kind, title in ((SHOWN, "What is shown"), (WORDING, "Wording only"), (RECORD, "Record")):
+        items = [d for d in differences if d.kind == kind]
+        if items:
+            lines += [f"{title}:", ""] + [difference_md(d) for d in items] + [""]
+    return lines
+
+
 def sections_md(diff: PathwayDiff, level: int = 2) -> list[str]:
     h = "#" * level
     lines: list[str] = []
     for section in diff.sections:
         if not section.differences:
             continue
-        lines += [f"{h} {section.title}", ""]
-        for kind, title in ((SHOWN, "What is shown"), (WORDING, "Wording only"), (RECORD, "Record")):
-            items = [d for d in section.differences if d.kind == kind]
-            if items:
-                lines += [f"{title}:", ""] + [difference_md(d) for d in items] + [""]
+        lines += [f"{h} {section.title}", ""] + _kinds_md(section.differences)
     quiet = [s.title for s in diff.sections if not s.differences]
     if quiet:
         lines += ["Unchanged: " + ", ".join(quiet) + ".", ""]
+    return lines
+
+
+def translations_md(diff: PathwayDiff, level: int = 2) -> list[str]:
+    """Each language's translation: its files, then its differences by kind (entries named by their keys)."""
+    if not diff.translations:
+        return []
+    h = "#" * level
+    lines = [f"{h} Translations", "",
+             "Each translation beside the pathway file, its entries named by their keys (as `validate` names them): "
+             f"added, removed or reworded, then every entry *{NOT_CURRENT}* (stale, missing or an unknown id "
+             "against the new English: the language is not offered until each is fixed).", ""]
+    for t in diff.translations:
+        state = {"added": "only beside NEW", "removed": "only beside OLD", "changed": "differs",
+                 "unchanged": "the same words and record"}[t.status]
+        lines += [f"{h}# {t.title}", "",
+                  f"Old: `{t.old_file or 'none'}`; new: `{t.new_file or 'none'}`: {state}.", ""]
+        lines += _kinds_md(t.differences) or ["Nothing differs, and every entry is current.", ""]
     return lines
 
 
@@ -677,6 +839,7 @@ def to_markdown(diff: PathwayDiff) -> str:
              "## Situations", ""]
     lines += situation_md(diff, level=3)
     lines += sections_md(diff, level=2)
+    lines += translations_md(diff, level=2)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -703,6 +866,9 @@ def to_dict(diff: PathwayDiff) -> dict[str, Any]:
         ],
         "sections": [{"title": s.title, "differences": [_difference_dict(d) for d in s.differences]}
                      for s in diff.sections],
+        "translations": [{"language": t.language, "title": t.title, "status": t.status, "old_file": t.old_file,
+                          "new_file": t.new_file, "differences": [_difference_dict(d) for d in t.differences]}
+                         for t in diff.translations],
         "disclaimer": diff.new.content.metadata.disclaimer,
     }
 

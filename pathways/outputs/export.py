@@ -193,7 +193,7 @@ def cite(item: Item | Statement, quotes: bool = True) -> str:
     """Every basis of a statement (with its quote) and, where it is one, the editorial assumption's reason."""
     parts = [basis_words(b, quotes) for b in item.basis]
     if item.editorial:
-        parts.append(f"editorial assumption: {item.editorial}")
+        parts.append(_("editorial assumption: {reason}").format(reason=item.editorial))
     return "; ".join(parts)
 
 
@@ -231,15 +231,20 @@ FIGURE_MATCH = {True: N_("the situation you described"), False: N_("not the situ
 
 
 def figure_words(applies: bool | None) -> str:
-    """A figure's match to the answers in words (``FIGURE_MATCH``), the same in every output."""
-    return FIGURE_MATCH[applies]
+    """A figure's match to the answers in words (``FIGURE_MATCH``), the same in every output, in the reader's
+    language."""
+    return _(FIGURE_MATCH[applies])
 
 
 # ---- Markdown ------------------------------------------------------------------------------------------------------
 
 
 def _basis_md(item: Item) -> str:
-    return f"*(Basis: {cite(item)})*"
+    return "*(" + _("Basis: {basis}").format(basis=cite(item)) + ")*"
+
+
+def _basis_line(item: Item, lead: str = "") -> str:
+    return f"{lead}*" + _("Basis: {basis}").format(basis=cite(item)) + "*"
 
 
 def _group_label(view: Shown, group_id: str | None) -> str:
@@ -267,12 +272,12 @@ def shown_to_markdown(view: Shown, made: datetime.date | None = None) -> str:
     pathway = view.pathway
     meta = pathway.content.metadata
     lines = [f"# {meta.title}", "", f"> **{meta.disclaimer}**", ""]
-    lines += ["## Answers", ""]
-    lines += _answer_lines(view) or ["- (none yet)"]
+    lines += ["## " + _("Answers"), ""]
+    lines += _answer_lines(view) or ["- " + _("(none yet)")]
     lines.append("")
     asked = view.by_role(QUESTION_WHY, QUESTION_HELP, OPTION_HELP)
     if asked:
-        lines += ["## Why each question matters", ""]
+        lines += ["## " + _("Why each question matters"), ""]
         for item in asked:
             if item.role == QUESTION_WHY:
                 short = pathway.questions[item.question].short_label if item.question else item.title
@@ -282,8 +287,9 @@ def shown_to_markdown(view: Shown, made: datetime.date | None = None) -> str:
                 lines.append(f"  - {lead}{item.text} {_basis_md(item)}")
         lines.append("")
     if not result.complete:
-        lines += ["## Not complete", "", "No treatment categories are shown until every question on the path is "
-                  f"answered. Next question: **{result.next_question.prompt if result.next_question else ''}**", ""]
+        lines += ["## " + _("Not complete"), "", _("No treatment categories are shown until every question on the "
+                  "path is answered. Next question: **{question}**").format(
+                      question=result.next_question.prompt if result.next_question else ""), ""]
     figures = view.by_role(FIGURE)
     last_figure = figures[-1].key if figures else None
     context = view.by_role(FIGURES_CONTEXT)
@@ -291,29 +297,29 @@ def shown_to_markdown(view: Shown, made: datetime.date | None = None) -> str:
     for item in view.items:
         role = item.role
         if role == SUMMARY:
-            lines += [f"## Documented treatment categories: {item.title}", "", item.text,
-                      f"*Basis: {cite(item)}*", ""]
+            lines += ["## " + _("Documented treatment categories: {title}").format(title=item.title), "",
+                      item.text, _basis_line(item), ""]
         elif role in (GROUP_INTRO, CATEGORY) and item.group != group:
             group = item.group
             lines += [f"### {_group_label(view, group)}", ""]
         if role == GROUP_INTRO:
-            lines += [item.text, f"*Basis: {cite(item)}*", ""]
+            lines += [item.text, _basis_line(item), ""]
         elif role == CATEGORY:
             lines += [f"#### {item.title}", "", f"{item.text} {_basis_md(item)}", ""]
         elif role == EXPLANATION:
-            lines += [f"Why it appears here: {item.text}", f"*Basis: {cite(item)}*", ""]
+            lines += [_("Why it appears here: ") + item.text, _basis_line(item), ""]
         elif role == NOTE:
-            lines += [f"> Note: {item.text}", f"> *Basis: {cite(item)}*", ""]
+            lines += [f"> {_('Note:')} {item.text}", _basis_line(item, "> "), ""]
         elif role == OUTLOOK_BASIS:
-            lines += ["## Outlook", "", item.text, f"*Basis: {cite(item)}*", ""]
+            lines += ["## " + _("Outlook"), "", item.text, _basis_line(item), ""]
         elif role == OUTLOOK_NOTE:
             lines += [f"- **{item.title}**: {item.text} {_basis_md(item)}"]
         elif role == FIGURE:
             lines += [f"  - {item.title}: {item.text} ({figure_words(item.applies)})"]
             if item.key == last_figure:  # the context right after the figures it is about
-                lines += [f"  - *About these figures:* {c.text} {_basis_md(c)}" for c in context]
-    lines += ["", "## Reference", ""]
-    for _, title, items in reference_items(pathway):
+                lines += [f"  - *{_('About these figures:')}* {c.text} {_basis_md(c)}" for c in context]
+    lines += ["", "## " + _("Reference"), ""]
+    for _section, title, items in reference_items(pathway):
         lines += [f"### {title}", ""]
         for item in items:
             if item.key.endswith(".intro"):
@@ -322,7 +328,7 @@ def shown_to_markdown(view: Shown, made: datetime.date | None = None) -> str:
                 term = f"**{item.title}:** " if item.title else ""
                 lines.append(f"- {term}{item.text} {_basis_md(item)}")
         lines.append("")
-    lines += ["## About this summary", ""]
+    lines += ["## " + _("About this summary"), ""]
     lines += [f"- **{label}:** {value}" for label, value in about_lines(pathway, made)]
     lines.append("")
     return "\n".join(lines)
@@ -330,17 +336,20 @@ def shown_to_markdown(view: Shown, made: datetime.date | None = None) -> str:
 
 # ---- CSV ------------------------------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("section", "item", "value", "basis", "editorial_assumption", "quote")
+#: The CSV's columns (English; each translated in the file, as every fixed word of it is, in the reader's language).
+CSV_COLUMNS = (N_("section"), N_("item"), N_("value"), N_("basis"), N_("editorial_assumption"), N_("quote"))
 
 #: The CSV's section for each role of a shown statement.
-CSV_SECTIONS = {QUESTION_WHY: "why this question matters", QUESTION_HELP: "question help", OPTION_HELP: "option help",
-                SUMMARY: "outcome", GROUP_INTRO: "category group", CATEGORY: "category description",
-                EXPLANATION: "treatment category", NOTE: "note", OUTLOOK_BASIS: "outlook", OUTLOOK_NOTE: "outlook",
-                FIGURE: "outlook figure", FIGURES_CONTEXT: "outlook figures context"}
+CSV_SECTIONS = {QUESTION_WHY: N_("why this question matters"), QUESTION_HELP: N_("question help"),
+                OPTION_HELP: N_("option help"), SUMMARY: N_("outcome"), GROUP_INTRO: N_("category group"),
+                CATEGORY: N_("category description"), EXPLANATION: N_("treatment category"), NOTE: N_("note"),
+                OUTLOOK_BASIS: N_("outlook"), OUTLOOK_NOTE: N_("outlook"), FIGURE: N_("outlook figure"),
+                FIGURES_CONTEXT: N_("outlook figures context")}
 
 
 def _row(section: str, item: Item, value: str | None = None, title: str | None = None) -> list[str]:
-    return [section, item.title if title is None else title, item.text if value is None else value,
+    """A statement's row; ``section`` is a CSV_SECTIONS value (translated here) or a content title."""
+    return [_(section) if section in CSV_SECTIONS.values() else section, item.title if title is None else title, item.text if value is None else value,
             "; ".join(citation(b) for b in item.basis), item.editorial or "",
             " | ".join(quote_words(q) for q in item.quotes)]
 
@@ -348,24 +357,24 @@ def _row(section: str, item: Item, value: str | None = None, title: str | None =
 def _csv_rows(view: Shown, made: datetime.date | None) -> Iterator[list[str]]:
     result = view.result
     for label, value in about_lines(view.pathway, made):
-        yield ["about", label, value, "", "", ""]
+        yield [_("about"), label, value, "", "", ""]
     for step in result.path:
-        yield ["path", step.question.prompt, step.option_label, "", "", ""]
+        yield [_("path"), step.question.prompt, step.option_label, "", "", ""]
     outlook = {q.id for q in view.pathway.outlook_questions()}
     for answer in view.answers:
         if answer.question_id in outlook and answer.used:
-            yield ["outlook answer", answer.prompt, answer.option_label, "", "", ""]
+            yield [_("outlook answer"), answer.prompt, answer.option_label, "", "", ""]
     situation = list(view.items)
     for item in situation:
         if item.role in (QUESTION_WHY, QUESTION_HELP, OPTION_HELP):
             yield _row(CSV_SECTIONS[item.role], item)
-    yield ["status", "complete", "yes" if result.complete else "no", "", "", ""]
+    yield [_("status"), _("complete"), _("yes") if result.complete else _("no"), "", "", ""]
     for item in situation:
         if item.role in (QUESTION_WHY, QUESTION_HELP, OPTION_HELP):
             continue
         value = f"{item.text} ({figure_words(item.applies)})" if item.role == FIGURE else None
         yield _row(CSV_SECTIONS[item.role], item, value)
-    for _, title, items in reference_items(view.pathway):
+    for _section, title, items in reference_items(view.pathway):
         for item in items:
             yield _row(title, item, title="" if item.key.endswith(".intro") else None)
 
@@ -381,7 +390,7 @@ def shown_to_csv(view: Shown, made: datetime.date | None = None) -> str:
     """``to_csv`` of what a situation shows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([_(column) for column in CSV_COLUMNS])
     writer.writerows(_csv_rows(view, made))
     return buffer.getvalue()
 
@@ -390,9 +399,9 @@ def graph_footer(pathway: Pathway, made: datetime.date | None = None, width: int
     """Disclaimer and provenance lines to draw under a downloaded graph (wrapped to ``width``)."""
     import textwrap
 
-    keep = ("Disclaimer", "Content version", "Last reviewed", "Sources", "Made on")
+    keep = {_(label) for label in ("Disclaimer", "Content version", "Last reviewed", "Sources", "Made on")}
     lines: list[str] = []
-    for label, value in about_lines(pathway, made):
+    for label, value in about_lines(pathway, made):  # its labels are in the reader's language
         if label in keep:
             lines += textwrap.wrap(f"{label}: {value}", width)
     return lines

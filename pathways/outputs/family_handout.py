@@ -175,7 +175,10 @@ def family_handout_html(shown: Shown, link: str | None = None, clinic: Clinic | 
     family_title = _(FAMILY_TITLE)
     top = [f"<h1>{_e(family_title)}</h1>",
            f'<p class="subtitle">{_e(_("For this situation: {title}").format(title=shown.title or ""))}</p>',
-           f'<div class="disclaimer" role="note"><p><strong>{_e(_(PLAIN_DISCLAIMER))}</strong></p></div>',
+           f'<div class="disclaimer" role="note"><p><strong>{_e(_(PLAIN_DISCLAIMER))}</strong></p>'
+           + (f'<p><strong>{_e(_("This translation is pending review by a qualified medical translator."))}'
+              "</strong></p>" if pathway.translation_pending else "")  # as the clinician handout says it
+           + "</div>",
            f"<p>{_e(source_words(pathway))}</p>"]
     flow = [f"<h2>{_e(_('Your answers'))}</h2>", _graph(shown) or f"<ul>{answers}</ul>"]
     flow += [f"<p>{_e(a.short_label)}: <strong>{_e(a.option_label)}</strong></p>" for a in shown.answers

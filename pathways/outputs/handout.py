@@ -377,9 +377,10 @@ def _shown_category(view: Shown, category_id: str) -> CategoryShown | None:
 def _compared_categories(comparison: Comparison, views: Sequence[Shown]) -> str:
     def mark(line: CategoryLine, category: CategoryShown | None) -> str:
         if category is None:
-            return "✘ not shown"
-        worded = f" (as “{_e(category.label)}”)" if category.label != line.category.label else ""
-        return "✔ shown" + worded
+            return "✘ " + _h("not shown")
+        worded = " " + _h("(as “{label}”)").format(label=_e(category.label)) if category.label != line.category.label \
+            else ""
+        return "✔ " + _h("shown") + worded
 
     rows = "".join(
         f"<tr><th scope=\"row\">{_e(line.category.label)}</th>"
@@ -436,7 +437,7 @@ def comparison_html(comparison: Comparison, made: datetime.date | None = None) -
                                                                                  second=second.title)) + "</p>",
             _compared_answers(views),
             "<h2>" + _h("Categories side by side") + "</h2>",
-            "<p>✔ shown, ✘ not shown; ✔ ✔ in both, ✔ ✘ only in situation 1, ✘ ✔ only in situation 2.</p>",
+            "<p>" + _h("✔ shown, ✘ not shown; ✔ ✔ in both, ✔ ✘ only in situation 1, ✘ ✔ only in situation 2.") + "</p>",
             _compared_categories(comparison, views), _differs(comparison)]
     for side in comparison.sides:
         body.append(f"<h2>{_e(_('{situation} on the tree').format(situation=_side_heading(side)))}</h2>")

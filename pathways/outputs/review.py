@@ -31,7 +31,7 @@ from .table import EDITORIAL, NOT_SHOWN, SHOWN as SHOWN_MARK, DecisionTable, dec
 
 __all__ = ["Span", "Heading", "Para", "Bullets", "Table", "SignOff", "Block", "ReviewPack", "REVIEW_FORMATS",
            "DECISIONS", "SIGN_OFF_FIELDS", "review_pack", "slug", "content_fingerprint", "to_markdown", "to_html", "render_review",
-           "pack_name", "review_command"]
+           "pack_name", "review_command", "sign_off_md"]
 
 REVIEW_FORMATS = ("md", "html")
 #: The decisions a reviewer can record (NHS document policies: approved, approved with conditions, rejected).
@@ -87,6 +87,7 @@ class SignOff:
     version: str
     fingerprint: str
     role: str | None
+    fingerprint_name: str = "content fingerprint"  # what the fingerprint is of (a translation's pack names its own)
 
 
 Block = Union[Heading, Para, Bullets, Table, SignOff]
@@ -197,7 +198,11 @@ def _how_to_review() -> list[Block]:
                "the source says\") where the content quotes them; an editorial assumption says why it is one."),
             _t("Judge each editorial assumption (section 7): accept it, or ask for it to change."),
             _t("When this pack is made against the previous version, section 8 lists every other difference by "
-               "situation: what is shown apart from what is only reworded."),
+               "situation: what is shown apart from what is only reworded; then each translation's entries added, "
+               "removed or reworded."),
+            _t("A translation is signed off on its own, by a qualified medical translator, in its own pack "
+               "(python -m pathways translation LANG): English and translation side by side, with a sign-off "
+               "block."),
             _t("Sign the printed block in section 9 and return the pack to the content maintainers. They record "
                "an approval in the file's metadata (approved_on, approved_by: your role, never your name)."),
             _t(f"The next review is due on the date above; it starts {REVIEW_LEAD_MONTHS} months before."),
@@ -442,11 +447,13 @@ def _significant(diff: PathwayDiff | None) -> list[Block]:
     found = significant_changes(diff)
     if not found:
         return blocks + [Para(_t(f"None against {diff.old_name}: no category added or removed for a situation, no "
-                                 "figure changed, no editorial mark added or removed. Section 8 lists every other "
-                                 "difference."))]
+                                 "figure changed, no editorial mark added or removed, no translation removed or "
+                                 "out of date. Section 8 lists every other difference."))]
     blocks.append(Para(_t(f"{len(found)} against {diff.old_name} (version {diff.old.content.metadata.version}): a "
                           "category added or removed for a situation, a figure changed, an editorial mark added "
-                          "or removed. Section 8 lists them again in context, with every other difference.")))
+                          "or removed, a translation removed or an entry of it not current (its readers are then "
+                          "shown the English page). Section 8 lists them again in context, with every other "
+                          "difference.")))
     items = []
     for where, d, situation in found:
         if d is None:
@@ -496,7 +503,7 @@ def _differences(diff: PathwayDiff | None) -> list[Block]:
     same = [s.label for s in diff.situations if s.status == "unchanged"]
     if same:
         blocks.append(Para(_t(f"Unchanged situations ({len(same)}): " + "; ".join(same) + ".")))
-    for section in diff.sections:
+    for section in diff.parts:  # the shared sections, then each translation (its entries named by their keys)
         if not section.differences:
             continue
         blocks.append(Heading(3, section.title))
@@ -585,7 +592,7 @@ def to_markdown(pack: ReviewPack) -> str:
             lines += ["| " + " | ".join(_md_inline(cell) for cell in row) + " |" for row in block.rows]
             lines.append("")
         elif isinstance(block, SignOff):
-            lines += _sign_off_md(block)
+            lines += sign_off_md(block)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -594,11 +601,12 @@ SIGN_OFF_FIELDS = ("Name", "Role", "Signature", "Date (YYYY-MM-DD)")
 _LINE = "_" * 40
 
 
-def _sign_off_md(block: SignOff) -> list[str]:
+def sign_off_md(block: SignOff) -> list[str]:
+    """The printed sign-off block in Markdown: the version and fingerprint reviewed, blank fields, the decisions."""
     role = _md_text(block.role) if block.role else _LINE
     entries = {"Name": _LINE, "Role": role, "Signature": _LINE, "Date (YYYY-MM-DD)": _LINE}
     return [
-        f"Version reviewed: **{_md_text(block.version)}**, content fingerprint `{block.fingerprint}`", "",
+        f"Version reviewed: **{_md_text(block.version)}**, {block.fingerprint_name} `{block.fingerprint}`", "",
         "| Field | Entry |", "|---|---|",
         *[f"| {label} | {entries[label]} |" for label in SIGN_OFF_FIELDS],
         "| Decision (tick one) | " + " <br> ".join(f"☐ {_md_text(d)}" for d in DECISIONS) + " |",
@@ -709,7 +717,7 @@ def _sign_off_html(block: SignOff) -> str:
     rows = [(label, entries.get(label, "")) for label in SIGN_OFF_FIELDS] + [
         ("Decision (tick one)", decisions), ("Conditions, or reasons for rejecting", ""),
         ("Situations or statements to change", "")]
-    return (f"<p>Version reviewed: <strong>{html.escape(block.version)}</strong>, content fingerprint "
+    return (f"<p>Version reviewed: <strong>{html.escape(block.version)}</strong>, {block.fingerprint_name} "
             f"<code>{block.fingerprint}</code></p><table class=\"sign-off\"><caption>Sign-off</caption><tbody>"
             + "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows) + "</tbody></table>"
             "<p>The name and signature stay on this page; the content file records only the role and the date.</p>")

@@ -267,19 +267,20 @@ def to_csv(table: DecisionTable, made: datetime.date | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     questions = table.pathway.tree_questions()
-    writer.writerow(["situation", "link", *[q.id for q in questions], *[c.id for c in table.categories],
-                     "editorial_reasons", "notes", "outlook_notes", "figures_context"])
+    writer.writerow([_("situation"), _("link"), *[q.id for q in questions], *[c.id for c in table.categories],
+                     _("editorial_reasons"), _("notes"), _("outlook_notes"), _("figures_context")])
     for row in table.rows:
         answers = row.situation.answer_dict
         reasons = " | ".join(f"{c.category_id}: {c.editorial}" for c in row.cells if c.editorial)
-        notes = " | ".join(n.text + (" (editorial assumption)" if n.is_editorial else "") for n in row.notes)
-        outlook = " | ".join(line.note.title + (f" (when {line.when})" if line.when else "") for line in row.outlook)
+        notes = " | ".join(n.text + (_(" (editorial assumption)") if n.is_editorial else "") for n in row.notes)
+        outlook = " | ".join(line.note.title + (_(" (when {condition})").format(condition=line.when) if line.when
+                                                else "") for line in row.outlook)
         context = row.figures_context
         writer.writerow([row.situation.outcome.title, row.situation.query,
                          *[answers.get(q.id, "") for q in questions], *[c.words for c in row.cells],
                          reasons, notes, outlook, context.text if context is not None else ""])
     for label, value in about_lines(table.pathway, made):
-        writer.writerow([f"about: {label}", value])
+        writer.writerow([_("about: {label}").format(label=label), value])
     return buffer.getvalue()
 
 

@@ -15,21 +15,32 @@ __all__ = ["ERROR_PAGE_MARK", "page_problems", "assert_page_ok", "error_ids"]
 ERROR_PAGE_MARK = "error_page"
 
 
-def error_ids(at: Any) -> list[str]:
-    """The error ids the guard's error page shows (empty when there is no error page)."""
-    import re
+def _in_every_language(message: str) -> list[str]:
+    """An interface message as each language's catalogue words it (the guard's page speaks the reader's)."""
+    from pathways.catalogue import LANGUAGES, catalogue
 
+    return sorted({catalogue(language).gettext(message) for language in LANGUAGES})
+
+
+def _error_page(value: str) -> bool:
     from guard import ERROR_HEADLINE
 
-    return [m for e in at.error if ERROR_HEADLINE in e.value for m in re.findall(r"Error id: `([0-9a-f]+)`", e.value)]
+    return any(headline in value for headline in _in_every_language(ERROR_HEADLINE))
+
+
+def error_ids(at: Any) -> list[str]:
+    """The error ids the guard's error page shows, in any language (empty when there is no error page)."""
+    import re
+
+    patterns = [re.escape(words).replace(re.escape("{error_id}"), "([0-9a-f]+)")
+                for words in _in_every_language("Error id: `{error_id}`")]
+    return [m for e in at.error if _error_page(e.value) for p in patterns for m in re.findall(p, e.value)]
 
 
 def page_problems(at: Any) -> list[str]:
-    """What is wrong with a run: an exception Streamlit caught, or the guard's error page."""
-    from guard import ERROR_HEADLINE
-
+    """What is wrong with a run: an exception Streamlit caught, or the guard's error page (in any language)."""
     problems = [f"exception reached Streamlit: {e.proto.type}" for e in at.exception]
-    problems += [f"the guard's error page: {e.value}" for e in at.error if ERROR_HEADLINE in e.value]
+    problems += [f"the guard's error page: {e.value}" for e in at.error if _error_page(e.value)]
     return problems
 
 
