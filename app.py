@@ -262,7 +262,9 @@ def show_family_reference(pathway: Pathway, key: str) -> None:
 
 
 def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
-    """The short disclaimer first; the review warning when overdue; the rest of the metadata behind one line."""
+    """The short disclaimer first; the rest of the metadata behind one line. When the review is overdue, that line
+    says so first (no line of its own: it must not push the questions out of the first view) and the details open
+    from it."""
     meta = pathway.content.metadata
     if family_reading():  # in plain words; the content's own disclaimer stays under "About this content"
         st.warning(f"**{plain(_(PLAIN_DISCLAIMER))}**", icon=":material/medical_information:")
@@ -270,14 +272,21 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
     else:
         st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
     status = review_status(meta, today())
-    if status.overdue and meta.next_review_due is not None:  # beside the disclaimer; the content is still shown
-        st.warning(_("**Review overdue.** This content was due for review on {due} ({days} days ago); it was last "
-                     "reviewed on {reviewed}. It is still shown, but it may be out of date: check what you rely on "
-                     "with the care team.").format(due=meta.next_review_due.isoformat(), days=status.days_overdue,
-                                                   reviewed=meta.last_reviewed.isoformat()),
-                   icon=":material/event_busy:")
+    overdue_since = meta.next_review_due if status.overdue else None  # (overdue implies a due date)
+    label, icon = static.about_label, ":material/info:"
+    if overdue_since:  # the day's state, never cached with the static view
+        label = _("About this content: :orange-background[**review overdue** since {due}]; version {version}, "
+                  "approval and sources").format(due=overdue_since.isoformat(), version=plain(meta.version))
+        icon = ":material/event_busy:"
     due = _(", next review due {date}").format(date=meta.next_review_due.isoformat()) if meta.next_review_due else ""
-    with st.expander(static.about_label, icon=":material/info:", key="about_panel"):
+    with st.expander(label, icon=icon, key="about_panel"):
+        if overdue_since:  # the details of the short line above; the content is still shown
+            st.warning(_("**Review overdue.** This content was due for review on {due} ({days} days ago); it was "
+                         "last reviewed on {reviewed}. It is still shown, but it may be out of date: check what you "
+                         "rely on with the care team.").format(due=overdue_since.isoformat(),
+                                                                days=status.days_overdue,
+                                                                reviewed=meta.last_reviewed.isoformat()),
+                       icon=":material/event_busy:")
         st.markdown(
             ":small[" + _("Content version {version}, last reviewed {date}{due}. Approval: {approval}. "
                           "Sources: {sources}.").format(

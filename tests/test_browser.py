@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -13,6 +16,7 @@ from pathways import load_pathway, resolve_pathway
 from pathways.cases import cases_path_for, load_cases
 from pathways.evaluate import evaluate
 from tests.support.browser import PageWatch, wait_for_app, wait_for_run
+from tests.support.content import PAST_DUE, overdue_copy
 from tests.support.server import ROOT, free_port, start_streamlit
 
 pytestmark = pytest.mark.browser
@@ -280,21 +284,40 @@ def inside(box: dict[str, float], width: int, height: int) -> bool:
     return box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
-@pytest.mark.parametrize("name, width, height, framed", VIEWPORTS, ids=[v[0] for v in VIEWPORTS])
-def test_the_first_option_is_in_the_first_view_and_the_result_comes_into_view_after_the_last_answer(
-        browser, app_server, name, width, height, framed):
+@contextlib.contextmanager
+def opened(browser, server, width: int, height: int, framed: bool) -> Iterator[tuple[Any, Any, list[str]]]:
+    """The app's first view in a window of ``width`` x ``height``, alone or in the dashboard's frame: the page, the
+    app (the page or its frame) and the origins it may load from; closed afterwards."""
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.watch = PageWatch().attach(page)
-    portal = host(frame_page(app_server.url)) if framed else None
+    portal = host(frame_page(server.url)) if framed else None
     try:
-        page.goto(f"http://127.0.0.1:{portal.server_port}/" if portal else app_server.url)
+        page.goto(f"http://127.0.0.1:{portal.server_port}/" if portal else server.url)
         app = page.frame_locator("iframe") if framed else page
         app.locator("[data-testid='stRadio']").first.wait_for()
         app.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
-        first = app.locator(".st-key-age_group label").first
-        assert inside(first.bounding_box(), width, height), (first.bounding_box(), name)  # no scrolling needed
+        yield page, app, [server.url, *([f"http://127.0.0.1:{portal.server_port}"] if portal else [])]
+    finally:
+        context.close()
+        if portal:
+            portal.shutdown()
+
+
+def first_question_parts(app) -> list[Any]:
+    """The first question's prompt and its first option: what must be seen without scrolling."""
+    question = PATHWAY.content.questions[0]
+    group = app.locator(f".st-key-{question.id}")
+    return [group.locator("label").first, group.get_by_text(question.options[0].label, exact=True)]
+
+
+@pytest.mark.parametrize("name, width, height, framed", VIEWPORTS, ids=[v[0] for v in VIEWPORTS])
+def test_the_first_option_is_in_the_first_view_and_the_result_comes_into_view_after_the_last_answer(
+        browser, app_server, name, width, height, framed):
+    with opened(browser, app_server, width, height, framed) as (page, app, origins):
+        for part in first_question_parts(app):  # no scrolling needed
+            assert inside(part.bounding_box(), width, height), (part.bounding_box(), name)
         for question_id, option_id in LAST_ANSWERS.items():
             label = next(o.label for o in PATHWAY.questions[question_id].options if o.id == option_id)
             group = app.locator(f".st-key-{question_id}")
@@ -311,11 +334,33 @@ def test_the_first_option_is_in_the_first_view_and_the_result_comes_into_view_af
         expect(result.locator("h2")).to_have_text(title)
         expect(result.locator("li")).to_have_count(len(evaluate(PATHWAY, LAST_ANSWERS).treatments))
         shot(page, f"layout-{name}-result")
-        assert_clean(page, app_server.url, *([f"http://127.0.0.1:{portal.server_port}"] if portal else []))
-    finally:
-        context.close()
-        if portal:
-            portal.shutdown()
+        assert_clean(page, *origins)
+
+
+@pytest.fixture(scope="module")
+def overdue_server(tmp_path_factory):
+    """A real streamlit server serving a copy of the content whose review is overdue (PATHWAY_FILE)."""
+    directory = tmp_path_factory.mktemp("overdue")
+    server = start_streamlit(directory / "streamlit.log", env={"PATHWAY_FILE": str(overdue_copy(directory))})
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("name, width, height, framed", VIEWPORTS, ids=[v[0] for v in VIEWPORTS])
+def test_an_overdue_review_is_named_in_the_first_view_and_the_first_option_stays_in_it(
+        browser, overdue_server, name, width, height, framed):
+    with opened(browser, overdue_server, width, height, framed) as (page, app, origins):
+        notice = app.locator(".st-key-about_panel summary")
+        expect(notice).to_contain_text(f"review overdue since {PAST_DUE}")
+        disclaimer = app.locator("[data-testid='stAlert']").filter(has_text=DISCLAIMER[:40]).first
+        for part in [disclaimer, notice, *first_question_parts(app)]:  # all in the first view, no scrolling
+            assert inside(part.bounding_box(), width, height), (part.bounding_box(), name)
+        shot(page, f"layout-{name}-overdue")
+        notice.click()  # its details, one tap away
+        details = app.locator(".st-key-about_panel [data-testid='stAlert']")
+        expect(details).to_be_visible()
+        expect(details).to_contain_text(f"due for review on {PAST_DUE}")
+        assert_clean(page, *origins)
 
 
 def test_the_path_table_cells_do_not_overlap_on_a_phone(browser, app_server):

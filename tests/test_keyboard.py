@@ -253,7 +253,8 @@ def test_everything_can_be_done_with_the_keyboard_alone_with_focus_always_visibl
     answers = {"age_group": "adult", "cns_involvement": "yes", "cell_type": "t_cell",
                "time_since_treatment": "3_years_or_more"}
     for question_id, option_id in answers.items():
-        walk.tab_to(radio_of(question_id))
+        page.locator(f".st-key-{question_id}").wait_for()  # drawn by the run the last answer started (the optional
+        walk.tab_to(radio_of(question_id))  # outlook question once the path is complete), then reached by Tab
         choose(walk, question_id, option_id)
     page.wait_for_url("**time_since_treatment=3_years_or_more**")
     expect(page.locator(".st-key-card_radiation_therapy")).to_be_visible(timeout=TIMEOUT)

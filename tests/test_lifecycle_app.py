@@ -1,5 +1,6 @@
-"""The app and the review cycle: an overdue review is a visible warning beside the disclaimer and the content is
-still shown; the about panel says what changed in this version, the approval and the review dates."""
+"""The app and the review cycle: an overdue review is named on the about line right under the disclaimer, its
+details open from it, and the content is still shown; the about panel says what changed in this version, the approval
+and the review dates."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathways import load_pathway, resolve_pathway
 from pathways.lifecycle import current_change
 from tests.support.a11y import axe_findings
 from tests.support.browser import PageWatch, wait_for_app
+from tests.support.content import PAST_DUE, PAST_LAST_REVIEW, overdue_copy
 from tests.support.server import ROOT, start_streamlit
 
 APP = str(ROOT / "app.py")
@@ -22,20 +24,6 @@ SHIPPED = resolve_pathway(None).read_text(encoding="utf-8")
 META = load_pathway(resolve_pathway(None)).content.metadata
 DEEP_LINK = {"age_group": "child", "cns_involvement": "yes", "cell_type": "b_cell"}
 TIMEOUT = 60_000
-#: A review date in the past whatever day the tests run (and after the copy's last review, as validation needs).
-PAST_LAST_REVIEW, PAST_DUE = "2025-01-02", "2026-01-02"
-
-
-def overdue_copy(directory: Path) -> Path:
-    """The shipped content with its review dates moved into the past: valid, and overdue today."""
-    text = re.sub(r"(?m)^  last_reviewed: .*$", f"  last_reviewed: {PAST_LAST_REVIEW}", SHIPPED, count=1)
-    text = re.sub(r"(?m)^  next_review_due: .*$", f"  next_review_due: {PAST_DUE}", text, count=1)
-    path = directory / "overdue.yaml"
-    path.write_text(text, encoding="utf-8")
-    load_pathway(path)  # still valid content
-    return path
-
-
 def run_app(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> AppTest:
     if path is None:
         monkeypatch.delenv("PATHWAY_FILE", raising=False)
@@ -47,20 +35,29 @@ def run_app(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> AppTest:
     return at.run()
 
 
-def overdue_warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if "Review overdue" in w.value]
+def about_label(at: AppTest) -> str:
+    (about,) = [e for e in at.expander if e.label.startswith("About this content")]
+    return about.label
 
 
-def test_overdue_review_shows_a_warning_beside_the_disclaimer_and_still_shows_the_content(tmp_path, monkeypatch):
+def overdue_notices(at: AppTest) -> list[str]:
+    """Where the page says the review is overdue: the about line, and the details inside its panel."""
+    return [text for text in [about_label(at), *(w.value for w in at.warning)] if "eview overdue" in text]
+
+
+def test_overdue_review_is_named_on_the_about_line_under_the_disclaimer_and_the_content_is_still_shown(
+        tmp_path, monkeypatch):
     monkeypatch.setenv("PATHWAYS_TODAY", "2026-03-01")  # the page's "today" (README "Configuration")
     at = run_app(monkeypatch, overdue_copy(tmp_path))
     assert not at.exception and not at.error
-    warnings = [w.value for w in at.warning]
-    disclaimer = next(i for i, w in enumerate(warnings) if META.disclaimer[:40] in w.replace("\\", ""))
-    assert "Review overdue" in warnings[disclaimer + 1], warnings  # the next element after the disclaimer
+    assert at.warning[0].value.replace("\\", "").startswith(f"**{META.disclaimer[:40]}")  # the disclaimer first
+    assert "overdue" not in at.warning[0].value  # the disclaimer's box stays as short as ever
+    label = about_label(at).replace("\\", "")  # the line right under the disclaimer: no line of its own
+    assert f"**review overdue** since {PAST_DUE}]" in label and META.version in label, label
+    (details,) = [w.value for w in at.warning if "Review overdue" in w.value]  # inside the about panel
     days = (datetime.date(2026, 3, 1) - datetime.date.fromisoformat(PAST_DUE)).days
-    assert f"due for review on {PAST_DUE} ({days} days ago)" in warnings[disclaimer + 1]
-    assert f"last reviewed on {PAST_LAST_REVIEW}" in warnings[disclaimer + 1]
+    assert f"due for review on {PAST_DUE} ({days} days ago)" in details
+    assert f"last reviewed on {PAST_LAST_REVIEW}" in details
     markdown = "\n".join(m.value for m in at.markdown).replace("\\", "")
     assert "Intrathecal chemotherapy" in markdown  # the categories of the deep-linked situation are shown
 
@@ -70,7 +67,7 @@ def test_review_not_due_shows_no_overdue_warning(tmp_path, monkeypatch):
     path.write_text(re.sub(r"(?m)^  next_review_due: .*$", "  next_review_due: 2999-01-01", SHIPPED, count=1))
     at = run_app(monkeypatch, path)
     assert not at.exception
-    assert overdue_warnings(at) == []
+    assert overdue_notices(at) == []
     assert "Intrathecal chemotherapy" in "\n".join(m.value for m in at.markdown).replace("\\", "")
 
 
@@ -86,7 +83,7 @@ def pending_copy(directory: Path) -> Path:
 def test_page_today_setting_decides_the_overdue_warning_of_the_shipped_dates(monkeypatch, shift, overdue):
     monkeypatch.setenv("PATHWAYS_TODAY", (META.next_review_due + datetime.timedelta(days=shift)).isoformat())
     at = run_app(monkeypatch, None)
-    assert bool(overdue_warnings(at)) is overdue
+    assert bool(overdue_notices(at)) is overdue
 
 
 def test_page_today_setting_that_is_not_a_date_is_a_setting_problem(monkeypatch):
@@ -118,7 +115,8 @@ def overdue_server(tmp_path_factory):
 
 
 @pytest.mark.browser
-def test_browser_shows_the_overdue_warning_next_to_the_disclaimer_and_the_categories(browser, overdue_server):
+def test_browser_names_the_overdue_review_under_the_disclaimer_and_opens_its_details_with_the_categories_shown(
+        browser, overdue_server):
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
@@ -126,18 +124,26 @@ def test_browser_shows_the_overdue_warning_next_to_the_disclaimer_and_the_catego
     try:
         page.goto(overdue_server.url + "/?" + "&".join(f"{k}={v}" for k, v in DEEP_LINK.items()))
         wait_for_app(page)
-        alerts = page.locator("[data-testid='stAlert']")
-        disclaimer = alerts.filter(has_text=META.disclaimer[:40]).first
-        overdue = alerts.filter(has_text="Review overdue").first
+        disclaimer = page.locator("[data-testid='stAlert']").filter(has_text=META.disclaimer[:40]).first
+        notice = page.locator(".st-key-about_panel summary")
         expect(disclaimer).to_be_visible()
-        expect(overdue).to_be_visible()
-        expect(overdue).to_contain_text(f"due for review on {PAST_DUE}")
-        top_d, top_o = disclaimer.bounding_box()["y"], overdue.bounding_box()["y"]
-        assert 0 < top_o - top_d < 250, (top_d, top_o)  # right under the disclaimer, above the questions
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text(f"review overdue since {PAST_DUE}")
+        below = disclaimer.bounding_box()
+        gap = notice.bounding_box()["y"] - (below["y"] + below["height"])
+        assert 0 <= gap < 40, gap  # the next line after the disclaimer, above the questions
         expect(page.locator(".st-key-card_intrathecal_chemotherapy")).to_be_visible()  # content still shown
         page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
         findings = axe_findings(page)
-        assert not findings, "\n".join(map(str, findings))  # WCAG 2.2 AA with the warning on the page
+        assert not findings, "\n".join(map(str, findings))  # WCAG 2.2 AA with the notice on the page
+        notice.click()  # the details, one tap away
+        details = page.locator(".st-key-about_panel [data-testid='stAlert']")
+        expect(details).to_be_visible()
+        expect(details).to_contain_text(f"due for review on {PAST_DUE}")
+        expect(details).to_contain_text(f"last reviewed on {PAST_LAST_REVIEW}")
+        page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+        findings = axe_findings(page)
+        assert not findings, "\n".join(map(str, findings))  # and with its details open
         (ROOT / "artifacts").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "artifacts" / "lifecycle-overdue.png"))
         assert watch.errors == []

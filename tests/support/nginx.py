@@ -90,7 +90,7 @@ def run_nginx(directory: Path, conf: Path, port: int, timeout: float = 60.0, hos
     binary = NGINX if Path(NGINX).exists() else str(shutil.which("nginx"))
     handle = open(directory / "stdout.log", "wb")
     proc = subprocess.Popen([binary, "-p", str(directory), "-c", str(conf), "-g", "daemon off;"],
-                            stdout=handle, stderr=subprocess.STDOUT)
+                            stdout=handle, stderr=subprocess.STDOUT, env=real_clock_env())
     handle.close()
     server = NginxServer(proc, port, directory, conf)
     try:
@@ -99,6 +99,22 @@ def run_nginx(directory: Path, conf: Path, port: int, timeout: float = 60.0, hos
         server.stop()
         raise RuntimeError(f"nginx did not start:\n{server.output()}") from None
     return server
+
+
+#: libfaketime's own settings (``faketime`` sets them; docs/reliability.md "Date and approval independence").
+FAKETIME_VARS = ("FAKETIME", "FAKETIME_SHARED", "FAKETIME_DONT_FAKE_MONOTONIC", "DONT_FAKE_MONOTONIC")
+
+
+def real_clock_env() -> dict[str, str]:
+    """This environment without libfaketime (its settings, and its library in LD_PRELOAD): nginx on the real clock.
+
+    The suite runs under ``faketime`` to show that the page and its exports do not depend on the day. Under
+    libfaketime nginx cuts websockets before their timeout: behind the front proxy with a 5 s timeout, the app's
+    stream was closed and reopened while the page was still loading (``tests/test_front_proxy.py``, in each of
+    three runs at 2027-12-03). The day nginx believes it is changes nothing a reader sees."""
+    env = {k: v for k, v in os.environ.items() if k not in FAKETIME_VARS}
+    preload = [lib for lib in env.pop("LD_PRELOAD", "").split(":") if lib and "faketime" not in lib]
+    return {**env, **({"LD_PRELOAD": ":".join(preload)} if preload else {})}
 
 
 def _wait_listening(port: int, proc: subprocess.Popen, timeout: float, host: str = "127.0.0.1") -> None:

@@ -1,0 +1,24 @@
+"""Copies of the shipped content with the review dates a test needs, whatever day the tests run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pathways import load_pathway, resolve_pathway
+
+__all__ = ["PAST_LAST_REVIEW", "PAST_DUE", "overdue_copy"]
+
+#: A review date in the past whatever day the tests run (and after the copy's last review, as validation needs).
+PAST_LAST_REVIEW, PAST_DUE = "2025-01-02", "2026-01-02"
+
+
+def overdue_copy(directory: Path) -> Path:
+    """The shipped content with its review dates moved into the past: valid, and overdue today."""
+    text = resolve_pathway(None).read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^  last_reviewed: .*$", f"  last_reviewed: {PAST_LAST_REVIEW}", text, count=1)
+    text = re.sub(r"(?m)^  next_review_due: .*$", f"  next_review_due: {PAST_DUE}", text, count=1)
+    path = directory / "overdue.yaml"
+    path.write_text(text, encoding="utf-8")
+    load_pathway(path)  # still valid content
+    return path
