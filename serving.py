@@ -1,5 +1,6 @@
-"""Tuning of the server process that runs the app. Plain Python: no Streamlit import; app.py calls these once
-per process (docs/performance.md explains both, with the measurements)."""
+"""Tuning of the server process that runs the app. Plain Python at import (no Streamlit import: the CLI and the
+benchmarks load it alone); app.py calls these once per process (docs/performance.md explains each, with the
+measurements). Only ``keep_script_compiled`` reaches into Streamlit, from inside the running server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import socket
 import threading
 
-__all__ = ["tune_process_once", "tune_process", "settle_heap", "send_without_delay"]
+__all__ = ["tune_process_once", "tune_process", "settle_heap", "send_without_delay", "keep_script_compiled"]
 
 #: Where Linux lists a process's open file descriptors; elsewhere there is nothing to scan and nothing is done.
 OPEN_FDS = "/proc/self/fd"
@@ -35,6 +36,7 @@ def tune_process() -> None:
     """Everything below (app.py and the benchmark baseline call it through ``tune_process_once``)."""
     settle_heap()
     send_without_delay()
+    keep_script_compiled()
 
 
 def settle_heap() -> None:
@@ -46,6 +48,36 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def keep_script_compiled() -> bool:
+    """Keep the page script's compiled code for the life of the process; return whether it is now kept.
+
+    Streamlit compiles the script once and caches the code, but empties that cache whenever its last session
+    closes (so that a file watcher's edits are seen), and the next visitor's first run compiles app.py again:
+    about 13 ms of CPU per first load on the benchmark machine, more than a third of it (docs/performance.md,
+    fix 15). This server watches no files (``server.fileWatcherType = "none"``, ``runOnSave = false``): a new
+    version of the page arrives with a restart, so nothing goes stale. Where files are watched, or outside a
+    running server (AppTest, the CLI), nothing is changed.
+    """
+    try:
+        from streamlit import config
+        from streamlit.runtime import Runtime
+    except ImportError:
+        return False
+    if config.get_option("server.fileWatcherType") != "none" or config.get_option("server.runOnSave"):
+        return False
+    if not Runtime.exists():
+        return False
+    cache = getattr(Runtime.instance(), "_script_cache", None)  # Streamlit 1.67: runtime/scriptrunner/script_cache
+    if cache is None or not callable(getattr(cache, "clear", None)):
+        return False
+    cache.clear = _kept  # this instance only: the emptying on the last session's close becomes a no-op
+    return True
+
+
+def _kept() -> None:
+    """What the script cache's ``clear`` does once the script is kept compiled: nothing."""
 
 
 def send_without_delay(fds: list[int] | None = None) -> int:

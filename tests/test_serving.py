@@ -134,6 +134,64 @@ def test_the_running_app_sends_without_delay_after_its_first_page(tmp_path: Path
         server.stop()
 
 
+#: A page that records which version of itself ran (tests below rewrite it while the server runs).
+_RECORDING_APP = """import pathlib
+import serving
+{tune}
+with pathlib.Path({out!r}).open("a") as ran:
+    ran.write("{version}\\n")
+"""
+
+
+def _recording_app(path: Path, out: Path, version: str, tune: bool) -> None:
+    path.write_text(_RECORDING_APP.format(tune="serving.tune_process_once()" if tune else "", out=str(out),
+                                          version=version), encoding="utf-8")
+
+
+def _visit(server) -> None:
+    """One visitor: the page, its first run, then the session closes (the server's last one)."""
+    result = run_load(server.url, [server.proc.pid], 1, 0)
+    assert not result.errors, result.errors
+
+
+def test_the_running_app_keeps_its_compiled_script_after_its_last_session_closes(tmp_path: Path):
+    """Streamlit empties its cache of compiled scripts when its last session closes, so the next visitor's first
+    run compiles app.py again (docs/performance.md, fix 15). Tuned, the process keeps the code it compiled: a
+    script changed on disk after that is not run, as the file watcher is off (a new version comes with a restart)."""
+    app, out = tmp_path / "page.py", tmp_path / "ran.txt"
+    _recording_app(app, out, "first", tune=True)
+    server = start_streamlit(tmp_path / "server.log", app=str(app))
+    try:
+        _visit(server)
+        _recording_app(app, out, "second", tune=True)
+        for _ in range(3):
+            _visit(server)
+    finally:
+        server.stop()
+    assert out.read_text().split() == ["first"] * 4
+
+
+def test_without_the_tuning_streamlit_compiles_the_script_again_once_its_last_session_closed(tmp_path: Path):
+    """The control for the test above: Streamlit's own behaviour, which the tuning changes, is still there."""
+    app, out = tmp_path / "page.py", tmp_path / "ran.txt"
+    _recording_app(app, out, "first", tune=False)
+    server = start_streamlit(tmp_path / "server.log", app=str(app))
+    try:
+        _visit(server)
+        _recording_app(app, out, "second", tune=False)
+        for _ in range(20):  # bounded: the closing of the last session is handled as the next one opens
+            _visit(server)
+            if out.read_text().split()[-1] == "second":
+                break
+    finally:
+        server.stop()
+    assert out.read_text().split()[0] == "first" and out.read_text().split()[-1] == "second"
+
+
+def test_outside_a_running_server_the_compiled_script_is_left_to_streamlit():
+    assert serving.keep_script_compiled() is False  # no Runtime here (as under AppTest or the CLI)
+
+
 def _peer(sock: socket.socket):
     try:
         return sock.getpeername()
