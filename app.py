@@ -299,18 +299,22 @@ def ask(questions: list[Question], view: PageView | None = None) -> None:
         kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
         st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
                  horizontal=True, **kwargs)
-        reasons = []
+        reasons, notes = [], []
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
-            st.markdown(help_md(question.help, family_reading()))
+            notes.append(help_md(question.help, family_reading()))
             reasons.append(question.help.editorial)
         option_help = [o.help for o in question.options if o.help is not None]
         if option_help and not family_reading():  # each option's help under its question (the family reading
-            st.markdown(option_help_md(question))  # shows the chosen option's plain help below)
+            notes.append(option_help_md(question))  # shows the chosen option's plain help below)
             reasons += [h.editorial for h in option_help]
+        if notes:  # one element, its parts as paragraphs: Streamlit's cost is per element (docs/performance.md)
+            st.markdown("\n\n".join(notes))
         reasons = list(dict.fromkeys(r for r in reasons if r))
-        if reasons and not family_reading():  # the editorial reasons one tap away, the toggle named for its question
-            with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}"):
-                st.markdown(f":small[{plain(' '.join(reasons))}]")
+        if reasons and not family_reading():  # the editorial reasons one tap away, the toggle named for its question;
+            with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}",
+                             on_change="rerun") as toggle:  # built only while open, like the panels below
+                if toggle.open:
+                    st.markdown(f":small[{plain(' '.join(reasons))}]")
         if family_reading() and view is not None:
             show_family_question(question, view)  # (after the help: its marker opens the help's sources too)
 
@@ -462,7 +466,6 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
         with st.container(key="share_link"):
             st.markdown(":small[" + _("Link to this view:") + f"] {quoted_link(link)}")
         st.markdown(f":small[{plain(_(PLAIN_DISCLAIMER) if family else meta.disclaimer)}]")
-        st.html(COPY_JS, unsafe_allow_javascript=True)
 
 
 def quoted_link(link: str) -> str:
@@ -884,7 +887,9 @@ def main() -> None:
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
     st.html(PRINT_CSS)
-    i18n.declare_language(page)
+    # Copy link's handler listens on the document: sent once per full run in the language script's element (no
+    # element of its own, which would add a gap to the layout), not on every click with the button's fragment
+    i18n.declare_language(page, COPY_JS)
     if size_script:  # inside the portal's iframe: the content height for the host page (embedding.py)
         st.html(size_script, unsafe_allow_javascript=True)
     if "link_read" not in st.session_state:
