@@ -39,6 +39,12 @@ STREAMLIT_PARAMS = ("embed", "embed_options", i18n.LANG_PARAM)
 #: The link's parameter naming the situation compared with the one on screen (a Situation.key), the selectbox
 #: that chooses it, and the panel that shows the comparison.
 COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_panel"
+#: The panels under the outlook that answers change, each built only while open. They stand outside the fragment,
+#: so a click (the fragment's rerun) does not send their closed boxes again; while one is open, a click reruns the
+#: whole page instead, so that what it shows follows the answers (docs/performance.md, fix 17).
+PANELS = ("basis_panel", "path_table", "compare_panel", "situations_panel", "downloads_panel")
+#: Session key, true while a full run draws the page (a fragment's own rerun finds it false).
+FULL_RUN = "_full_run"
 #: The link's parameter that opens the outlook figures (closed by default), and its panel.
 FIGURES_PARAM, FIGURES_OPEN, FIGURES_PANEL = "figures", "open", "figures_panel"
 FIGURES_LABEL = N_("Outlook figures and notes (figures from studies of groups of people)")
@@ -912,7 +918,13 @@ def main() -> None:
     if st.session_state.get(PRINT_PARAM):
         show_print_view(pathway, key)
         return
-    interactive(pathway, key, page)
+    st.session_state[FULL_RUN] = True
+    try:
+        drawn = interactive(pathway, key, page)
+    finally:
+        st.session_state[FULL_RUN] = False
+    if drawn:  # (not after an error page in the fragment: one error id per page)
+        show_panels(pathway, key, page)
     if family_reading():
         show_family_reference(pathway, key)
     else:
@@ -921,18 +933,21 @@ def main() -> None:
 
 @st.fragment
 @guarded  # a fragment's rerun runs this body alone, so it carries the page's guard too
-def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
-    """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
+def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> bool:
+    """Everything an answer changes but the panels below it (``PANELS``). A click reruns only this part; an edited
+    file, or a click while one of those panels is open, reruns the whole page. True once drawn."""
     i18n.apply(page)
     if pathway_key() != i18n.base_key(key):
         st.rerun(scope="app")
+    if not st.session_state.get(FULL_RUN) and any(st.session_state.get(panel) for panel in PANELS):
+        st.rerun(scope="app")  # an open panel below shows what the answers give: it is drawn again too
     check_answers(pathway, key, COMPARE_KEY)  # the session's answers that this version still has
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)
     write_link(answers, st.session_state.get(COMPARE_KEY))
     large = len(pathway.nodes) > FOCUS_THRESHOLD and len(pathway.nodes) <= DRAW_LIMIT
-    view = view_for(pathway, key, answers, large and bool(st.session_state.get("full_tree")))
+    view = page_view(pathway, key, answers)
     result = view.result
     tree, optional = questions_now(pathway, result)
     was_complete = st.session_state.get("was_complete")  # None on the first run: a link's result is not scrolled to
@@ -972,10 +987,23 @@ def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     else:
         show_categories(view)
         show_outlook(view)
+    return True
+
+
+def page_view(pathway: Pathway, key: str, answers: dict[str, str]) -> PageView:
+    """The view of the answers on screen (a large pathway's whole tree only when asked for)."""
+    large = FOCUS_THRESHOLD < len(pathway.nodes) <= DRAW_LIMIT
+    return view_for(pathway, key, answers, large and bool(st.session_state.get("full_tree")))
+
+
+def show_panels(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
+    """The panels under the outlook (``PANELS``), each built only while open, after the fragment has drawn."""
+    answers = answers_from_widgets(pathway)
+    view = page_view(pathway, key, answers)
     show_basis(view)
     show_table(view)
-    show_compare(pathway, key, result, answers)
-    show_situations(pathway, key, result)
+    show_compare(pathway, key, view.result, answers)
+    show_situations(pathway, key, view.result)
     show_downloads(view, pathway, key, page)
 
 
