@@ -486,13 +486,14 @@ def show_categories(view: PageView) -> None:
     block = view.result_block
     if block is None:
         return
-    st.markdown("## " + _("The treatment categories in detail") + f"\n\n{view.summary_md}")
-    for heading, ids in view.groups:
-        st.markdown(heading)
-        for pair in range(0, len(ids), 2):  # row by row, so that reading order is the order they are seen in
-            columns = st.columns(2)
-            for column, category in zip(columns, ids[pair:pair + 2]):
-                with column.container(border=True, key=f"card_{category}"):
+    lead = "## " + _("The treatment categories in detail") + f"\n\n{view.summary_md}\n\n"
+    for number, (heading, ids) in enumerate(view.groups, 1):
+        st.markdown((lead if number == 1 else "") + heading)  # the section's lead and its first group: one element
+        # two cards a row (one below 640 px: PAGE_CSS), in one wrapping row container: the cards read in the order
+        # they are seen in, and a click sends 2 elements per card, not 3.5 with a row of columns per pair
+        with st.container(horizontal=True, key=f"cards_{number}", gap="small"):
+            for category in ids:
+                with st.container(border=True, key=f"card_{category}"):
                     st.markdown(view.cards[category])
     for note in view.notes:
         with st.container(border=True):
@@ -718,6 +719,8 @@ PAGE_CSS = """<style>
   .st-key-whole_tree { display: block !important; }
   .st-key-graph_area:not(:has(.st-key-whole_tree input:checked))
     [data-testid="stLayoutWrapper"]:has(> .st-key-graph_box) { display: none; } }
+[class*="st-key-cards_"] > [data-testid="stLayoutWrapper"] { flex: 0 0 calc(50% - 0.5rem); min-width: 0; }
+@media (max-width: 639.98px) { [class*="st-key-cards_"] > [data-testid="stLayoutWrapper"] { flex-basis: 100%; } }
 .st-key-result h2 { font-size: 1.6rem; padding-top: 0; }
 .st-key-result h2, .st-key-result_actions { scroll-margin: 1rem; }
 .st-key-share_link code { overflow-wrap: anywhere; white-space: normal; }
