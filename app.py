@@ -300,6 +300,7 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
 
 def ask(questions: list[Question], view: PageView | None = None) -> None:
     """One radio per question, each with its help; an editorial assumption badged, its reason one tap away."""
+    family = family_reading()  # read once: each look into session state costs Streamlit some work
     for question in questions:
         labels = {o.id: o.label for o in question.options}
         kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
@@ -307,21 +308,21 @@ def ask(questions: list[Question], view: PageView | None = None) -> None:
                  horizontal=True, **kwargs)
         reasons, notes = [], []
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
-            notes.append(help_md(question.help, family_reading()))
+            notes.append(help_md(question.help, family))
             reasons.append(question.help.editorial)
         option_help = [o.help for o in question.options if o.help is not None]
-        if option_help and not family_reading():  # each option's help under its question (the family reading
+        if option_help and not family:  # each option's help under its question (the family reading
             notes.append(option_help_md(question))  # shows the chosen option's plain help below)
             reasons += [h.editorial for h in option_help]
         if notes:  # one element, its parts as paragraphs: Streamlit's cost is per element (docs/performance.md)
             st.markdown("\n\n".join(notes))
         reasons = list(dict.fromkeys(r for r in reasons if r))
-        if reasons and not family_reading():  # the editorial reasons one tap away, the toggle named for its question;
+        if reasons and not family:  # the editorial reasons one tap away, the toggle named for its question;
             with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}",
                              on_change="rerun") as toggle:  # built only while open, like the panels below
                 if toggle.open:
                     st.markdown(f":small[{plain(' '.join(reasons))}]")
-        if family_reading() and view is not None:
+        if family and view is not None:
             show_family_question(question, view)  # (after the help: its marker opens the help's sources too)
 
 
