@@ -4,12 +4,14 @@ Streamlit does not collect garbage after every run. The speed itself is measured
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -132,6 +134,84 @@ def test_the_running_app_sends_without_delay_after_its_first_page(tmp_path: Path
                 assert accepted and all(nodelay(s) for s in accepted)
     finally:
         server.stop()
+
+
+def _counting_loop() -> tuple[asyncio.AbstractEventLoop, list[int]]:
+    """A new event loop that counts its wake-ups from other threads (``call_soon_threadsafe``)."""
+    loop = asyncio.new_event_loop()
+    wakeups: list[int] = []
+    schedule = loop.call_soon_threadsafe
+
+    def counted(callback, *args, **kwargs):
+        wakeups.append(1)
+        return schedule(callback, *args, **kwargs)
+
+    loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+    return loop, wakeups
+
+
+def _until_idle(loop: asyncio.AbstractEventLoop) -> None:
+    for _ in range(3):
+        loop.run_until_complete(asyncio.sleep(0))
+
+
+def test_callbacks_handed_over_in_a_row_run_in_order_after_one_wake_up_of_the_loop():
+    loop, wakeups = _counting_loop()
+    calls, ran = serving.BatchedCalls(loop), []
+    try:
+        worker = threading.Thread(target=lambda: [calls.call_soon(lambda n=n: ran.append(n)) for n in range(100)])
+        worker.start()
+        worker.join()
+        _until_idle(loop)
+        assert ran == list(range(100)) and len(wakeups) == 1
+        calls.call_soon(lambda: ran.append("next"))  # a later batch wakes the loop again
+        _until_idle(loop)
+        assert ran[-1] == "next" and len(wakeups) == 2
+    finally:
+        loop.close()
+
+
+def test_a_callback_handed_over_while_its_batch_runs_runs_in_the_next_batch():
+    loop, wakeups = _counting_loop()
+    calls, ran = serving.BatchedCalls(loop), []
+    try:
+        calls.call_soon(lambda: (ran.append(1), calls.call_soon(lambda: ran.append(2))))
+        _until_idle(loop)
+        assert ran == [1, 2] and len(wakeups) == 2
+    finally:
+        loop.close()
+
+
+def test_a_failing_callback_is_reported_to_the_loop_and_the_next_one_still_runs():
+    loop, _ = _counting_loop()
+    calls, ran, reported = serving.BatchedCalls(loop), [], []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context["exception"]))
+    try:
+        calls.call_soon(lambda: ran.append(1))
+        calls.call_soon(lambda: 1 / 0)
+        calls.call_soon(lambda: ran.append(3))
+        _until_idle(loop)
+        assert ran == [1, 3] and [type(e) for e in reported] == [ZeroDivisionError]
+    finally:
+        loop.close()
+
+
+def test_callbacks_for_a_closed_loop_are_dropped_as_streamlit_drops_them():
+    loop, _ = _counting_loop()
+    calls = serving.BatchedCalls(loop)
+    loop.close()
+    calls.call_soon(lambda: None)  # no error: the session is shutting down
+    calls.call_soon(lambda: None)
+    assert calls._pending == []
+
+
+def test_streamlit_sessions_hand_their_events_over_in_batches_once_tuned(monkeypatch):
+    from streamlit.runtime.app_session import AppSession
+
+    original = AppSession._call_soon_on_event_loop
+    monkeypatch.setattr(AppSession, "_call_soon_on_event_loop", original)  # put back after the test
+    assert serving.batch_session_events() and serving.batch_session_events()  # idempotent
+    assert AppSession._call_soon_on_event_loop is not original and AppSession._call_soon_on_event_loop.batched
 
 
 #: A page that records which version of itself ran (tests below rewrite it while the server runs).
