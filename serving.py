@@ -151,6 +151,7 @@ def batch_session_events() -> bool:
         calls.call_soon(callback)
 
     call_soon_on_event_loop.batched = True  # type: ignore[attr-defined]
+    call_soon_on_event_loop.original = original  # type: ignore[attr-defined]
     AppSession._call_soon_on_event_loop = call_soon_on_event_loop  # type: ignore[method-assign]
     return True
 
