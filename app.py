@@ -40,6 +40,12 @@ STREAMLIT_PARAMS = ("embed", "embed_options", i18n.LANG_PARAM)
 #: The link's parameter naming the situation compared with the one on screen (a Situation.key), the selectbox
 #: that chooses it, and the panel that shows the comparison.
 COMPARE_PARAM, COMPARE_KEY, COMPARE_PANEL = "compare", "compare_with", "compare_panel"
+#: The panels under the outlook that answers change, each built only while open. They stand outside the fragment,
+#: so a click (the fragment's rerun) does not send their closed boxes again; while one is open, a click reruns the
+#: whole page instead, so that what it shows follows the answers (docs/performance.md, fix 17).
+PANELS = ("basis_panel", "path_table", "compare_panel", "situations_panel", "downloads_panel")
+#: Session key, true while a full run draws the page (a fragment's own rerun finds it false).
+FULL_RUN = "_full_run"
 #: The link's parameter that opens the outlook figures (closed by default), and its panel.
 FIGURES_PARAM, FIGURES_OPEN, FIGURES_PANEL = "figures", "open", "figures_panel"
 FIGURES_LABEL = N_("Outlook figures and notes (figures from studies of groups of people)")
@@ -301,24 +307,29 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
 
 def ask(questions: list[Question], view: PageView | None = None) -> None:
     """One radio per question, each with its help; an editorial assumption badged, its reason one tap away."""
+    family = family_reading()  # read once: each look into session state costs Streamlit some work
     for question in questions:
         labels = {o.id: o.label for o in question.options}
         kwargs: dict[str, Any] = {} if question.id in st.session_state else {"index": None}
         st.radio(plain(question.prompt), options=list(labels), format_func=labels.__getitem__, key=question.id,
                  horizontal=True, **kwargs)
-        reasons = []
+        reasons, notes = [], []
         if question.help is not None:  # shown, not in a tooltip: read by everyone, no hover or focus needed
-            st.markdown(help_md(question.help, family_reading()))
+            notes.append(help_md(question.help, family))
             reasons.append(question.help.editorial)
         option_help = [o.help for o in question.options if o.help is not None]
-        if option_help and not family_reading():  # each option's help under its question (the family reading
-            st.markdown(option_help_md(question))  # shows the chosen option's plain help below)
+        if option_help and not family:  # each option's help under its question (the family reading
+            notes.append(option_help_md(question))  # shows the chosen option's plain help below)
             reasons += [h.editorial for h in option_help]
+        if notes:  # one element, its parts as paragraphs: Streamlit's cost is per element (docs/performance.md)
+            st.markdown("\n\n".join(notes))
         reasons = list(dict.fromkeys(r for r in reasons if r))
-        if reasons and not family_reading():  # the editorial reasons one tap away, the toggle named for its question
-            with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}"):
-                st.markdown(f":small[{plain(' '.join(reasons))}]")
-        if family_reading() and view is not None:
+        if reasons and not family:  # the editorial reasons one tap away, the toggle named for its question;
+            with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}",
+                             on_change="rerun") as toggle:  # built only while open, like the panels below
+                if toggle.open:
+                    st.markdown(f":small[{plain(' '.join(reasons))}]")
+        if family and view is not None:
             show_family_question(question, view)  # (after the help: its marker opens the help's sources too)
 
 
@@ -469,7 +480,6 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
         with st.container(key="share_link"):
             st.markdown(":small[" + _("Link to this view:") + f"] {quoted_link(link)}")
         st.markdown(f":small[{plain(_(PLAIN_DISCLAIMER) if family else meta.disclaimer)}]")
-        st.html(COPY_JS, unsafe_allow_javascript=True)
 
 
 def quoted_link(link: str) -> str:
@@ -484,13 +494,14 @@ def show_categories(view: PageView) -> None:
     block = view.result_block
     if block is None:
         return
-    st.markdown("## " + _("The treatment categories in detail") + f"\n\n{view.summary_md}")
-    for heading, ids in view.groups:
-        st.markdown(heading)
-        for pair in range(0, len(ids), 2):  # row by row, so that reading order is the order they are seen in
-            columns = st.columns(2)
-            for column, category in zip(columns, ids[pair:pair + 2]):
-                with column.container(border=True, key=f"card_{category}"):
+    lead = "## " + _("The treatment categories in detail") + f"\n\n{view.summary_md}\n\n"
+    for number, (heading, ids) in enumerate(view.groups, 1):
+        st.markdown((lead if number == 1 else "") + heading)  # the section's lead and its first group: one element
+        # two cards a row (one below 640 px: PAGE_CSS), in one wrapping row container: the cards read in the order
+        # they are seen in, and a click sends 2 elements per card, not 3.5 with a row of columns per pair
+        with st.container(horizontal=True, key=f"cards_{number}", gap="small"):
+            for category in ids:
+                with st.container(border=True, key=f"card_{category}"):
                     st.markdown(view.cards[category])
     for note in view.notes:
         with st.container(border=True):
@@ -716,6 +727,8 @@ PAGE_CSS = """<style>
   .st-key-whole_tree { display: block !important; }
   .st-key-graph_area:not(:has(.st-key-whole_tree input:checked))
     [data-testid="stLayoutWrapper"]:has(> .st-key-graph_box) { display: none; } }
+[class*="st-key-cards_"] > [data-testid="stLayoutWrapper"] { flex: 0 0 calc(50% - 0.5rem); min-width: 0; }
+@media (max-width: 639.98px) { [class*="st-key-cards_"] > [data-testid="stLayoutWrapper"] { flex-basis: 100%; } }
 .st-key-result h2 { font-size: 1.6rem; padding-top: 0; }
 .st-key-result h2, .st-key-result_actions { scroll-margin: 1rem; }
 .st-key-share_link code { overflow-wrap: anywhere; white-space: normal; }
@@ -893,7 +906,9 @@ def main() -> None:
     st.set_page_config(page_title=meta.title, layout="wide")
     st.html(PAGE_CSS)
     st.html(PRINT_CSS)
-    i18n.declare_language(page)
+    # Copy link's handler listens on the document: sent once per full run in the language script's element (no
+    # element of its own, which would add a gap to the layout), not on every click with the button's fragment
+    i18n.declare_language(page, COPY_JS)
     if size_script:  # inside the portal's iframe: the content height for the host page (embedding.py)
         st.html(size_script, unsafe_allow_javascript=True)
     if "link_read" not in st.session_state:
@@ -916,7 +931,13 @@ def main() -> None:
     if st.session_state.get(PRINT_PARAM):
         show_print_view(pathway, key)
         return
-    interactive(pathway, key, page)
+    st.session_state[FULL_RUN] = True
+    try:
+        drawn = interactive(pathway, key, page)
+    finally:
+        st.session_state[FULL_RUN] = False
+    if drawn:  # (not after an error page in the fragment: one error id per page)
+        show_panels(pathway, key, page)
     if family_reading():
         show_family_reference(pathway, key)
     else:
@@ -925,18 +946,21 @@ def main() -> None:
 
 @st.fragment
 @guarded  # a fragment's rerun runs this body alone, so it carries the page's guard too
-def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
-    """Everything an answer changes. A click reruns only this part; an edited file triggers a full rerun."""
+def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> bool:
+    """Everything an answer changes but the panels below it (``PANELS``). A click reruns only this part; an edited
+    file, or a click while one of those panels is open, reruns the whole page. True once drawn."""
     i18n.apply(page)
     if pathway_key() != i18n.base_key(key):
         st.rerun(scope="app")
+    if not st.session_state.get(FULL_RUN) and any(st.session_state.get(panel) for panel in PANELS):
+        st.rerun(scope="app")  # an open panel below shows what the answers give: it is drawn again too
     check_answers(pathway, key, COMPARE_KEY)  # the session's answers that this version still has
     if st.session_state.get(COMPARE_KEY) is not None:  # kept while its panel is closed (its selectbox is not drawn)
         st.session_state[COMPARE_KEY] = st.session_state[COMPARE_KEY]
     answers = answers_from_widgets(pathway)
     write_link(answers, st.session_state.get(COMPARE_KEY))
     large = len(pathway.nodes) > FOCUS_THRESHOLD and len(pathway.nodes) <= DRAW_LIMIT
-    view = view_for(pathway, key, answers, large and bool(st.session_state.get("full_tree")))
+    view = page_view(pathway, key, answers)
     result = view.result
     tree, optional = questions_now(pathway, result)
     was_complete = st.session_state.get("was_complete")  # None on the first run: a link's result is not scrolled to
@@ -976,10 +1000,23 @@ def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
     else:
         show_categories(view)
         show_outlook(view)
+    return True
+
+
+def page_view(pathway: Pathway, key: str, answers: dict[str, str]) -> PageView:
+    """The view of the answers on screen (a large pathway's whole tree only when asked for)."""
+    large = FOCUS_THRESHOLD < len(pathway.nodes) <= DRAW_LIMIT
+    return view_for(pathway, key, answers, large and bool(st.session_state.get("full_tree")))
+
+
+def show_panels(pathway: Pathway, key: str, page: i18n.PageLanguage) -> None:
+    """The panels under the outlook (``PANELS``), each built only while open, after the fragment has drawn."""
+    answers = answers_from_widgets(pathway)
+    view = page_view(pathway, key, answers)
     show_basis(view)
     show_table(view)
-    show_compare(pathway, key, result, answers)
-    show_situations(pathway, key, result)
+    show_compare(pathway, key, view.result, answers)
+    show_situations(pathway, key, view.result)
     show_downloads(view, pathway, key, page)
 
 

@@ -160,9 +160,11 @@ def apply(page: PageLanguage) -> None:
     _set_language(page.language)
 
 
-def declare_language(page: PageLanguage) -> None:
-    """Declare the document's language for assistive technology (WCAG 3.1.1); a fixed script per language."""
-    st.html(LANG_SCRIPTS[page.language], unsafe_allow_javascript=True)
+def declare_language(page: PageLanguage, *scripts: str) -> None:
+    """Declare the document's language for assistive technology (WCAG 3.1.1); a fixed script per language. The
+    page's other document-wide ``scripts`` (fixed texts, each one <script>) share its element: an element of their
+    own would cost a message on every run and a gap in the layout."""
+    st.html(LANG_SCRIPTS[page.language] + "".join(scripts), unsafe_allow_javascript=True)
     if page.language != SOURCE_LANGUAGE:
         st.html(QUOTES_SCRIPT, unsafe_allow_javascript=True)
 

@@ -1,14 +1,19 @@
-"""Tuning of the server process that runs the app. Plain Python: no Streamlit import; app.py calls these once
-per process (docs/performance.md explains both, with the measurements)."""
+"""Tuning of the server process that runs the app. Plain Python at import (no Streamlit import: the CLI and the
+benchmarks load it alone); app.py calls these once per process (docs/performance.md explains each, with the
+measurements). Only ``keep_script_compiled`` and ``batch_session_events`` reach into Streamlit, from inside the
+running server."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import socket
 import threading
+from typing import Any, Callable
 
-__all__ = ["tune_process_once", "tune_process", "settle_heap", "send_without_delay"]
+__all__ = ["tune_process_once", "tune_process", "settle_heap", "send_without_delay", "keep_script_compiled",
+           "batch_session_events", "BatchedCalls"]
 
 #: Where Linux lists a process's open file descriptors; elsewhere there is nothing to scan and nothing is done.
 OPEN_FDS = "/proc/self/fd"
@@ -35,6 +40,8 @@ def tune_process() -> None:
     """Everything below (app.py and the benchmark baseline call it through ``tune_process_once``)."""
     settle_heap()
     send_without_delay()
+    keep_script_compiled()
+    batch_session_events()
 
 
 def settle_heap() -> None:
@@ -46,6 +53,110 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def keep_script_compiled() -> bool:
+    """Keep the page script's compiled code for the life of the process; return whether it is now kept.
+
+    Streamlit compiles the script once and caches the code, but empties that cache whenever its last session
+    closes (so that a file watcher's edits are seen), and the next visitor's first run compiles app.py again:
+    about 13 ms of CPU per first load on the benchmark machine, more than a third of it (docs/performance.md,
+    fix 15). This server watches no files (``server.fileWatcherType = "none"``, ``runOnSave = false``): a new
+    version of the page arrives with a restart, so nothing goes stale. Where files are watched, or outside a
+    running server (AppTest, the CLI), nothing is changed.
+    """
+    try:
+        from streamlit import config
+        from streamlit.runtime import Runtime
+    except ImportError:
+        return False
+    if config.get_option("server.fileWatcherType") != "none" or config.get_option("server.runOnSave"):
+        return False
+    if not Runtime.exists():
+        return False
+    cache = getattr(Runtime.instance(), "_script_cache", None)  # Streamlit 1.67: runtime/scriptrunner/script_cache
+    if cache is None or not callable(getattr(cache, "clear", None)):
+        return False
+    cache.clear = _kept  # this instance only: the emptying on the last session's close becomes a no-op
+    return True
+
+
+def _kept() -> None:
+    """What the script cache's ``clear`` does once the script is kept compiled: nothing."""
+
+
+class BatchedCalls:
+    """Callbacks handed from a thread to an event loop in order, with one wake-up of the loop per batch.
+
+    ``loop.call_soon_threadsafe`` writes to the loop's wake-up socket on every call; a caller that hands over
+    many callbacks in a row (Streamlit's script thread: one per element of the page) wakes the loop, and hands it
+    the interpreter, once for each. Here the first callback of a batch schedules one drain; those handed over
+    before the drain starts join it, and the drain runs them in the order given (a failing one is reported to the
+    loop's exception handler, as the loop reports a failing callback, and the next one runs all the same).
+    Once the loop is closed, callbacks are dropped, as Streamlit drops them.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._pending: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            self._pending.append(callback)
+            if len(self._pending) > 1:  # a drain is scheduled and has not started: it will run this one too
+                return
+        try:
+            self._loop.call_soon_threadsafe(self._drain)
+        except RuntimeError:
+            with self._lock:
+                self._pending.clear()  # nothing will drain them
+            if not self._loop.is_closed():
+                raise
+
+    def _drain(self) -> None:
+        with self._lock:
+            callbacks, self._pending = self._pending, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception as exc:
+                self._loop.call_exception_handler({"message": f"Exception in callback {callback!r}",
+                                                   "exception": exc})
+
+
+def batch_session_events() -> bool:
+    """Hand each Streamlit session's events from its script thread to the event loop in batches; return whether
+    the change is in force.
+
+    Streamlit 1.67 schedules every event of a script run (each element drawn, the run's start and end) with its own
+    ``call_soon_threadsafe`` (``AppSession._call_soon_on_event_loop``), so a click that draws 60 elements wakes the
+    event loop 60 times, and each time the two threads pass the interpreter back and forth. Batched
+    (``BatchedCalls``), the events run in the same order on the same loop, with one wake-up per batch
+    (docs/performance.md, fix 18). With another Streamlit, whose session lacks that method, nothing is changed.
+    """
+    try:
+        from streamlit.runtime.app_session import AppSession
+    except ImportError:
+        return False
+    original = getattr(AppSession, "_call_soon_on_event_loop", None)
+    if original is None or getattr(original, "batched", False):
+        return original is not None
+
+    def call_soon_on_event_loop(session: Any, callback: Callable[[], None]) -> None:
+        calls = session.__dict__.get("_batched_calls")
+        if calls is None:
+            with _batching:
+                calls = session.__dict__.setdefault("_batched_calls", BatchedCalls(session._event_loop))
+        calls.call_soon(callback)
+
+    call_soon_on_event_loop.batched = True  # type: ignore[attr-defined]
+    call_soon_on_event_loop.original = original  # type: ignore[attr-defined]
+    AppSession._call_soon_on_event_loop = call_soon_on_event_loop  # type: ignore[method-assign]
+    return True
+
+
+_batching = threading.Lock()
 
 
 def send_without_delay(fds: list[int] | None = None) -> int:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import json
+import threading
 import os
 import re
 import unicodedata
@@ -75,10 +77,11 @@ def load_cached(path: str, stamp: tuple[int, int]) -> Pathway:
     return load_pathway(path)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@functools.lru_cache(maxsize=8)
 def served_path(ref: str | None) -> str:
     """The file a setting names, looked up once per process (a lookup lists the content folder); a failed
-    lookup raises and is not remembered."""
+    lookup raises and is not remembered. A plain memo, not st.cache_resource: it is asked on every click, and
+    Streamlit's cache hashes its arguments on every call (docs/performance.md, fix 16)."""
     return str(resolve_pathway(ref))
 
 
@@ -257,9 +260,32 @@ def fhir_bundle(pathway: Pathway, key: str, translations: Mapping[str, Pathway] 
     return _fhir_bundle(pathway, key, datetime.date.today().isoformat(), translations)
 
 
+#: The page views of the answer sets asked for lately, by what ``_view`` is keyed on (file version, language and
+#: day; answers; full tree; renderer), looked up before ``_view``: Streamlit's cache hashes every argument on every
+#: call, about half a millisecond of a click's CPU (docs/performance.md, fix 16). Same keys, same values, bounded as
+#: ``_view`` is; ``forget_views`` empties it (the benchmark's "caches cleared").
+_recent_views: dict[tuple[str, tuple[tuple[str, str], ...], bool, str], PageView] = {}
+_recent_lock = threading.Lock()
+RECENT_VIEWS = 512
+
+
 def view_for(pathway: Pathway, key: str, answers: dict[str, str], full: bool) -> PageView:
-    made = datetime.date.today().isoformat()
-    return _view(pathway, f"{key}@{made}", tuple(sorted(answers.items())), full, graph_renderer())
+    """The view of one set of answers (built once per answer set, file version, language and day)."""
+    wanted = (f"{key}@{datetime.date.today().isoformat()}", tuple(sorted(answers.items())), full, graph_renderer())
+    view = _recent_views.get(wanted)
+    if view is None:
+        view = _view(pathway, *wanted)
+        with _recent_lock:
+            if len(_recent_views) >= RECENT_VIEWS:
+                _recent_views.pop(next(iter(_recent_views)), None)  # the oldest first
+            _recent_views[wanted] = view
+    return view
+
+
+def forget_views() -> None:
+    """Empty the memo in front of ``_view`` (with ``st.cache_resource.clear()``, every view is built again)."""
+    with _recent_lock:
+        _recent_views.clear()
 
 
 def graph_renderer() -> str:

@@ -51,6 +51,7 @@ def apptest_clicks(app: str, caching: bool, clicks: int) -> list[float]:
     from streamlit.testing.v1 import AppTest
 
     from pathways.outputs.render import dot_available, render_svg
+    from views import forget_views, served_path
 
     at = AppTest.from_file(str(ROOT / app), default_timeout=120).run()
     if app == BASELINE:
@@ -67,6 +68,8 @@ def apptest_clicks(app: str, caching: bool, clicks: int) -> list[float]:
             st.cache_data.clear()
             render_svg.cache_clear()
             dot_available.cache_clear()
+            forget_views()
+            served_path.cache_clear()
         key, value = steps[number % len(steps)]
         start = time.perf_counter()
         at = at.radio(key=key).set_value(value).run()

@@ -50,4 +50,4 @@ PAGE_KEYS = (
     "result", "result_actions", "share_link", "view", "was_complete", "whole_tree", "lang", "languages", "reading",
 )
 #: Prefixes of the page's keys made per item (a card per category, a button per situation, each download).
-PAGE_KEY_PREFIXES = ("card_", "open_situation", "download_", "family_ref_", "src_", "why_", "language_")
+PAGE_KEY_PREFIXES = ("card_", "cards_", "open_situation", "download_", "family_ref_", "src_", "why_", "language_")

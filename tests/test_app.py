@@ -135,6 +135,9 @@ def test_editorial_assumption_in_a_question_is_badged_beside_it_and_its_reason_f
     assert age_help.editorial not in badged[0].replace("\\", "")  # the reason is behind its toggle
     (toggle,) = [e for e in at.expander if e.label.startswith("Why this assumption?")]
     assert "Child or adult?" in toggle.label  # named for its question
+    assert not toggle.markdown  # built only when opened: a click elsewhere does not pay for it
+    at.session_state["why_age_group"] = True
+    (toggle,) = [e for e in at.run().expander if e.label.startswith("Why this assumption?")]
     assert age_help.editorial in re.sub(r"\\(.)", r"\1", toggle.markdown[0].value)
 
 

@@ -4,12 +4,14 @@ Streamlit does not collect garbage after every run. The speed itself is measured
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -132,6 +134,144 @@ def test_the_running_app_sends_without_delay_after_its_first_page(tmp_path: Path
                 assert accepted and all(nodelay(s) for s in accepted)
     finally:
         server.stop()
+
+
+def _counting_loop() -> tuple[asyncio.AbstractEventLoop, list[int]]:
+    """A new event loop that counts its wake-ups from other threads (``call_soon_threadsafe``)."""
+    loop = asyncio.new_event_loop()
+    wakeups: list[int] = []
+    schedule = loop.call_soon_threadsafe
+
+    def counted(callback, *args, **kwargs):
+        wakeups.append(1)
+        return schedule(callback, *args, **kwargs)
+
+    loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+    return loop, wakeups
+
+
+def _until_idle(loop: asyncio.AbstractEventLoop) -> None:
+    for _ in range(3):
+        loop.run_until_complete(asyncio.sleep(0))
+
+
+def test_callbacks_handed_over_in_a_row_run_in_order_after_one_wake_up_of_the_loop():
+    loop, wakeups = _counting_loop()
+    calls, ran = serving.BatchedCalls(loop), []
+    try:
+        worker = threading.Thread(target=lambda: [calls.call_soon(lambda n=n: ran.append(n)) for n in range(100)])
+        worker.start()
+        worker.join()
+        _until_idle(loop)
+        assert ran == list(range(100)) and len(wakeups) == 1
+        calls.call_soon(lambda: ran.append("next"))  # a later batch wakes the loop again
+        _until_idle(loop)
+        assert ran[-1] == "next" and len(wakeups) == 2
+    finally:
+        loop.close()
+
+
+def test_a_callback_handed_over_while_its_batch_runs_runs_in_the_next_batch():
+    loop, wakeups = _counting_loop()
+    calls, ran = serving.BatchedCalls(loop), []
+    try:
+        calls.call_soon(lambda: (ran.append(1), calls.call_soon(lambda: ran.append(2))))
+        _until_idle(loop)
+        assert ran == [1, 2] and len(wakeups) == 2
+    finally:
+        loop.close()
+
+
+def test_a_failing_callback_is_reported_to_the_loop_and_the_next_one_still_runs():
+    loop, _ = _counting_loop()
+    calls, ran, reported = serving.BatchedCalls(loop), [], []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context["exception"]))
+    try:
+        calls.call_soon(lambda: ran.append(1))
+        calls.call_soon(lambda: 1 / 0)
+        calls.call_soon(lambda: ran.append(3))
+        _until_idle(loop)
+        assert ran == [1, 3] and [type(e) for e in reported] == [ZeroDivisionError]
+    finally:
+        loop.close()
+
+
+def test_callbacks_for_a_closed_loop_are_dropped_as_streamlit_drops_them():
+    loop, _ = _counting_loop()
+    calls = serving.BatchedCalls(loop)
+    loop.close()
+    calls.call_soon(lambda: None)  # no error: the session is shutting down
+    calls.call_soon(lambda: None)
+    assert calls._pending == []
+
+
+def test_streamlit_sessions_hand_their_events_over_in_batches_once_tuned(monkeypatch):
+    from streamlit.runtime.app_session import AppSession
+
+    current = AppSession._call_soon_on_event_loop
+    original = getattr(current, "original", current)  # an app run in this process may have tuned it already
+    monkeypatch.setattr(AppSession, "_call_soon_on_event_loop", original)  # put back after the test
+    assert serving.batch_session_events() and serving.batch_session_events()  # idempotent
+    batched = AppSession._call_soon_on_event_loop
+    assert batched is not original and batched.batched and batched.original is original
+
+
+#: A page that records which version of itself ran (tests below rewrite it while the server runs).
+_RECORDING_APP = """import pathlib
+import serving
+{tune}
+with pathlib.Path({out!r}).open("a") as ran:
+    ran.write("{version}\\n")
+"""
+
+
+def _recording_app(path: Path, out: Path, version: str, tune: bool) -> None:
+    path.write_text(_RECORDING_APP.format(tune="serving.tune_process_once()" if tune else "", out=str(out),
+                                          version=version), encoding="utf-8")
+
+
+def _visit(server) -> None:
+    """One visitor: the page, its first run, then the session closes (the server's last one)."""
+    result = run_load(server.url, [server.proc.pid], 1, 0)
+    assert not result.errors, result.errors
+
+
+def test_the_running_app_keeps_its_compiled_script_after_its_last_session_closes(tmp_path: Path):
+    """Streamlit empties its cache of compiled scripts when its last session closes, so the next visitor's first
+    run compiles app.py again (docs/performance.md, fix 15). Tuned, the process keeps the code it compiled: a
+    script changed on disk after that is not run, as the file watcher is off (a new version comes with a restart)."""
+    app, out = tmp_path / "page.py", tmp_path / "ran.txt"
+    _recording_app(app, out, "first", tune=True)
+    server = start_streamlit(tmp_path / "server.log", app=str(app))
+    try:
+        _visit(server)
+        _recording_app(app, out, "second", tune=True)
+        for _ in range(3):
+            _visit(server)
+    finally:
+        server.stop()
+    assert out.read_text().split() == ["first"] * 4
+
+
+def test_without_the_tuning_streamlit_compiles_the_script_again_once_its_last_session_closed(tmp_path: Path):
+    """The control for the test above: Streamlit's own behaviour, which the tuning changes, is still there."""
+    app, out = tmp_path / "page.py", tmp_path / "ran.txt"
+    _recording_app(app, out, "first", tune=False)
+    server = start_streamlit(tmp_path / "server.log", app=str(app))
+    try:
+        _visit(server)
+        _recording_app(app, out, "second", tune=False)
+        for _ in range(20):  # bounded: the closing of the last session is handled as the next one opens
+            _visit(server)
+            if out.read_text().split()[-1] == "second":
+                break
+    finally:
+        server.stop()
+    assert out.read_text().split()[0] == "first" and out.read_text().split()[-1] == "second"
+
+
+def test_outside_a_running_server_the_compiled_script_is_left_to_streamlit():
+    assert serving.keep_script_compiled() is False  # no Runtime here (as under AppTest or the CLI)
 
 
 def _peer(sock: socket.socket):

@@ -176,7 +176,7 @@ def test_spanish_page_has_no_english_interface_word_with_every_panel_open():
     situation = next(s for s in SITUATIONS if s.key == "adult/yes/b_cell")
     at = app(lang="es", time_since_treatment="under_3_years", **situation.answer_dict)
     for panel in ("basis_panel", "path_table", "figures_panel", "situations_panel", "compare_panel",
-                  "downloads_panel", "about_panel"):
+                  "downloads_panel", "about_panel", *(f"why_{q.id}" for q in PATHWAY.content.questions)):
         at.session_state[panel] = True
     at.session_state["compare_with"] = "child/yes/b_cell"
     at = at.run()
