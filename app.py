@@ -301,7 +301,7 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
             + "]"
         )
         if family_reading():
-            st.markdown(f"**Disclaimer:** {plain(meta.disclaimer)}")
+            st.markdown("**" + _("Disclaimer:") + f"** {plain(meta.disclaimer)}")
         st.markdown(static.about_md)
 
 
