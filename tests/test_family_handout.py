@@ -1,5 +1,6 @@
 """The family handout, read back as a reader would (pypdf): in English and Spanish, for every situation and both
-outlook answers, with and without the clinic file, at most two pages; the plain texts, the questions, the clinic's details, the link, text at 9 pt or more, no clinician text."""
+outlook answers, with and without the clinic file, at most two pages; the plain texts, the questions, the clinic's
+details, the link, text at 9 pt or more, no clinician text."""
 
 from __future__ import annotations
 

@@ -212,7 +212,8 @@ def family_handout_html(shown: Shown, link: str | None = None, clinic: Clinic | 
                 "</section>")
     end = [_clinic(clinic)]
     if link:
-        end.append(f'<p class="link"><strong>{_e(_("See this online:"))}</strong> <a href="{_e(link)}">{_e(link)}</a></p>')
+        end.append(f'<p class="link"><strong>{_e(_("See this online:"))}</strong> '
+                   f'<a href="{_e(link)}">{_e(link)}</a></p>')
     if any(i.is_editorial for i in shown.items):
         endnote = _(_ENDNOTE).format(marker=EDITORIAL_MARKER, words=_(EDITORIAL_MARKER_WORDS))
         end.append(f'<p class="small">{_e(endnote)}</p>')
