@@ -1,5 +1,6 @@
-"""The family handout, read back as a reader would (pypdf): for every situation and both outlook answers, at most
-two pages, the plain texts, the questions, the clinic's details, the link, text at 9 pt or more, no clinician text."""
+"""The family handout, read back as a reader would (pypdf): in English and Spanish, for every situation and both
+outlook answers, with and without the clinic file, at most two pages; the plain texts, the questions, the clinic's
+details, the link, text at 9 pt or more, no clinician text."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from pathways import load_pathway, resolve_pathway
+from pathways.catalogue import gettext, use_language
 from pathways.clinic import load_clinic
 from pathways.family import PLAIN_DISCLAIMER, plain_of
 from pathways.outputs.family_handout import (GRAPH_PT, MIN_GRAPH_PT, family_handout_html, family_handout_pdf,
@@ -21,6 +23,7 @@ from pathways.outputs.handout import HandoutError
 from pathways.outputs.render import render_svg
 from pathways.shown import CATEGORY, EXPLANATION, ask_items, shown_for
 from pathways.situations import complete_situations
+from pathways.translate import translate_pathway
 
 ROOT = Path(__file__).parents[1]
 PATHWAY = load_pathway(resolve_pathway(None))
@@ -72,12 +75,34 @@ def handouts() -> dict[str, tuple[str, float, int]]:
     return out
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_family_handout_is_at_most_two_pages_in_print_sizes(case, handouts):
-    situation, time = case
-    _, smallest, pages = handouts[f"{situation.key}+{time}"]
-    assert pages <= 2
+PENDING = "This translation is pending review by a qualified medical translator."
+#: Each language's pathway (Spanish: the translation the page and ``handout --lang es`` use; its text is longer).
+PATHWAYS = {"en": PATHWAY, "es": translate_pathway(PATHWAY, "es")}
+#: Every language x situation x outlook answer x with and without the clinic's file.
+PAGE_CASES = [(lang, s.key, t, with_clinic) for lang in PATHWAYS for s in complete_situations(PATHWAY)
+              for t in ("under_3_years", "3_years_or_more") for with_clinic in (True, False)]
+PAGE_IDS = [f"{lang}-{key}+{t}-{'clinic' if c else 'no_clinic'}" for lang, key, t, c in PAGE_CASES]
+
+
+@pytest.mark.parametrize(("lang", "key", "time", "with_clinic"), PAGE_CASES, ids=PAGE_IDS)
+def test_family_handout_is_at_most_two_pages_in_print_sizes(lang, key, time, with_clinic):
+    pathway = PATHWAYS[lang]
+    situation = next(s for s in complete_situations(pathway) if s.key == key)
+    answers = {**situation.answer_dict, "time_since_treatment": time}
+    # the link the page gives (every answer, the reading and the language): long enough to wrap on paper
+    link = ("https://relapsed-all.example.org/?" + "&".join(f"{k}={v}" for k, v in answers.items())
+            + f"&reading=family&lang={lang}")
+    with use_language(lang):
+        pdf = family_handout_pdf(shown_for(pathway, answers), link=link, clinic=CLINIC if with_clinic else None,
+                                 made=MADE)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert pages <= 2, f"{pages} pages"
+    text, smallest, _ = read_back(pdf)
     assert smallest >= MIN_GRAPH_PT - 0.1, f"text drawn at {smallest:.1f} pt"
+    with use_language(lang):
+        last_page, pending = f"{gettext('Page')} {pages} {gettext('of')} {pages}", gettext(PENDING)
+    assert link in text.replace(" ", "") and last_page in text  # the link whole, the page numbers
+    assert (normal(pending) in text) == pathway.translation_pending
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -30,10 +30,13 @@ __all__ = ["FAMILY_TITLE", "GRAPH_PT", "MIN_GRAPH_PT", "family_handout_html", "f
            "graph_scale"]
 
 #: The text size of the path's drawing in Graphviz points, and the smallest size it may print at.
-GRAPH_PT = 11
+GRAPH_PT = 10
 MIN_GRAPH_PT = 9
 #: The widest the drawing may print, in points (one of the handout's two columns).
 _PRINT_WIDTH_PT = 250
+#: The height of the empty box for the family's notes: room to write a few lines, small enough that the longest
+#: situation (Spanish, with the clinic's details and a link) still ends on page 2.
+NOTES_HEIGHT = "26mm"
 _LINK = re.compile(r"^https?://[^\s<>\"']{1,1800}$")
 
 
@@ -132,29 +135,30 @@ def _clinic(clinic: Clinic | None) -> str:
 
 
 _CSS = """
-@page {{ size: {page}; margin: 10mm 12mm 14mm 12mm;
+@page {{ size: {page}; margin: 9mm 10mm 14mm 10mm;
   @bottom-left {{ content: {footer}; font: 9pt "{font}"; color: black; width: 78%; vertical-align: top; }}
   @bottom-right {{ content: {page_of} " " counter(page) " " {of} " " counter(pages); font: 9pt "{font}"; color: black;
     vertical-align: top; }} }}
-html {{ font-family: "{font}", sans-serif; font-size: 11pt; line-height: 1.22; color: black; background: white; }}
+html {{ font-family: "{font}", sans-serif; font-size: 11pt; line-height: 1.15; color: black; background: white; }}
 body {{ margin: 0; }}
 h1 {{ font-size: 16pt; margin: 0 0 2pt; }}
-h2 {{ font-size: 12.5pt; margin: 7pt 0 2pt; break-after: avoid; }}
+h2 {{ font-size: 12.5pt; margin: 6pt 0 2pt; break-after: avoid; }}
 h3 {{ font-size: 11pt; margin: 4pt 0 0; break-after: avoid; }}
-p {{ margin: 0 0 2pt; orphans: 2; widows: 2; }}
+p {{ margin: 0 0 1.5pt; orphans: 2; widows: 2; }}
 ul {{ margin: 0 0 2pt; padding-left: 14pt; }}
 .subtitle {{ font-size: 12pt; margin: 0 0 4pt; }}
 .disclaimer {{ border: 1.5pt solid black; padding: 4pt 6pt; margin: 2pt 0 5pt; }}
 .disclaimer p {{ margin: 0; }}
 .small {{ font-size: 9.5pt; }}
-.category {{ break-inside: avoid; margin-bottom: 3pt; }}
+.category {{ break-inside: avoid; margin-bottom: 2pt; }}
 figure {{ margin: 2pt 0 3pt; break-inside: avoid; }}
 figure img {{ max-width: 100%; height: auto; }}
 .flow {{ columns: 2; column-gap: 16pt; }}
 .flow h2:first-child {{ margin-top: 0; }}
 .clinic, .ask, .notes {{ break-inside: avoid; }}
 .clinic {{ border: 1pt solid black; padding: 3pt 6pt; margin: 6pt 0 3pt; }}
-.notes .box {{ border: 1pt solid black; height: 34mm; }}
+.link {{ overflow-wrap: anywhere; }}
+.notes .box {{ border: 1pt solid black; height: {notes_height}; }}
 """
 
 
@@ -208,7 +212,8 @@ def family_handout_html(shown: Shown, link: str | None = None, clinic: Clinic | 
                 "</section>")
     end = [_clinic(clinic)]
     if link:
-        end.append(f'<p><strong>{_e(_("See this online:"))}</strong> <a href="{_e(link)}">{_e(link)}</a></p>')
+        end.append(f'<p class="link"><strong>{_e(_("See this online:"))}</strong> '
+                   f'<a href="{_e(link)}">{_e(link)}</a></p>')
     if any(i.is_editorial for i in shown.items):
         endnote = _(_ENDNOTE).format(marker=EDITORIAL_MARKER, words=_(EDITORIAL_MARKER_WORDS))
         end.append(f'<p class="small">{_e(endnote)}</p>')
@@ -216,7 +221,7 @@ def family_handout_html(shown: Shown, link: str | None = None, clinic: Clinic | 
     end.append(f'<p class="small">{_e(made_on)}</p>')
     footer = _("{title} · {version} · made {date}").format(title=family_title, version=version_words(pathway),
                                                           date=made.isoformat())
-    css = _CSS.format(page=PAGE_SIZE, footer=_css_string(footer), font=FONT_FAMILY,
+    css = _CSS.format(page=PAGE_SIZE, notes_height=NOTES_HEIGHT, footer=_css_string(footer), font=FONT_FAMILY,
                       page_of=_css_string(_("Page")), of=_css_string(_("of")))
     title = f"{family_title}: {shown.title}"
     description = _("Plain-language handout for families: {title}").format(title=shown.title or "")
