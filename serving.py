@@ -1,7 +1,7 @@
 """Tuning of the server process that runs the app. Plain Python at import (no Streamlit import: the CLI and the
 benchmarks load it alone); app.py calls these once per process (docs/performance.md explains each, with the
-measurements). Only ``keep_script_compiled`` and ``batch_session_events`` reach into Streamlit, from inside the
-running server."""
+measurements). Only ``keep_script_compiled``, ``batch_session_events`` and ``reuse_session_settings`` reach into
+Streamlit, from inside the running server."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import threading
 from typing import Any, Callable
 
 __all__ = ["tune_process_once", "tune_process", "settle_heap", "send_without_delay", "keep_script_compiled",
-           "batch_session_events", "BatchedCalls"]
+           "batch_session_events", "BatchedCalls", "reuse_session_settings"]
 
 #: Where Linux lists a process's open file descriptors; elsewhere there is nothing to scan and nothing is done.
 OPEN_FDS = "/proc/self/fd"
@@ -42,6 +42,7 @@ def tune_process() -> None:
     send_without_delay()
     keep_script_compiled()
     batch_session_events()
+    reuse_session_settings()
 
 
 def settle_heap() -> None:
@@ -157,6 +158,63 @@ def batch_session_events() -> bool:
 
 
 _batching = threading.Lock()
+
+
+def reuse_session_settings() -> bool:
+    """Fill the settings part of Streamlit's ``new_session`` message from a copy made once; return whether the
+    change is in force.
+
+    Streamlit 1.67 sends a ``new_session`` message at the start of every script run, a click's fragment run
+    included, and fills its theme and client settings each time by scanning every setting it knows, seven times
+    (``config.get_options_for_section`` for six theme sections, and the client settings): about a tenth of a
+    click's server CPU (docs/performance.md, fix 20). The settings cannot change while this server runs (it
+    watches no files: ``server.fileWatcherType = "none"``), so each part is made once, by Streamlit's own
+    function, and merged in afterwards; should Streamlit read its settings again (a new settings object), the
+    parts are made again. Where files are watched, outside a running server (AppTest, the CLI), or with another
+    Streamlit, whose module lacks these functions, nothing is changed.
+    """
+    try:
+        from streamlit import config
+        from streamlit.runtime import Runtime, app_session
+    except ImportError:
+        return False
+    if config.get_option("server.fileWatcherType") != "none" or config.get_option("server.runOnSave"):
+        return False
+    if not Runtime.exists():  # AppTest, the CLI: no server, no sessions
+        return False
+    theme = getattr(app_session, "_populate_theme_msg", None)
+    client = getattr(app_session, "_populate_config_msg", None)
+    if theme is None or client is None:
+        return False
+    if getattr(theme, "reused", False):
+        return True
+    made: dict[tuple[str, str], tuple[object, bool, bytes]] = {}
+
+    def once(field: str, section: str, fill: Callable[[Any], None], msg: Any) -> None:
+        settings = config.get_config_options()  # the same object until Streamlit reads its settings again
+        kept = made.get((field, section))
+        if kept is None or kept[0] is not settings:
+            from streamlit.proto.NewSession_pb2 import NewSession
+
+            holder = NewSession()  # filled where Streamlit fills it, to learn whether the part is set at all
+            fill(getattr(holder, field))
+            kept = made[(field, section)] = (settings, holder.HasField(field), getattr(holder, field).SerializeToString())
+        if kept[1]:  # a part Streamlit leaves unset stays unset (a set but empty part is sent otherwise)
+            msg.SetInParent()
+            msg.MergeFromString(kept[2])
+
+    def populate_theme_msg(msg: Any, section: str = "theme") -> None:
+        once("custom_theme", section, lambda fresh: theme(fresh, section), msg)
+
+    def populate_config_msg(msg: Any) -> None:
+        once("config", "", client, msg)
+
+    populate_theme_msg.reused = True  # type: ignore[attr-defined]
+    populate_theme_msg.original = theme  # type: ignore[attr-defined]
+    populate_config_msg.original = client  # type: ignore[attr-defined]
+    app_session._populate_theme_msg = populate_theme_msg
+    app_session._populate_config_msg = populate_config_msg
+    return True
 
 
 def send_without_delay(fds: list[int] | None = None) -> int:

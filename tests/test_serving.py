@@ -298,3 +298,97 @@ def test_engine_and_tuning_load_without_streamlit():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout
+
+
+@pytest.fixture
+def settings_filled_by_streamlit(monkeypatch):
+    """Streamlit's own fillers of the ``new_session`` settings, put back after the test; a Runtime is faked."""
+    from streamlit.runtime import Runtime, app_session
+
+    for name in ("_populate_theme_msg", "_populate_config_msg"):
+        current = getattr(app_session, name)
+        monkeypatch.setattr(app_session, name, getattr(current, "original", current))
+    monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
+    return app_session
+
+
+THEME_SECTIONS = ["theme", "theme.light", "theme.dark", "theme.sidebar", "theme.light.sidebar",
+                  "theme.dark.sidebar"]
+
+#: Settings that reach the theme sections and the client part of the message; and none (the shipped settings).
+SETTINGS = {"shipped": {},
+            "every section set": {"theme.primaryColor": "#123456", "theme.light.primaryColor": "#234567",
+                                  "theme.dark.primaryColor": "#345678", "theme.sidebar.backgroundColor": "#456789",
+                                  "theme.light.sidebar.textColor": "#56789a", "theme.dark.sidebar.textColor": "#6789ab",
+                                  "client.toolbarMode": "developer"}}
+
+
+def _settings_part(app_session):
+    """The settings part of a ``new_session`` message, filled the way Streamlit 1.67 fills it."""
+    from streamlit.proto.NewSession_pb2 import NewSession
+
+    message = NewSession()
+    app_session._populate_config_msg(message.config)
+    for section in THEME_SECTIONS:
+        part = message.custom_theme
+        for name in section.split(".")[1:]:
+            part = getattr(part, name)
+        app_session._populate_theme_msg(part, section)
+    return message
+
+
+@pytest.mark.parametrize("settings", SETTINGS.values(), ids=SETTINGS.keys())
+def test_new_session_settings_made_once_are_what_streamlit_makes(settings_filled_by_streamlit, monkeypatch,
+                                                                 settings):
+    from streamlit import config
+
+    app_session = settings_filled_by_streamlit
+    monkeypatch.setattr(config, "get_option", _with_settings(config.get_option, settings))
+    monkeypatch.setattr(config, "get_options_for_section", _section_with(config.get_options_for_section,
+                                                                          config.get_option))
+    expected = _settings_part(app_session)
+    assert expected.HasField("config")
+    assert len(expected.custom_theme.ListFields()) >= (3 if settings else 0)  # the settings reach the message
+    assert serving.reuse_session_settings() and serving.reuse_session_settings()  # idempotent
+    scans = []
+    monkeypatch.setattr(config, "get_options_for_section",
+                        lambda s, scan=config.get_options_for_section: scans.append(s) or scan(s))
+    for _ in range(3):
+        made = _settings_part(app_session)
+        assert made == expected and made.SerializeToString() == expected.SerializeToString()  # unset parts too
+    assert sorted(scans) == sorted(THEME_SECTIONS)  # each part made once, then reused
+
+
+def test_new_session_settings_are_made_again_when_streamlit_reads_its_settings_again(settings_filled_by_streamlit,
+                                                                                      monkeypatch):
+    from streamlit import config
+    from streamlit.proto.NewSession_pb2 import CustomThemeConfig
+
+    app_session = settings_filled_by_streamlit
+    assert serving.reuse_session_settings()
+    app_session._populate_theme_msg(CustomThemeConfig())
+    scans = []
+    monkeypatch.setattr(config, "get_options_for_section",
+                        lambda s, scan=config.get_options_for_section: scans.append(s) or scan(s))
+    monkeypatch.setattr(config, "get_config_options", lambda *a, **k: {})  # a new settings object
+    app_session._populate_theme_msg(CustomThemeConfig())
+    assert scans == ["theme"]
+
+
+def test_outside_a_running_server_the_session_settings_are_left_to_streamlit():
+    from streamlit.runtime import app_session
+
+    before = app_session._populate_theme_msg
+    assert serving.reuse_session_settings() is False or getattr(before, "reused", False)
+    assert app_session._populate_theme_msg is before
+
+
+def _with_settings(get_option, values):
+    return lambda key: values[key] if key in values else get_option(key)
+
+
+def _section_with(get_options_for_section, get_option):
+    def options(section):
+        found = get_options_for_section(section)
+        return {name: get_option(f"{section}.{name}") for name in found}
+    return options
