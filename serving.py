@@ -1,7 +1,7 @@
 """Tuning of the server process that runs the app. Plain Python at import (no Streamlit import: the CLI and the
 benchmarks load it alone); app.py calls these once per process (docs/performance.md explains each, with the
-measurements). Only ``keep_script_compiled``, ``batch_session_events`` and ``reuse_session_settings`` reach into
-Streamlit, from inside the running server."""
+measurements). Only ``keep_script_compiled``, ``batch_session_events``, ``reuse_session_settings`` and
+``wake_sender_in_place`` reach into Streamlit, from inside the running server."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import threading
 from typing import Any, Callable
 
 __all__ = ["tune_process_once", "tune_process", "settle_heap", "send_without_delay", "keep_script_compiled",
-           "batch_session_events", "BatchedCalls", "reuse_session_settings"]
+           "batch_session_events", "BatchedCalls", "reuse_session_settings",
+           "wake_sender_in_place"]
 
 #: Where Linux lists a process's open file descriptors; elsewhere there is nothing to scan and nothing is done.
 OPEN_FDS = "/proc/self/fd"
@@ -43,6 +44,7 @@ def tune_process() -> None:
     keep_script_compiled()
     batch_session_events()
     reuse_session_settings()
+    wake_sender_in_place()
 
 
 def settle_heap() -> None:
@@ -158,6 +160,50 @@ def batch_session_events() -> bool:
 
 
 _batching = threading.Lock()
+
+
+def wake_sender_in_place() -> bool:
+    """Tell Streamlit's sending loop about a new message directly when already on its event loop; return whether
+    the change is in force.
+
+    For every message a session queues, Streamlit 1.67 (``Runtime._enqueued_some_message``) sets the event its
+    sending loop waits on through ``call_soon_threadsafe``, which writes to the event loop's wake-up socket: a
+    system call per element drawn. With the session's events handed to the event loop (``batch_session_events``)
+    the message is queued on that loop's own thread, where setting the event directly does the same, without the
+    socket and the extra turn of the loop (docs/performance.md, fix 21). From any other thread it goes through
+    ``call_soon_threadsafe`` as before. Sessions opened from then on use it (the session that is open when the
+    process is tuned keeps Streamlit's). With another Streamlit, whose runtime lacks that method, nothing is changed.
+    """
+    try:
+        from streamlit.runtime import Runtime
+    except ImportError:
+        return False
+    original = getattr(Runtime, "_enqueued_some_message", None)
+    if original is None or not callable(getattr(Runtime, "_get_async_objs", None)):
+        return False
+    if getattr(original, "in_place", False):
+        return True
+
+    def enqueued_some_message(runtime: Any) -> None:
+        objects = runtime._get_async_objs()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is objects.eventloop:
+            objects.need_send_data.set()
+        else:
+            objects.eventloop.call_soon_threadsafe(objects.need_send_data.set)
+
+    enqueued_some_message.in_place = True  # type: ignore[attr-defined]
+    enqueued_some_message.original = original  # type: ignore[attr-defined]
+    Runtime._enqueued_some_message = enqueued_some_message  # type: ignore[method-assign]
+    if Runtime.exists():  # the session manager was handed the method when the runtime was made: hand it over again
+        runtime = Runtime.instance()
+        manager = getattr(runtime, "_session_mgr", None)
+        if getattr(getattr(manager, "_message_enqueued_callback", None), "__func__", None) is original:
+            manager._message_enqueued_callback = runtime._enqueued_some_message  # type: ignore[union-attr]
+    return True
 
 
 def reuse_session_settings() -> bool:

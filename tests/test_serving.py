@@ -392,3 +392,65 @@ def _section_with(get_options_for_section, get_option):
         found = get_options_for_section(section)
         return {name: get_option(f"{section}.{name}") for name in found}
     return options
+
+
+@pytest.fixture
+def runtime_as_shipped(monkeypatch):
+    from streamlit.runtime import Runtime
+
+    current = Runtime._enqueued_some_message
+    monkeypatch.setattr(Runtime, "_enqueued_some_message", getattr(current, "original", current))
+    return Runtime
+
+
+def _runtime_on(loop):
+    """What ``Runtime._enqueued_some_message`` reads of a runtime: its loop and the event its sender waits on."""
+    from types import SimpleNamespace
+
+    objects = SimpleNamespace(eventloop=loop, need_send_data=asyncio.Event())
+    return SimpleNamespace(_get_async_objs=lambda: objects), objects
+
+
+def test_a_message_queued_on_the_event_loop_wakes_the_sender_without_the_wake_up_socket(runtime_as_shipped):
+    assert serving.wake_sender_in_place() and serving.wake_sender_in_place()  # idempotent
+    loop, threadsafe = _counting_loop()
+    runtime, objects = _runtime_on(loop)
+
+    async def queue_three():
+        for _ in range(3):
+            runtime_as_shipped._enqueued_some_message(runtime)
+        return objects.need_send_data.is_set()  # set at once, before the loop turns
+
+    try:
+        assert loop.run_until_complete(queue_three())
+        assert threadsafe == []
+    finally:
+        loop.close()
+
+
+def test_a_message_queued_on_another_thread_still_wakes_the_sender_through_the_loop(runtime_as_shipped):
+    assert serving.wake_sender_in_place()
+    loop, threadsafe = _counting_loop()
+    runtime, objects = _runtime_on(loop)
+    try:
+        worker = threading.Thread(target=runtime_as_shipped._enqueued_some_message, args=(runtime,))
+        worker.start()
+        worker.join(30)
+        assert len(threadsafe) == 1 and not objects.need_send_data.is_set()  # handed to the loop, not set here
+        loop.run_until_complete(asyncio.wait_for(objects.need_send_data.wait(), 30))
+    finally:
+        loop.close()
+
+
+def test_the_session_manager_hands_the_in_place_wake_up_to_sessions_opened_after_tuning(runtime_as_shipped,
+                                                                                       monkeypatch):
+    from types import SimpleNamespace
+
+    runtime = object.__new__(runtime_as_shipped)  # a runtime as Streamlit made it: its manager holds the method
+    manager = SimpleNamespace(_message_enqueued_callback=runtime._enqueued_some_message)
+    runtime.__dict__["_session_mgr"] = manager
+    monkeypatch.setattr(runtime_as_shipped, "exists", staticmethod(lambda: True))
+    monkeypatch.setattr(runtime_as_shipped, "instance", staticmethod(lambda: runtime))
+    assert serving.wake_sender_in_place()
+    assert getattr(manager._message_enqueued_callback.__func__, "in_place", False)
+    assert manager._message_enqueued_callback.__self__ is runtime
