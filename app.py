@@ -267,25 +267,37 @@ def show_family_reference(pathway: Pathway, key: str) -> None:
             sources_marker(parts, title, f"ref_{index}")
 
 
-def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
-    """The short disclaimer first; the rest of the metadata behind one line. When the review is overdue, that line
-    says so first (no line of its own: it must not push the questions out of the first view) and the details open
-    from it."""
+def show_disclaimer(pathway: Pathway, static: StaticView, page: i18n.PageLanguage) -> None:
+    """The short disclaimer first; the rest of the metadata behind one line. When the review is overdue, or the
+    page's translation is pending review, that line says so first (no line of its own: it must not push the
+    questions out of the first view) and the details open from it."""
     meta = pathway.content.metadata
     if family_reading():  # in plain words; the content's own disclaimer stays under "About this content"
         st.warning(f"**{plain(_(PLAIN_DISCLAIMER))}**", icon=":material/medical_information:")
-        st.markdown(plain(source_words(pathway)))
     else:
         st.warning(f"**{plain(meta.disclaimer)}**", icon=":material/medical_information:")
     status = review_status(meta, today())
     overdue_since = meta.next_review_due if status.overdue else None  # (overdue implies a due date)
+    pending = i18n.translation_pending(page)
     label, icon = static.about_label, ":material/info:"
-    if overdue_since:  # the day's state, never cached with the static view
+    if overdue_since and pending:  # the day's state, never cached with the static view
+        label = _("About this content: :orange-background[**review overdue** since {due}], "
+                  ":orange-background[**translation pending review**]; version {version}, approval and "
+                  "sources").format(due=overdue_since.isoformat(), version=plain(meta.version))
+    elif overdue_since:
         label = _("About this content: :orange-background[**review overdue** since {due}]; version {version}, "
                   "approval and sources").format(due=overdue_since.isoformat(), version=plain(meta.version))
+    elif pending:
+        label = _("About this content: :orange-background[**translation pending review**]; version {version}, "
+                  "approval and sources").format(version=plain(meta.version))
+    if overdue_since:
         icon = ":material/event_busy:"
+    elif pending:
+        icon = ":material/translate:"
     due = _(", next review due {date}").format(date=meta.next_review_due.isoformat()) if meta.next_review_due else ""
     with st.expander(label, icon=icon, key="about_panel"):
+        if pending:  # the details of the short line above
+            i18n.pending_notice(page)
         if overdue_since:  # the details of the short line above; the content is still shown
             st.warning(_("**Review overdue.** This content was due for review on {due} ({days} days ago); it was "
                          "last reviewed on {reviewed}. It is still shown, but it may be out of date: check what you "
@@ -293,6 +305,8 @@ def show_disclaimer(pathway: Pathway, static: StaticView) -> None:
                                                                 days=status.days_overdue,
                                                                 reviewed=meta.last_reviewed.isoformat()),
                        icon=":material/event_busy:")
+        if family_reading():  # where the words come from (the article), in plain words
+            st.markdown(plain(source_words(pathway)))
         st.markdown(
             ":small[" + _("Content version {version}, last reviewed {date}{due}. Approval: {approval}. "
                           "Sources: {sources}.").format(
@@ -732,9 +746,11 @@ PAGE_CSS = """<style>
 .st-key-result h2 { font-size: 1.6rem; padding-top: 0; }
 .st-key-result h2, .st-key-result_actions { scroll-margin: 1rem; }
 .st-key-share_link code { overflow-wrap: anywhere; white-space: normal; }
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; }
+.st-key-masthead [data-testid="stHeading"] h1 { padding-top: 0.25rem; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
-  [data-testid="stHeading"] h1 { font-size: 1.75rem; }
+  [data-testid="stHeading"] h1 { font-size: 1.5rem; }
   [data-testid="stHeading"] h2, [data-testid="stMarkdownContainer"] h2 { font-size: 1.4rem; } }
 .st-key-graph_box [data-testid="stImage"] img { min-width: max-content; max-width: none !important;
   height: auto !important; max-height: none !important; }
@@ -917,17 +933,17 @@ def main() -> None:
         st.session_state["link_read"] = True
         st.session_state["link_notices"] = notices
     static = static_view(pathway, key)
-    st.title(plain(_(FAMILY_TITLE) if family_reading() else meta.title))
-    i18n.language_chooser(page)
-    show_reading_switch()
-    i18n.unavailable_notice(page)
-    i18n.pending_notice(page)
-    show_disclaimer(pathway, static)
-    show_clinic_notice()
-    notices = st.session_state.get("link_notices", [])
-    if notices:
-        st.warning(_("Some parts of the link were ignored: {notices}.").format(notices="; ".join(notices)),
-                   icon=":material/link_off:")
+    with st.container(key="masthead", gap="xsmall"):  # closer together, so the first question is in the first view
+        st.title(plain(_(FAMILY_TITLE) if family_reading() else meta.title))
+        i18n.language_chooser(page)
+        show_reading_switch()
+        i18n.unavailable_notice(page)
+        show_disclaimer(pathway, static, page)
+        show_clinic_notice()
+        notices = st.session_state.get("link_notices", [])
+        if notices:
+            st.warning(_("Some parts of the link were ignored: {notices}.").format(notices="; ".join(notices)),
+                       icon=":material/link_off:")
     if st.session_state.get(PRINT_PARAM):
         show_print_view(pathway, key)
         return

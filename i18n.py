@@ -218,9 +218,15 @@ def set_language(language: str) -> None:
         st.query_params[LANG_PARAM] = language
 
 
+def translation_pending(page: PageLanguage) -> bool:
+    """Whether the page is shown in a translation not yet signed off."""
+    return page.language != SOURCE_LANGUAGE and not page.approved
+
+
 def pending_notice(page: PageLanguage) -> None:
-    """While the page's translation is not signed off, say so prominently, in the page's language."""
-    if page.language != SOURCE_LANGUAGE and not page.approved:
+    """While the page's translation is not signed off, say so, in the page's language (the page names it on its
+    "About this content" line, in the first view, and shows this notice when that line is opened)."""
+    if translation_pending(page):
         st.warning(_("**This translation is pending review.** A qualified medical translator has not yet checked it "
                      "against the English. If anything is unclear, ask the care team or read the English version."),
                    icon=":material/translate:")

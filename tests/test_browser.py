@@ -285,16 +285,18 @@ def inside(box: dict[str, float], width: int, height: int) -> bool:
 
 
 @contextlib.contextmanager
-def opened(browser, server, width: int, height: int, framed: bool) -> Iterator[tuple[Any, Any, list[str]]]:
-    """The app's first view in a window of ``width`` x ``height``, alone or in the dashboard's frame: the page, the
-    app (the page or its frame) and the origins it may load from; closed afterwards."""
+def opened(browser, server, width: int, height: int, framed: bool,
+           query: str = "") -> Iterator[tuple[Any, Any, list[str]]]:
+    """The app's first view (for the link's ``query``) in a window of ``width`` x ``height``, alone or in the
+    dashboard's frame: the page, the app (the page or its frame) and the origins it may load from; closed
+    afterwards."""
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.watch = PageWatch().attach(page)
-    portal = host(frame_page(server.url)) if framed else None
+    portal = host(frame_page(server.url, query)) if framed else None
     try:
-        page.goto(f"http://127.0.0.1:{portal.server_port}/" if portal else server.url)
+        page.goto(f"http://127.0.0.1:{portal.server_port}/" if portal else f"{server.url}/?{query}")
         app = page.frame_locator("iframe") if framed else page
         app.locator("[data-testid='stRadio']").first.wait_for()
         app.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
@@ -334,6 +336,28 @@ def test_the_first_option_is_in_the_first_view_and_the_result_comes_into_view_af
         expect(result.locator("h2")).to_have_text(title)
         expect(result.locator("li")).to_have_count(len(evaluate(PATHWAY, LAST_ANSWERS).treatments))
         shot(page, f"layout-{name}-result")
+        assert_clean(page, *origins)
+
+
+#: The other readings of the first view: the family reading, the Spanish page (its translation pending review, said
+#: on the "About this content" line) and both.
+READINGS = [("family", "reading=family", "Who is reading?"), ("spanish", "lang=es", "traducción pendiente de revisión"),
+            ("spanish-family", "lang=es&reading=family", "traducción pendiente de revisión")]
+
+
+@pytest.mark.parametrize("reading, query, said", READINGS, ids=[r[0] for r in READINGS])
+@pytest.mark.parametrize("name, width, height, framed", VIEWPORTS, ids=[v[0] for v in VIEWPORTS])
+def test_the_first_option_is_in_the_first_view_in_every_reading_and_language(
+        browser, app_server, name, width, height, framed, reading, query, said):
+    with opened(browser, app_server, width, height, framed, query) as (page, app, origins):
+        expect(app.locator(".st-key-masthead")).to_contain_text(said)
+        question = PATHWAY.content.questions[0]
+        group = app.locator(f".st-key-{question.id}")
+        first = group.locator("[role='radiogroup'] label").first
+        disclaimer = app.locator(".st-key-masthead [data-testid='stAlert']").first
+        for part in [disclaimer, app.locator(".st-key-about_panel summary"), group.locator("label").first, first]:
+            assert inside(part.bounding_box(), width, height), (part.bounding_box(), name, reading)
+        shot(page, f"layout-{name}-{reading}")
         assert_clean(page, *origins)
 
 

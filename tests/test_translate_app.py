@@ -87,7 +87,10 @@ def test_spanish_page_shows_every_statement_the_english_page_shows_in_spanish(si
 def test_spanish_page_says_the_translation_is_pending_review_in_spanish():
     at = app(lang="es")
     assert not SPANISH.approved  # shipped pending review: the notice must show
-    assert any("pendiente de revisión" in w.value for w in at.warning)
+    assert any("pendiente de revisión" in w.value for w in at.warning)  # the details, under the About line
+    about = [e for e in at.expander if e.label.startswith("Sobre este contenido")]
+    assert len(about) == 1 and "**traducción pendiente de revisión**" in about[0].label  # the line, in the first view
+    assert not any("pending review" in e.label for e in app().expander)  # the English page is not a translation
     assert any(SPANISH.entries["metadata.disclaimer"].text in re.sub(r"\\(.)", r"\1", w.value) for w in at.warning)
 
 
