@@ -48,6 +48,7 @@ PAGE_KEYS = (
     "embed", "embed_options",
     "about_panel", "clinic", "copy_link", "figures", "figures_panel", "graph_area", "graph_path", "opened_situation",
     "result", "result_actions", "share_link", "view", "was_complete", "whole_tree", "lang", "languages", "reading",
+    "masthead",
 )
 #: Prefixes of the page's keys made per item (a card per category, a button per situation, each download).
 PAGE_KEY_PREFIXES = ("card_", "cards_", "open_situation", "download_", "family_ref_", "src_", "why_", "language_")

@@ -213,9 +213,11 @@ def test_an_idle_websocket_lives_as_long_as_the_front_proxys_timeout(stack, brow
     try:
         page.goto(stack[front].url + BASE + "/" + DEEP_LINK, timeout=WAIT_MS)
         page.get_by_text("Intrathecal chemotherapy").first.wait_for(timeout=WAIT_MS)
-        assert len(opened) == 1 and not closed
+        if survives:  # (behind the short timeout, a load slower than it on a busy machine is cut and reopened)
+            assert len(opened) == 1 and not closed
+        before = len(closed)
         page.wait_for_timeout(IDLE_MS)  # nobody clicks: no message either way (Streamlit's ping comes after 30 s)
-        assert bool(closed) is not survives, (opened, closed)
+        assert (len(closed) > before) is not survives, (opened, closed)
         if survives:  # the same websocket still carries a click and its answer
             page.locator('[data-testid="stRadio"]').first.get_by_text("Adult", exact=True).click(timeout=WAIT_MS)
             page.wait_for_url(re.compile(r"age_group=adult"), timeout=WAIT_MS)

@@ -18,6 +18,7 @@ from pathways.evaluate import evaluate
 from pathways.shown import shown
 from pathways.situations import complete_situations
 from pathways.translate import english_texts, load_translation, translated
+from tests.support.content import pending_copy
 
 ROOT = Path(__file__).parents[1]
 APP = str(ROOT / "app.py")
@@ -229,12 +230,18 @@ def broken_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATHWAY_FILE", str(broken))
 
 
+def approval_required(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """REQUIRE_APPROVAL on, serving a copy whose approval is pending (whatever the shipped file records)."""
+    monkeypatch.setenv("PATHWAY_FILE", str(pending_copy(tmp_path)))
+    monkeypatch.setenv("REQUIRE_APPROVAL", "1")
+
+
 # name: (how the server is set up, the page's headline as app.py names it)
 REFUSED = {
     "broken-content": (broken_file, "CONTENT_PROBLEM"),
     "setting-problem": (lambda tmp_path, monkeypatch: monkeypatch.setenv("GRAPH_RENDERER", "nonsense"),
                         "SETTING_PROBLEM"),
-    "approval-required": (lambda tmp_path, monkeypatch: monkeypatch.setenv("REQUIRE_APPROVAL", "1"), "NOT_APPROVED"),
+    "approval-required": (lambda tmp_path, monkeypatch: approval_required(tmp_path, monkeypatch), "NOT_APPROVED"),
 }
 
 

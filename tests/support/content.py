@@ -1,4 +1,5 @@
-"""Copies of the shipped content with the review dates a test needs, whatever day the tests run."""
+"""Copies of the shipped content with the review dates or approval a test needs, whatever day the tests run and
+whatever the shipped file records."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from pathways import load_pathway, resolve_pathway
 
-__all__ = ["PAST_LAST_REVIEW", "PAST_DUE", "overdue_copy"]
+__all__ = ["PAST_LAST_REVIEW", "PAST_DUE", "overdue_copy", "pending_copy"]
 
 #: A review date in the past whatever day the tests run (and after the copy's last review, as validation needs).
 PAST_LAST_REVIEW, PAST_DUE = "2025-01-02", "2026-01-02"
@@ -21,4 +22,18 @@ def overdue_copy(directory: Path) -> Path:
     path = directory / "overdue.yaml"
     path.write_text(text, encoding="utf-8")
     load_pathway(path)  # still valid content
+    return path
+
+
+def pending_copy(directory: Path) -> Path:
+    """The shipped content with its approval pending, whatever the shipped file records, and its translations
+    beside it (a translation is looked up beside its pathway file)."""
+    shipped = resolve_pathway(None)
+    text = re.sub(r"(?m)^  approved_on: .*$", "  approved_on: null", shipped.read_text(encoding="utf-8"), count=1)
+    path = directory / shipped.name
+    path.write_text(text, encoding="utf-8")
+    for translation in shipped.parent.glob(f"{shipped.stem}.*.yaml"):
+        if translation.stem.count(".") == 1 and not translation.stem.endswith(".cases"):
+            (directory / translation.name).write_text(translation.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_pathway(path).content.metadata.approved_on is None
     return path
