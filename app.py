@@ -705,6 +705,9 @@ def show_print_view(pathway: Pathway, key: str) -> None:
 #: bottom) is shown and the whole tree only while the "whole_tree" switch is on.
 #: The questions and the graph stand side by side only where the graph fits beside them at that size (a 1260 px
 #: window or frame); narrower, they stack, as Streamlit stacks all columns below 640 px.
+#: The top: less padding above the title; inside a frame (embed=true), where Streamlit's header is an empty
+#: transparent box, none of it is kept for the header, so the first question stays in the dashboard's first view
+#: even with an overdue review and a pending translation on the About line.
 PAGE_CSS = """<style>
 :is(button, a, summary, input, textarea, [tabindex]):focus-visible { outline: 3px solid #1f4e79 !important;
   outline-offset: 2px !important; }
@@ -747,6 +750,8 @@ PAGE_CSS = """<style>
 .st-key-result h2, .st-key-result_actions { scroll-margin: 1rem; }
 .st-key-share_link code { overflow-wrap: anywhere; white-space: normal; }
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; }
+.streamlit-embedded header[data-testid="stHeader"]:empty { display: none; }
+.streamlit-embedded [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; }
 .st-key-masthead [data-testid="stHeading"] h1 { padding-top: 0.25rem; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }

@@ -387,6 +387,21 @@ def test_an_overdue_review_is_named_in_the_first_view_and_the_first_option_stays
         assert_clean(page, *origins)
 
 
+@pytest.mark.parametrize("name, width, height, framed", VIEWPORTS, ids=[v[0] for v in VIEWPORTS])
+def test_an_overdue_review_and_a_pending_translation_leave_the_first_option_in_the_first_view(
+        browser, overdue_server, name, width, height, framed):
+    """The longest About line there is (Spanish, both states on it), whatever day the tests run."""
+    with opened(browser, overdue_server, width, height, framed, "lang=es") as (page, app, origins):
+        notice = app.locator(".st-key-about_panel summary")
+        expect(notice).to_contain_text(f"revisión vencida desde el {PAST_DUE}")
+        expect(notice).to_contain_text("traducción pendiente de revisión")
+        first = app.locator(f".st-key-{PATHWAY.content.questions[0].id} [role='radiogroup'] label").first
+        for part in [notice, first]:
+            assert inside(part.bounding_box(), width, height), (part.bounding_box(), name)
+        shot(page, f"layout-{name}-overdue-spanish")
+        assert_clean(page, *origins)
+
+
 def test_the_path_table_cells_do_not_overlap_on_a_phone(browser, app_server):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
