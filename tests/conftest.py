@@ -36,3 +36,16 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def overdue_server(tmp_path_factory):
+    """A real streamlit server serving a copy of the content whose review is overdue (PATHWAY_FILE), with its
+    translations beside it (tests/support/content.py); stopped at the end of the module."""
+    from tests.support.content import overdue_copy
+    from tests.support.server import start_streamlit
+
+    directory = tmp_path_factory.mktemp("overdue")
+    server = start_streamlit(directory / "streamlit.log", env={"PATHWAY_FILE": str(overdue_copy(directory))})
+    yield server
+    server.stop()

@@ -16,7 +16,7 @@ from pathways import load_pathway, resolve_pathway
 from pathways.cases import cases_path_for, load_cases
 from pathways.evaluate import evaluate
 from tests.support.browser import PageWatch, wait_for_app, wait_for_run
-from tests.support.content import PAST_DUE, overdue_copy
+from tests.support.content import PAST_DUE
 from tests.support.server import ROOT, free_port, start_streamlit
 
 pytestmark = pytest.mark.browser
@@ -359,15 +359,6 @@ def test_the_first_option_is_in_the_first_view_in_every_reading_and_language(
             assert inside(part.bounding_box(), width, height), (part.bounding_box(), name, reading)
         shot(page, f"layout-{name}-{reading}")
         assert_clean(page, *origins)
-
-
-@pytest.fixture(scope="module")
-def overdue_server(tmp_path_factory):
-    """A real streamlit server serving a copy of the content whose review is overdue (PATHWAY_FILE)."""
-    directory = tmp_path_factory.mktemp("overdue")
-    server = start_streamlit(directory / "streamlit.log", env={"PATHWAY_FILE": str(overdue_copy(directory))})
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("name, width, height, framed", VIEWPORTS, ids=[v[0] for v in VIEWPORTS])

@@ -13,6 +13,7 @@ import pytest
 from pathways import load_pathway, resolve_pathway
 from pathways.lifecycle import current_change, months_before, review_status
 from pathways.validate import role_problem
+from tests.support.content import pending_copy
 
 ROOT = Path(__file__).parents[1]
 SHIPPED_FILE = resolve_pathway(None)
@@ -42,13 +43,6 @@ def signed_copy(tmp_path: Path, due: str = "2027-11-24") -> Path:
     text = re.sub(r"(?m)^  next_review_due: .*$", f"  next_review_due: {due}", text, count=1)
     path = tmp_path / "signed.yaml"
     path.write_text(text, encoding="utf-8")
-    return path
-
-
-def pending_copy(tmp_path: Path) -> Path:
-    """The shipped file with its approval pending (as before a sign-off), whatever the shipped file records."""
-    path = tmp_path / "pending.yaml"
-    path.write_text(with_approval(SHIPPED, "null"), encoding="utf-8")
     return path
 
 

@@ -16,8 +16,8 @@ from pathways import load_pathway, resolve_pathway
 from pathways.lifecycle import current_change
 from tests.support.a11y import axe_findings
 from tests.support.browser import PageWatch, wait_for_app
-from tests.support.content import PAST_DUE, PAST_LAST_REVIEW, overdue_copy
-from tests.support.server import ROOT, start_streamlit
+from tests.support.content import PAST_DUE, PAST_LAST_REVIEW, overdue_copy, pending_copy
+from tests.support.server import ROOT
 
 APP = str(ROOT / "app.py")
 SHIPPED = resolve_pathway(None).read_text(encoding="utf-8")
@@ -71,13 +71,6 @@ def test_review_not_due_shows_no_overdue_warning(tmp_path, monkeypatch):
     assert "Intrathecal chemotherapy" in "\n".join(m.value for m in at.markdown).replace("\\", "")
 
 
-def pending_copy(directory: Path) -> Path:
-    """The shipped content with its approval pending, whatever the shipped file records."""
-    path = directory / "pending.yaml"
-    path.write_text(re.sub(r"(?m)^  approved_on: .*$", "  approved_on: null", SHIPPED, count=1), encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize("shift, overdue", [(-1, False), (0, False), (1, True), (3000, True)],
                          ids=["day-before-due", "due-day", "day-after-due", "years-later"])
 def test_page_today_setting_decides_the_overdue_warning_of_the_shipped_dates(monkeypatch, shift, overdue):
@@ -103,15 +96,6 @@ def test_header_and_about_panel_show_approval_review_dates_and_what_changed_in_t
     assert f"What changed in this version ({META.version}, {change.date.isoformat()}):** {change.summary}" in about
     assert f"**Next review due:** {META.next_review_due.isoformat()}" in about
     assert "**Approval:** pending" in about and META.approved_by in about
-
-
-@pytest.fixture(scope="module")
-def overdue_server(tmp_path_factory):
-    """A real streamlit server serving the overdue copy (PATHWAY_FILE), stopped by its PID."""
-    directory = tmp_path_factory.mktemp("overdue")
-    server = start_streamlit(directory / "streamlit.log", env={"PATHWAY_FILE": str(overdue_copy(directory))})
-    yield server
-    server.stop()
 
 
 @pytest.mark.browser

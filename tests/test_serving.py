@@ -375,11 +375,15 @@ def test_new_session_settings_are_made_again_when_streamlit_reads_its_settings_a
     assert scans == ["theme"]
 
 
-def test_outside_a_running_server_the_session_settings_are_left_to_streamlit():
-    from streamlit.runtime import app_session
+def test_outside_a_running_server_the_session_settings_are_left_to_streamlit(monkeypatch):
+    from streamlit.runtime import Runtime, app_session
 
+    for name in ("_populate_theme_msg", "_populate_config_msg"):  # Streamlit's own, whatever ran in this process
+        current = getattr(app_session, name)
+        monkeypatch.setattr(app_session, name, getattr(current, "original", current))
+    monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: False))  # as under AppTest or the CLI
     before = app_session._populate_theme_msg
-    assert serving.reuse_session_settings() is False or getattr(before, "reused", False)
+    assert serving.reuse_session_settings() is False
     assert app_session._populate_theme_msg is before
 
 
