@@ -1,7 +1,8 @@
 """Tuning of the server process that runs the app. Plain Python at import (no Streamlit import: the CLI and the
 benchmarks load it alone); app.py calls these once per process (docs/performance.md explains each, with the
-measurements). Only ``keep_script_compiled``, ``batch_session_events``, ``reuse_session_settings`` and
-``wake_sender_in_place`` reach into Streamlit, from inside the running server."""
+measurements). Only ``keep_script_compiled``, ``batch_session_events``, ``reuse_session_settings``,
+``wake_sender_in_place``, ``clean_text_quickly`` and ``join_websocket_writes`` reach into Streamlit (the last into
+the uvicorn server it runs on), from inside the running server."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import asyncio
 import gc
 import os
 import socket
+import sys
+import textwrap
 import threading
 from typing import Any, Callable
 
 __all__ = ["tune_process_once", "tune_process", "settle_heap", "send_without_delay", "keep_script_compiled",
            "batch_session_events", "BatchedCalls", "reuse_session_settings",
-           "wake_sender_in_place"]
+           "wake_sender_in_place", "clean_text", "clean_text_quickly", "JoinedWrites", "join_websocket_writes",
+           "send_flushed_messages_together"]
 
 #: Where Linux lists a process's open file descriptors; elsewhere there is nothing to scan and nothing is done.
 OPEN_FDS = "/proc/self/fd"
@@ -45,6 +49,9 @@ def tune_process() -> None:
     batch_session_events()
     reuse_session_settings()
     wake_sender_in_place()
+    clean_text_quickly()
+    join_websocket_writes()
+    send_flushed_messages_together()
 
 
 def settle_heap() -> None:
@@ -260,6 +267,175 @@ def reuse_session_settings() -> bool:
     populate_config_msg.original = client  # type: ignore[attr-defined]
     app_session._populate_theme_msg = populate_theme_msg
     app_session._populate_config_msg = populate_config_msg
+    return True
+
+
+def clean_text(text: object) -> str:
+    """What Streamlit's ``string_util.clean_text`` returns (``textwrap.dedent(str(text)).strip()``), without
+    dedent's two scans of the text when no line of it starts with a space or a tab.
+
+    ``dedent`` removes the margin common to the lines that are not blank and empties the lines made only of
+    spaces and tabs; with no line starting with a space or a tab there is no margin and no such line, and it
+    returns the text unchanged. Lines are those ``dedent`` sees: split at newlines only.
+    """
+    body = str(text)
+    if body[:1] in (" ", "\t") or "\n " in body or "\n\t" in body:
+        return textwrap.dedent(body).strip()
+    return body.strip()
+
+
+def clean_text_quickly() -> bool:
+    """Give Streamlit's elements ``clean_text`` above in place of ``string_util.clean_text``; return whether
+    the change is in force.
+
+    Streamlit 1.67 dedents every text it is given (each ``st.markdown``, alert, heading): two regular-expression
+    scans of the whole text, the path graph's 8 KB image address included, about 4 % of a click's server CPU
+    (docs/performance.md, fix 22). The result is the same string. The modules that imported the function by name
+    are given the new one too. With another Streamlit, whose ``string_util`` lacks it, nothing is changed.
+    """
+    try:
+        from streamlit import string_util
+    except ImportError:
+        return False
+    original = getattr(string_util, "clean_text", None)
+    if original is None:
+        return False
+    if original is clean_text:
+        return True
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("streamlit") and getattr(module, "clean_text", None) is original:
+            module.clean_text = clean_text  # type: ignore[attr-defined]
+    return True
+
+
+class JoinedWrites:
+    """A transport whose writes made in one turn of the event loop reach the socket as one write, at the end
+    of that turn, in the order made.
+
+    ``close`` sends what is waiting first (as a transport does with its buffer); ``abort`` drops it (as a
+    transport does). Everything else is the transport's own. ``get_write_buffer_size`` counts what is waiting.
+    """
+
+    def __init__(self, transport: Any, loop: asyncio.AbstractEventLoop):
+        self._transport = transport
+        self._loop = loop
+        self._waiting: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._waiting:
+            self._loop.call_soon(self._flush)
+        self._waiting.append(bytes(data))
+
+    def writelines(self, chunks: Any) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def _flush(self) -> None:
+        if not self._waiting:
+            return
+        data = b"".join(self._waiting)
+        self._waiting.clear()
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._waiting.clear()
+        self._transport.abort()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(map(len, self._waiting))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+def join_websocket_writes() -> bool:
+    """Send each websocket's frames of one turn of the event loop in one write; return whether the change is in
+    force.
+
+    Streamlit sends every element as a websocket message of its own, and uvicorn (``websockets-sansio``, the
+    implementation Streamlit 1.67 runs) writes each to the socket at once: a system call per element, 58 in a
+    click (docs/performance.md, fix 23). With ``JoinedWrites`` between uvicorn and the socket, the frames a turn
+    of the loop produces go out together at the end of it, the same bytes in the same order. With another
+    uvicorn, whose protocol lacks ``connection_made``, nothing is changed.
+    """
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:
+        return False
+    original = WebSocketsSansIOProtocol.__dict__.get("connection_made")
+    if original is None:
+        return False
+    if getattr(original, "joined", False):
+        return True
+
+    def connection_made(protocol: Any, transport: Any) -> None:
+        original(protocol, transport)
+        protocol.transport = JoinedWrites(protocol.transport, protocol.loop)
+
+    connection_made.joined = True  # type: ignore[attr-defined]
+    connection_made.original = original  # type: ignore[attr-defined]
+    WebSocketsSansIOProtocol.connection_made = connection_made  # type: ignore[method-assign]
+    return True
+
+
+#: At most this many of the runtime loop's ``sleep(0)`` in a row return at once (one in this many turns the loop):
+#: a session's messages reach its websocket's queue, which holds 500, at most this many at a time.
+JOINED_SLEEPS = 64
+
+
+class _WithoutZeroSleeps:
+    """The ``asyncio`` module as Streamlit's runtime loop sees it once ``send_flushed_messages_together`` is in
+    force: ``sleep(0)`` returns at once (but every ``JOINED_SLEEPS``-th); everything else is asyncio's own."""
+
+    def __init__(self, module: Any):
+        self._module = module
+        self._zero_sleeps = 0
+
+    def sleep(self, delay: float, result: Any = None) -> Any:
+        if delay == 0:
+            self._zero_sleeps += 1
+            if self._zero_sleeps % JOINED_SLEEPS:
+                return _at_once(result)
+        return self._module.sleep(delay, result)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+async def _at_once(result: Any = None) -> Any:
+    return result
+
+
+def send_flushed_messages_together() -> bool:
+    """Let Streamlit's runtime loop hand a session's queued messages to its websocket in one go; return whether
+    the change is in force.
+
+    Every 5 ms at most, Streamlit 1.67's runtime loop (``Runtime._loop_coroutine``) takes the messages a session
+    has queued and hands them to its websocket one by one, with ``await asyncio.sleep(0)`` after each: a turn of
+    the event loop per message, so its sending task wakes, and writes to the socket, once per message: about 60
+    turns in a click (docs/performance.md, fix 23). Here the runtime module's ``asyncio`` is one whose ``sleep(0)``
+    returns at once, but once in ``JOINED_SLEEPS`` (so a websocket's queue of 500 is never filled in one go); its
+    other sleeps (the 5 ms between flushes), and everything else, are asyncio's. The messages go out in the same
+    order; the loop still turns between flushes. With another Streamlit, whose
+    runtime module does not use asyncio by that name, nothing is changed.
+    """
+    try:
+        from streamlit.runtime import runtime
+    except ImportError:
+        return False
+    current = getattr(runtime, "asyncio", None)
+    if isinstance(current, _WithoutZeroSleeps):
+        return True
+    if current is not asyncio:
+        return False
+    runtime.asyncio = _WithoutZeroSleeps(asyncio)  # type: ignore[attr-defined]
     return True
 
 

@@ -458,3 +458,184 @@ def test_the_session_manager_hands_the_in_place_wake_up_to_sessions_opened_after
     assert serving.wake_sender_in_place()
     assert getattr(manager._message_enqueued_callback.__func__, "in_place", False)
     assert manager._message_enqueued_callback.__self__ is runtime
+
+
+# ---- fix 22: Streamlit's text cleaning without dedent's scans where nothing is indented -----------------------
+
+import textwrap  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CLEANED = {"plain": "Some **text**", "a line break": "one  \ntwo", "paragraphs": "one\n\ntwo\n",
+           "indented block": "    one\n    two\n", "second line indented": "one\n  two",
+           "blank line of spaces": "one\n   \ntwo", "tab": "\tone\n\ttwo", "carriage return": "one\r  two",
+           "surrounding space": "  one  ", "empty": "", "a number": 12}
+
+
+@pytest.mark.parametrize("text", CLEANED.values(), ids=CLEANED.keys())
+def test_cleaned_text_is_what_streamlit_makes_of_it(text):
+    assert serving.clean_text(text) == textwrap.dedent(str(text)).strip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="a \t\n\rx\u00a0\x0b\x0c", max_size=40))
+def test_cleaned_text_is_what_streamlit_makes_of_any_text(text):
+    assert serving.clean_text(text) == textwrap.dedent(text).strip()
+
+
+def test_streamlit_elements_clean_their_text_with_the_quick_version_once_tuned(monkeypatch):
+    from streamlit import string_util
+    from streamlit.elements import alert, markdown
+
+    shipped = string_util.__dict__["clean_text"]
+    shipped = shipped if shipped is not serving.clean_text else textwrap.dedent  # (never: the shipped one first)
+    for module in (string_util, markdown, alert):
+        monkeypatch.setattr(module, "clean_text", shipped)
+    assert serving.clean_text_quickly() and serving.clean_text_quickly()  # idempotent
+    assert markdown.clean_text is serving.clean_text and alert.clean_text is serving.clean_text
+    assert string_util.clean_text is serving.clean_text
+
+
+def test_without_streamlits_text_cleaning_nothing_is_changed(monkeypatch):
+    from streamlit import string_util
+
+    monkeypatch.delattr(string_util, "clean_text")
+    assert serving.clean_text_quickly() is False
+
+
+# ---- fix 23: a websocket's frames of one turn of the loop in one write; the runtime's messages in one go ------
+
+
+class _Transport:
+    """What uvicorn's protocol uses of an asyncio transport, recording each write."""
+
+    def __init__(self):
+        self.writes: list[bytes] = []
+        self.closed = self.aborted = False
+
+    def write(self, data):
+        self.writes.append(bytes(data))
+
+    def is_closing(self):
+        return self.closed or self.aborted
+
+    def close(self):
+        self.closed = True
+
+    def abort(self):
+        self.aborted = True
+
+    def get_write_buffer_size(self):
+        return 7
+
+    def get_extra_info(self, name, default=None):
+        return {"peername": ("127.0.0.1", 1234)}.get(name, default)
+
+
+def test_writes_made_in_one_turn_of_the_loop_reach_the_socket_as_one_write_in_order():
+    loop, transport = asyncio.new_event_loop(), _Transport()
+    joined = serving.JoinedWrites(transport, loop)
+
+    async def one_turn():
+        for part in (b"one", b"", bytearray(b"two"), b"three"):
+            joined.write(part)
+        joined.writelines([b"four"])
+        assert transport.writes == [] and joined.get_write_buffer_size() == 7 + 15  # waiting, and counted
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        joined.write(b"five")
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    try:
+        loop.run_until_complete(one_turn())
+    finally:
+        loop.close()
+    assert transport.writes == [b"onetwothreefour", b"five"]
+
+
+def test_a_joined_transport_sends_what_waits_before_it_closes_and_drops_it_when_aborted():
+    loop = asyncio.new_event_loop()
+    try:
+        closing, aborting = _Transport(), _Transport()
+        first, second = serving.JoinedWrites(closing, loop), serving.JoinedWrites(aborting, loop)
+        first.write(b"bye")
+        first.close()
+        second.write(b"lost")
+        second.abort()
+        loop.run_until_complete(asyncio.sleep(0))
+        assert closing.writes == [b"bye"] and closing.closed
+        assert aborting.writes == [] and aborting.aborted
+        assert first.get_extra_info("peername") == ("127.0.0.1", 1234)  # the rest is the transport's own
+    finally:
+        loop.close()
+
+
+def test_uvicorns_websocket_protocol_writes_through_a_joined_transport_once_tuned(monkeypatch):
+    from uvicorn.config import Config
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from uvicorn.server import ServerState
+
+    current = WebSocketsSansIOProtocol.__dict__["connection_made"]
+    monkeypatch.setattr(WebSocketsSansIOProtocol, "connection_made", getattr(current, "original", current))
+    assert serving.join_websocket_writes() and serving.join_websocket_writes()  # idempotent
+    loop = asyncio.new_event_loop()
+    try:
+        config = Config(app=lambda scope, receive, send: None, ws="websockets-sansio")
+        config.load()
+        protocol = WebSocketsSansIOProtocol(config, ServerState(), {}, _loop=loop)
+        transport = _Transport()
+        protocol.connection_made(transport)
+        assert isinstance(protocol.transport, serving.JoinedWrites)
+        protocol.transport.write(b"frame")
+        loop.run_until_complete(asyncio.sleep(0))
+        assert transport.writes == [b"frame"]
+    finally:
+        loop.close()
+
+
+def test_the_runtime_loop_hands_its_messages_over_without_a_turn_of_the_loop_for_each(monkeypatch):
+    import inspect
+
+    from streamlit.runtime import Runtime, runtime
+
+    source = inspect.getsource(Runtime._loop_coroutine)  # what the change relies on: Streamlit's own loop
+    assert "await asyncio.sleep(0)" in source and "await asyncio.sleep(MESSAGE_FLUSH_INTERVAL_SECS)" in source
+    monkeypatch.setattr(runtime, "asyncio", asyncio)
+    assert serving.send_flushed_messages_together() and serving.send_flushed_messages_together()  # idempotent
+    patched = runtime.asyncio
+    assert patched.Event is asyncio.Event and patched.create_task is asyncio.create_task
+
+    async def count_turns(sleeps: int, delay: float = 0) -> int:
+        turns = 0
+
+        def turn():
+            nonlocal turns
+            turns += 1
+            if not done:
+                asyncio.get_running_loop().call_soon(turn)
+
+        done = False
+        asyncio.get_running_loop().call_soon(turn)
+        for _ in range(sleeps):
+            await patched.sleep(delay)
+        done = True
+        return turns
+
+    loop = asyncio.new_event_loop()
+    try:
+        turns = loop.run_until_complete(count_turns(serving.JOINED_SLEEPS * 3))
+        assert turns == 3  # one turn of the loop in JOINED_SLEEPS zero sleeps, not one in each
+        assert loop.run_until_complete(count_turns(2, 0.001)) >= 2  # other sleeps are asyncio's
+    finally:
+        loop.close()
+
+
+def test_with_another_asyncio_in_the_runtime_module_nothing_is_changed(monkeypatch):
+    from streamlit.runtime import runtime
+
+    other = object()
+    monkeypatch.setattr(runtime, "asyncio", other)
+    assert serving.send_flushed_messages_together() is False
+    assert runtime.asyncio is other
