@@ -303,7 +303,8 @@ def clean_text_quickly() -> bool:
     if original is clean_text:
         return True
     for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("streamlit") and getattr(module, "clean_text", None) is original:
+        if getattr(module, "__name__", "").startswith("streamlit") and \
+                getattr(module, "clean_text", None) is original:
             module.clean_text = clean_text  # type: ignore[attr-defined]
     return True
 

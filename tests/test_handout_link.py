@@ -1,4 +1,5 @@
-"""The handout's link: printed as text and as a QR code that decodes (from the rendered page) to the same link."""
+"""The handouts' link (the clinicians', the comparison's and the family's): printed as text and as a QR code that
+decodes (from the rendered page) to the same link."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from PIL import Image
 
 from pathways import load_pathway, resolve_pathway
 from pathways.evaluate import evaluate
+from pathways.catalogue import use_language
+from pathways.clinic import load_clinic
 from pathways.outputs.compare import compare
+from pathways.outputs.family_handout import family_handout_pdf
 from pathways.outputs.handout import HandoutError, comparison_pdf, handout_pdf, pdf_available, with_link
+from pathways.shown import shown_for
+from pathways.translate import translate_pathway
+from tests.support.server import ROOT
 
 PATHWAY = load_pathway(resolve_pathway(None))
 CHILD = {"age_group": "child", "cns_involvement": "no", "cell_type": "b_cell"}
@@ -52,6 +59,31 @@ def test_handout_prints_the_link_and_a_qr_code_that_decodes_to_it(make, link, tm
     assert codes == [link]
     assert link in "".join(text.split()), "the link is not printed as text"  # (wrapped over lines)
     assert "Open this view again" in text
+
+
+#: The family handout, in each language, with the clinic's details (its longest end) and a link the page gives.
+FAMILY = {lang: (pathway, f"{BASE}?age_group=adult&cns_involvement=yes&cell_type=t_cell"
+                 f"&time_since_treatment=under_3_years&reading=family&lang={lang}")
+          for lang, pathway in (("en", PATHWAY), ("es", translate_pathway(PATHWAY, "es")))}
+SCAN = {"en": "scan the code or type the address", "es": "escanee el código o escriba la dirección"}
+
+
+@pytest.mark.parametrize("lang", FAMILY)
+def test_family_handout_prints_the_link_and_a_qr_code_that_decodes_to_it(lang, tmp_path):
+    pathway, link = FAMILY[lang]
+    answers = {**ADULT, "time_since_treatment": "under_3_years"}
+    with use_language(lang):
+        pdf = family_handout_pdf(shown_for(pathway, answers), link=link,
+                                 clinic=load_clinic(ROOT / "deploy/clinic.example.yaml"))
+    text, codes = pages_as_text_and_codes(pdf, tmp_path)
+    assert codes == [link]
+    assert link in "".join(text.split()) and SCAN[lang] in " ".join(text.split())
+
+
+def test_family_handout_without_a_link_has_no_qr_code(tmp_path):
+    text, codes = pages_as_text_and_codes(family_handout_pdf(shown_for(PATHWAY, {**CHILD, "time_since_treatment":
+                                                                                   "under_3_years"})), tmp_path)
+    assert codes == [] and "scan the code" not in text
 
 
 def test_handout_without_a_link_has_no_qr_code(tmp_path):

@@ -3,9 +3,9 @@
 It renders a ``Shown`` (the one description of what a situation shows) in its plain texts: the answers, the path
 drawn alone (text at 9 pt or more on paper), each kind of treatment with what it is and why it is here, the notes
 and the outlook, "Questions you may want to ask the care team", room for notes, the clinic's own details when the
-deployment gives them, the link back to the view, the version, the date and page numbers. No basis lines and no
-editorial reasons in the body: a text that is partly our own reading carries a marker, and an endnote says where the
-reason is. Laid out by WeasyPrint as a tagged PDF/UA-1 (``handout.html_to_pdf``); at most two pages.
+deployment gives them, the link back to the view (as text and as a QR code), the version, the date and page
+numbers. No basis lines and no editorial reasons in the body: a text that is partly our own reading carries a
+marker, and an endnote says where the reason is. Laid out by WeasyPrint as a tagged PDF/UA-1 (``handout.html_to_pdf``); at most two pages.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..clinic import Clinic
 from ..family import (ASK_HEADING, FAMILY_TITLE, GROUP_HEADINGS, EDITORIAL_MARKER, EDITORIAL_MARKER_WORDS, NOTES_HEADING, PLAIN_DISCLAIMER,
                       plain_of, source_words, version_words)
 from ..shown import (GROUP_INTRO, FIGURES_CONTEXT, NOTE, OUTLOOK_BASIS, OUTLOOK_NOTE, SUMMARY, CategoryShown, Item, Shown, ask_items)
-from .handout import FONT_FAMILY, PAGE_SIZE, HandoutError, clinic_block, html_to_pdf
+from .handout import FONT_FAMILY, PAGE_SIZE, HandoutError, clinic_block, html_to_pdf, qr_image
 from .render import render_svg
 
 __all__ = ["FAMILY_TITLE", "GRAPH_PT", "MIN_GRAPH_PT", "family_handout_html", "family_handout_pdf", "path_dot",
@@ -157,7 +157,9 @@ figure img {{ max-width: 100%; height: auto; }}
 .flow h2:first-child {{ margin-top: 0; }}
 .clinic, .ask, .notes {{ break-inside: avoid; }}
 .clinic {{ border: 1pt solid black; padding: 3pt 6pt; margin: 6pt 0 3pt; }}
-.link {{ overflow-wrap: anywhere; }}
+.link {{ overflow-wrap: anywhere; display: flex; gap: 8pt; align-items: center; margin-top: 4pt;
+  break-inside: avoid; }}
+.link p {{ margin: 0; }}
 .notes .box {{ border: 1pt solid black; height: {notes_height}; }}
 """
 
@@ -211,9 +213,9 @@ def family_handout_html(shown: Shown, link: str | None = None, clinic: Clinic | 
     flow.append(f'<section class="notes"><h2>{_e(_(NOTES_HEADING))}</h2><div class="box" role="presentation"></div>'
                 "</section>")
     end = [_clinic(clinic)]
-    if link:
-        end.append(f'<p class="link"><strong>{_e(_("See this online:"))}</strong> '
-                   f'<a href="{_e(link)}">{_e(link)}</a></p>')
+    if link:  # as text and as a QR code, as the clinician handout prints it
+        end.append(f'<div class="link">{qr_image(link)}<p><strong>{_e(_("See this online:"))}</strong> '
+                   f'{_e(_("scan the code or type the address"))} <a href="{_e(link)}">{_e(link)}</a></p></div>')
     if any(i.is_editorial for i in shown.items):
         endnote = _(_ENDNOTE).format(marker=EDITORIAL_MARKER, words=_(EDITORIAL_MARKER_WORDS))
         end.append(f'<p class="small">{_e(endnote)}</p>')

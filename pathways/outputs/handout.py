@@ -29,7 +29,8 @@ from .render import render_svg, to_dot
 
 __all__ = ["HandoutError", "FONT_FAMILY", "BODY_PT", "PAGE_SIZE", "MAX_PAGES", "MAX_COMPARISON_PAGES", "GRAPH_KEY",
            "EDITORIAL_MARK", "SAME_READING", "handout_html", "shown_handout_html", "comparison_html", "handout_pdf",
-           "comparison_pdf", "html_to_pdf", "pdf_available", "with_link", "LINK_SCHEMES", "clinic_block", "with_clinic"]
+           "comparison_pdf", "html_to_pdf", "pdf_available", "with_link", "qr_image", "LINK_SCHEMES", "clinic_block",
+           "with_clinic"]
 
 #: The typeface (Debian's fonts-dejavu-core, found through fontconfig), the body size in points, the paper.
 FONT_FAMILY = "DejaVu Sans"
@@ -538,8 +539,19 @@ def with_clinic(document: str, clinic: Any) -> str:
 
 #: Schemes a handout's link may have (a handout never carries a script or a local file's address).
 LINK_SCHEMES = ("https", "http")
-#: Side of the printed QR code (2 cm and more reads with a phone's camera at arm's length).
+#: Side of the printed QR code: a phone's camera at arm's length reads a 150-character link's code at this size
+#: (at 20 mm, tried on the family handout, not from a page rendered at 150 dpi).
 QR_SIZE = "24mm"
+
+
+def qr_image(link: str, size: str = QR_SIZE) -> str:
+    """An ``<img>`` of a QR code of ``link`` (PyPI segno, an SVG data address), ``size`` wide and high, with its
+    alternative text."""
+    import segno  # only when a link is printed
+
+    qr = segno.make(link, error="m", micro=False).svg_data_uri(scale=1, border=4, omitsize=True)
+    return (f'<img src="{qr}" alt="{_h("QR code with the link to this view")}" '
+            f'style="width: {size}; height: {size}; flex: none">')
 
 
 def with_link(document: str, link: str | None) -> str:
@@ -551,15 +563,9 @@ def with_link(document: str, link: str | None) -> str:
     if scheme not in LINK_SCHEMES or any(c.isspace() for c in link):
         raise HandoutError(f"unusable link for a handout: {link[:80]!r} (must be one of {list(LINK_SCHEMES)}, "
                            "without spaces; hint: set PUBLIC_URL to the address people outside the frame use)")
-    import segno  # only when a link is printed
-
-    qr = segno.make(link, error="m", micro=False).svg_data_uri(scale=1, border=4, omitsize=True)
-    qr_alt = _("QR code with the link to this view")
     block = ('<div class="link" style="break-inside: avoid; display: flex; gap: 8pt; align-items: center; '
-             'margin-top: 8pt">'
-             f'<img src="{qr}" alt="{_e(qr_alt)}" '
-             f'style="width: {QR_SIZE}; height: {QR_SIZE}; flex: none">'
-             '<p style="margin: 0; overflow-wrap: anywhere"><strong>' + _h("Open this view again:")
+             'margin-top: 8pt">' + qr_image(link)
+             + '<p style="margin: 0; overflow-wrap: anywhere"><strong>' + _h("Open this view again:")
              + "</strong> " + _h("scan the code or type the address")
              + f' <a href="{_e(link)}">{_e(link)}</a></p></div>')
     end = "</div></body>" if "</div></body>" in document else "</body>"  # the end of the two-column flow
