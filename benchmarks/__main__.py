@@ -28,8 +28,8 @@ def machine() -> str:
                 if line.startswith("model name")), platform.processor())
     mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                 if line.startswith("MemTotal")), "?")
-    return (f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB, Python {platform.python_version()} "
+            f"(the interpreter of {sys.base_prefix}), {platform.system()} {platform.release()}")
 
 
 def replace_section(text: str, name: str, body: str) -> str:
@@ -148,7 +148,11 @@ def app_table(quick: bool) -> str:
         row(f"browser: click to settled, explorer (graph: SVG from the server, the default), {versus}",
             settled(ours_ms), settled(fig), f"{ratio:.2f}x", "≤ 0.6x",
             verdict(ratio <= 0.6))
-    for what, figure, limit in (("server CPU per click", ours["cpu_per_click_ms"], BUDGETS["cpu_per_click_ms"]),
+    row("server CPU per click, the clicks alone (every session opened before the first click; median of 3 rounds)",
+        ms(ours["cpu_per_click_alone_ms"]), ms(base["cpu_per_click_alone_ms"]),
+        f"{ours['cpu_per_click_alone_ms'] / base['cpu_per_click_alone_ms']:.2f}x")
+    for what, figure, limit in (("server CPU per click (the clicks alone; the rows above count the rounds' first "
+                                 "loads as clicks too)", ours["cpu_per_click_alone_ms"], BUDGETS["cpu_per_click_ms"]),
                                 ("first load", ours["first_load_ms"], BUDGETS["first_load_ms"]),
                                 ("browser click to settled, median", ours_ms["median_ms"], BUDGETS["settle_ms"])):
         row(f"budget on this machine (issue #20): {what}", ms(figure), "", "", f"≤ {limit:g} ms",

@@ -15,6 +15,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,6 +58,7 @@ class SessionStats:
     #: (start, end) of each click on the ``time.perf_counter`` clock; a click's end is the moment the session
     #: decides whether to start the next one
     spans: list[tuple[float, float]] = field(default_factory=list)
+    opened_at: float = math.nan  # when the session's first load ended (``time.perf_counter`` clock)
 
 
 class _Session:
@@ -163,6 +165,9 @@ class LoadResult:
     client_cpu: float = 0.0  # CPU seconds the load generator itself used (it shares the machine)
     per_session: list[SessionStats] = field(default_factory=list)
     deadline: float = math.inf  # when sessions stopped starting clicks (``time.perf_counter`` clock)
+    #: With ``clicks_apart``: server CPU seconds from the moment every session had opened to the end (the clicks
+    #: alone, no first load in it); otherwise None
+    clicks_cpu: float | None = None
 
     @property
     def clicks_per_second(self) -> float:
@@ -170,7 +175,15 @@ class LoadResult:
 
     @property
     def cpu_per_click_ms(self) -> float:
+        """Server CPU per click and first load of the run (a first load counted as a click), in ms."""
         return self.server_cpu / max(1, len(self.clicks) + len(self.first_load)) * 1e3
+
+    @property
+    def cpu_per_click_alone_ms(self) -> float:
+        """Server CPU per click, the clicks alone (``clicks_apart``), in ms; NaN without it."""
+        if self.clicks_cpu is None:
+            return float("nan")
+        return self.clicks_cpu / max(1, len(self.clicks)) * 1e3
 
     def pct(self, values: list[float], q: float) -> float:
         if not values:
@@ -180,11 +193,17 @@ class LoadResult:
 
 
 async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: SessionStats, query: str,
-                       cookie: str, until: float = math.inf) -> None:
+                       cookie: str, until: float = math.inf, opened: Callable[[], Awaitable[None]] | None = None,
+                       ) -> None:
     rng = random.Random(seed)
     session = _Session(base, query, f"{cookie}=session{seed}-{rng.getrandbits(32):08x}" if cookie else "")
     try:
-        stats.first_load.append(await session.open())
+        try:
+            stats.first_load.append(await session.open())
+            stats.opened_at = time.perf_counter()
+        finally:
+            if opened is not None:
+                await opened()  # (a session that failed to open counts as opened: the others go on)
         now = time.perf_counter()
         for _ in range(clicks):
             if pace:
@@ -206,22 +225,37 @@ async def _one_session(base: str, clicks: int, pace: float, seed: int, stats: Se
 
 def run_load(base: str, server_pids: list[int], sessions: int, clicks: int, pace: float = 0.0,
              query: str = "", ramp: float = 0.0, limit: float = 600.0, cookie: str = "",
-             duration: float = 0.0) -> LoadResult:
+             duration: float = 0.0, clicks_apart: bool = False) -> LoadResult:
     """Run ``sessions`` concurrent sessions of ``clicks`` clicks each (``pace`` seconds apart on average).
 
     ``cookie``: the name of a cookie given a different value per session (a proxy's sticky-session key).
     ``duration``: if set, sessions stop starting new clicks after that many seconds (``clicks`` is then an upper
     bound), so every session is busy for the whole run: the way to measure how many clicks a set-up serves.
+    ``clicks_apart``: every session opens first, and none clicks until all have opened; the server's CPU from
+    then on is the clicks' alone (``LoadResult.clicks_cpu``).
     """
     _check_loopback(base)
     stats = [SessionStats() for _ in range(sessions)]
     t0 = time.perf_counter()
     until = t0 + duration if duration else math.inf
+    marks: dict[str, float] = {}
 
     async def main() -> None:
+        everyone = asyncio.Event()
+        waiting = [sessions]
+
+        async def opened() -> None:
+            waiting[0] -= 1
+            if waiting[0] == 0:
+                await asyncio.sleep(0.2)  # the server's work for the last first load ends after its reply
+                marks["cpu"] = sum(process_cpu_seconds(p) for p in server_pids)
+                everyone.set()
+            await everyone.wait()
+
         async def start(i: int) -> None:
             await asyncio.sleep(ramp * i / max(1, sessions))
-            await _one_session(base, clicks, pace, i, stats[i], query, cookie, until)
+            await _one_session(base, clicks, pace, i, stats[i], query, cookie, until,
+                               opened if clicks_apart else None)
         await asyncio.wait_for(asyncio.gather(*(start(i) for i in range(sessions))), timeout=limit)
 
     cpu0 = sum(process_cpu_seconds(p) for p in server_pids)
@@ -233,10 +267,12 @@ def run_load(base: str, server_pids: list[int], sessions: int, clicks: int, pace
         errors.append(f"the run did not finish within {limit}s")
     wall = time.perf_counter() - t0
     cpu = sum(process_cpu_seconds(p) for p in server_pids) - cpu0
+    clicks_cpu = cpu0 + cpu - marks["cpu"] if "cpu" in marks else None
     return LoadResult(
         sessions, clicks,
         [x for s in stats for x in s.first_load], [x for s in stats for x in s.clicks],
         errors + [e for s in stats for e in s.errors], wall, cpu, time.process_time() - client0, stats, until,
+        clicks_cpu,
     )
 
 

@@ -41,3 +41,20 @@ def test_timed_run_keeps_every_session_clicking_until_the_deadline_then_stops(tm
         last_start, last_end = session.spans[-1]
         assert last_start < deadline <= last_end, f"session {number}'s last click was under way at the deadline"
     assert len(result.clicks) < 3 * 100_000, "the deadline stopped the run, not the click budget"
+
+
+@pytest.mark.parametrize("apart", [True, False], ids=["clicks apart", "together"])
+def test_clicks_apart_start_once_every_session_has_opened_and_their_cpu_is_counted_alone(tmp_path: Path, apart):
+    server = start_streamlit(tmp_path / "server.log")
+    try:
+        result = run_load(server.url, [server.proc.pid], 3, 4, ramp=1.0, clicks_apart=apart, limit=HANG_GUARD)
+    finally:
+        server.stop()
+    assert result.errors == [] and len(result.clicks) == 12
+    first_click = min(start for session in result.per_session for start, _ in session.spans)
+    last_open = max(session.opened_at for session in result.per_session)
+    if apart:
+        assert first_click > last_open, "a session clicked before every session had opened"
+        assert result.clicks_cpu is not None and 0 <= result.clicks_cpu <= result.server_cpu
+    else:  # (when the first session clicks depends on the machine's speed: not asserted)
+        assert result.clicks_cpu is None and result.cpu_per_click_alone_ms != result.cpu_per_click_alone_ms  # NaN
