@@ -15,8 +15,8 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 from pathlib import Path
+from typing import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import websockets
@@ -242,11 +242,12 @@ def run_load(base: str, server_pids: list[int], sessions: int, clicks: int, pace
 
     async def main() -> None:
         everyone = asyncio.Event()
-        waiting = [sessions]
+        waiting = sessions
 
         async def opened() -> None:
-            waiting[0] -= 1
-            if waiting[0] == 0:
+            nonlocal waiting
+            waiting -= 1
+            if waiting == 0:
                 await asyncio.sleep(0.2)  # the server's work for the last first load ends after its reply
                 marks["cpu"] = sum(process_cpu_seconds(p) for p in server_pids)
                 everyone.set()

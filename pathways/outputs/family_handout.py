@@ -5,7 +5,8 @@ drawn alone (text at 9 pt or more on paper), each kind of treatment with what it
 and the outlook, "Questions you may want to ask the care team", room for notes, the clinic's own details when the
 deployment gives them, the link back to the view (as text and as a QR code), the version, the date and page
 numbers. No basis lines and no editorial reasons in the body: a text that is partly our own reading carries a
-marker, and an endnote says where the reason is. Laid out by WeasyPrint as a tagged PDF/UA-1 (``handout.html_to_pdf``); at most two pages.
+marker, and an endnote says where the reason is. Laid out by WeasyPrint as a tagged PDF/UA-1
+(``handout.html_to_pdf``); at most two pages.
 """
 
 from __future__ import annotations

@@ -539,8 +539,8 @@ def with_clinic(document: str, clinic: Any) -> str:
 
 #: Schemes a handout's link may have (a handout never carries a script or a local file's address).
 LINK_SCHEMES = ("https", "http")
-#: Side of the printed QR code: a phone's camera at arm's length reads a 150-character link's code at this size
-#: (at 20 mm, tried on the family handout, not from a page rendered at 150 dpi).
+#: Side of the printed QR code (every handout's): a 150-character link's code decodes from a page rendered at
+#: 150 dpi, about what a phone's camera sees at arm's length; at 20 mm it did not.
 QR_SIZE = "24mm"
 
 
