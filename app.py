@@ -62,6 +62,13 @@ PUBLIC_URL_ENV = "PUBLIC_URL"
 WHY_ASSUMPTION = N_("Why this assumption?")
 
 
+
+def markdown(body: str) -> None:
+    """``st.markdown`` without the link icon Streamlit puts beside each heading: each icon made the browser work
+    out the page's styles again on every click, about 14 ms of a click's 100 ms of JavaScript (docs/performance.md,
+    fix 24), and each was a tab stop that showed only on hover. The headings keep their ids (deep links work)."""
+    st.markdown(body, anchors=False)
+
 # ---- answers: URL <-> widgets -------------------------------------------------------------------
 
 
@@ -162,7 +169,7 @@ def show_reading_switch() -> None:
 def show_sourced(parts: tuple[Sourced, ...], title: str, key: str) -> None:
     """Plain texts, then one marker that opens their sources and our readings (never removed, one tap away)."""
     for part in parts:
-        st.markdown(part.markdown)
+        markdown(part.markdown)
     sources_marker(parts, title, key)
 
 
@@ -173,7 +180,7 @@ def sources_marker(parts: tuple[Sourced, ...], title: str, key: str) -> None:
     editorial = any(p.editorial for p in parts)
     label = (_("† Our reading and source: {title}") if editorial else _("Source: {title}")).format(title=title)
     with st.popover(label, key=f"src_{key}", icon=":material/menu_book:"):
-        st.markdown("\n\n---\n\n".join(dict.fromkeys(p.sources_md for p in parts)))
+        markdown("\n\n---\n\n".join(dict.fromkeys(p.sources_md for p in parts)))
 
 
 def clinic_details() -> tuple[Any, str]:
@@ -201,7 +208,7 @@ def show_clinic_notice() -> None:
     phones = "  \n".join(f"{plain(p.label)}: **{plain(p.number)}**" for p in clinic.phones)
     extra = "".join(f"  \n{plain(x)}" for x in (clinic.hours, clinic.note) if x)
     with st.container(border=True, key="clinic"):
-        st.markdown("**" + _("From your clinic: {service}").format(service=plain(clinic.service))
+        markdown("**" + _("From your clinic: {service}").format(service=plain(clinic.service))
                     + f"**  \n{phones}{extra}  \n:small[:gray["
                     + _("These details come from your clinic, not from the article.") + "]]")
 
@@ -209,15 +216,15 @@ def show_clinic_notice() -> None:
 def show_family_categories(fview: FamilyView) -> None:
     if fview.result_md is None:
         return
-    st.markdown("## " + _("What the article says"))
+    markdown("## " + _("What the article says"))
     show_sourced(fview.summary, _("what the article says"), "summary")
     for heading, intro, cards in fview.groups:
-        st.markdown(heading)
+        markdown(heading)
         show_sourced(intro, heading.lstrip("# "), f"intro_{len(intro)}_{heading}")
         columns = st.columns(2)
         for index, (category, title, parts) in enumerate(cards):
             with columns[index % 2].container(border=True, key=f"card_{category}"):
-                st.markdown(title)
+                markdown(title)
                 show_sourced(parts, title.lstrip("# ").rstrip(" †"), f"card_{category}")
     for index, note in enumerate(fview.notes):
         with st.container(border=True):
@@ -225,17 +232,17 @@ def show_family_categories(fview: FamilyView) -> None:
 
 
 def show_family_outlook(fview: FamilyView, view: PageView) -> None:
-    st.markdown("## " + _("Looking ahead"))
+    markdown("## " + _("Looking ahead"))
     show_sourced(fview.outlook, _("looking ahead"), "outlook")
     if not fview.figures:
-        st.markdown(":small[:gray[" + _("Notes about the outlook that apply appear as you answer.") + "]]")
+        markdown(":small[:gray[" + _("Notes about the outlook that apply appear as you answer.") + "]]")
         return
     with st.expander(_(FIGURES_LABEL_FAMILY), icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
         if panel.open:
             for part in fview.figures:
                 show_sourced((part,), plain(part.title) or _("about the numbers"), f"fig_{part.key}")
             if fview.figure_lines:
-                st.markdown(fview.figure_lines)
+                markdown(fview.figure_lines)
             if view.chart is not None:
                 st.vega_lite_chart(view.chart, width="stretch")
 
@@ -244,7 +251,7 @@ def show_ask(pathway: Pathway) -> None:
     """Generic questions a family may want to ask the care team (from the content, marked as ours)."""
     items = ask_items(pathway)
     if items:
-        st.markdown(f"## {_(ASK_HEADING)}\n\n" + "\n".join(f"- {plain(i.plain or i.text)}" for i in items)
+        markdown(f"## {_(ASK_HEADING)}\n\n" + "\n".join(f"- {plain(i.plain or i.text)}" for i in items)
                     + "\n\n:small[:gray[" + _("Our suggestions to start the conversation; they are not from the "
                                                 "article.") + "]]")
 
@@ -252,18 +259,18 @@ def show_ask(pathway: Pathway) -> None:
 def show_family_reference(pathway: Pathway, key: str) -> None:
     """The reference sections in plain words; the glossary open (its terms are headings the medical words in the
     texts link to), the others one tap away."""
-    st.markdown("## " + _("Words and tests explained"))
+    markdown("## " + _("Words and tests explained"))
     glossary = next((s.title for s in pathway.content.reference if s.id == "glossary"), None)
     for index, (title, entries) in enumerate(family_reference(pathway, key)):
         body = "\n\n".join((f"#### {plain(heading)}\n\n" if heading else "") + part.markdown
                             for heading, part in entries)
         parts = tuple(part for _heading, part in entries)
         if title == glossary:
-            st.markdown(f"### {plain(title)}\n\n{body}")
+            markdown(f"### {plain(title)}\n\n{body}")
             sources_marker(parts, title, f"ref_{index}")
             continue
         with st.expander(plain(title), key=f"family_ref_{index}"):
-            st.markdown(body)
+            markdown(body)
             sources_marker(parts, title, f"ref_{index}")
 
 
@@ -306,8 +313,8 @@ def show_disclaimer(pathway: Pathway, static: StaticView, page: i18n.PageLanguag
                                                                 reviewed=meta.last_reviewed.isoformat()),
                        icon=":material/event_busy:")
         if family_reading():  # where the words come from (the article), in plain words
-            st.markdown(plain(source_words(pathway)))
-        st.markdown(
+            markdown(plain(source_words(pathway)))
+        markdown(
             ":small[" + _("Content version {version}, last reviewed {date}{due}. Approval: {approval}. "
                           "Sources: {sources}.").format(
                 version=plain(meta.version), date=meta.last_reviewed.isoformat(), due=due,
@@ -315,8 +322,8 @@ def show_disclaimer(pathway: Pathway, static: StaticView, page: i18n.PageLanguag
             + "]"
         )
         if family_reading():
-            st.markdown("**" + _("Disclaimer:") + f"** {plain(meta.disclaimer)}")
-        st.markdown(static.about_md)
+            markdown("**" + _("Disclaimer:") + f"** {plain(meta.disclaimer)}")
+        markdown(static.about_md)
 
 
 def ask(questions: list[Question], view: PageView | None = None) -> None:
@@ -336,13 +343,13 @@ def ask(questions: list[Question], view: PageView | None = None) -> None:
             notes.append(option_help_md(question))  # shows the chosen option's plain help below)
             reasons += [h.editorial for h in option_help]
         if notes:  # one element, its parts as paragraphs: Streamlit's cost is per element (docs/performance.md)
-            st.markdown("\n\n".join(notes))
+            markdown("\n\n".join(notes))
         reasons = list(dict.fromkeys(r for r in reasons if r))
         if reasons and not family:  # the editorial reasons one tap away, the toggle named for its question;
             with st.expander(f"{_(WHY_ASSUMPTION)} ({plain(question.short_label)})", key=f"why_{question.id}",
                              on_change="rerun") as toggle:  # built only while open, like the panels below
                 if toggle.open:
-                    st.markdown(f":small[{plain(' '.join(reasons))}]")
+                    markdown(f":small[{plain(' '.join(reasons))}]")
         if family and view is not None:
             show_family_question(question, view)  # (after the help: its marker opens the help's sources too)
 
@@ -383,7 +390,7 @@ def show_family_question(question: Question, view: PageView) -> None:
     parts = tuple(sourced(i, frozenset(), _("Why we ask:") + " " if i.role == QUESTION_WHY else f"{plain(i.title)}: ")
                   for i in items)
     if parts:
-        st.markdown(":small[:gray[" + "  \n".join(p.markdown for p in parts) + "]]")
+        markdown(":small[:gray[" + "  \n".join(p.markdown for p in parts) + "]]")
     helps: tuple[Sourced, ...] = ()
     if question.help is not None:  # shown above already: only its sources and our reading go behind the marker
         help_item = Item(key=f"{prefix}help", role=QUESTION_HELP, title=question.prompt, text=question.help.text,
@@ -406,14 +413,14 @@ def show_graph(view: PageView) -> None:
         with st.container(key="graph_area"):
             if graph.path_svg_uri:
                 with st.container(key="graph_path"):
-                    st.markdown(f"![{plain(graph.path_alt)}]({graph.path_svg_uri})")  # an image, no raw HTML
+                    markdown(f"![{plain(graph.path_alt)}]({graph.path_svg_uri})")  # an image, no raw HTML
                 st.toggle(_("Show the tree, not only your path"), key="whole_tree",
                           help=_("On a narrow screen the graph shows your path alone, top to bottom."))
             with st.container(key="graph_box"):
                 st.image(graph.svg_uri, width="stretch", alt=graph.alt)
     else:
         st.graphviz_chart(graph.dot, width="stretch")
-    st.markdown(f":small[:gray[{_(GRAPH_KEY)}]]")
+    markdown(f":small[:gray[{_(GRAPH_KEY)}]]")
 
 
 def show_next(result: Result) -> None:
@@ -455,9 +462,9 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
         if opened:
             st.info(f"Opened from the table of every situation: {plain(opened)}.", icon=":material/open_in_browser:")
         if family:
-            st.markdown(family_view_for(pathway, key, dict(view.result.answers)).result_md or "")
+            markdown(family_view_for(pathway, key, dict(view.result.answers)).result_md or "")
         else:
-            st.markdown(block.markdown)
+            markdown(block.markdown)
         actions = st.container(horizontal=True, key="result_actions")
         answers = tuple(sorted(view.result.answers.items()))
         language = i18n.current_language()  # the deferred download runs outside this run: its language, given
@@ -483,7 +490,7 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
                                    icon=":material/picture_as_pdf:",
                                    help=_("A printable summary of this situation for the care team, two to four pages"))
             else:
-                st.markdown(":small[:gray[" + _("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the "
+                markdown(":small[:gray[" + _("The handout (PDF) needs Graphviz and WeasyPrint with Pango on the "
                                                 "server (scripts/setup.sh).") + "]]")
             st.link_button(_("Print"), f"?{view.query}&{PRINT_PARAM}={PRINT_VIEW}{i18n.link_suffix()}",
                            icon=":material/print:",
@@ -492,8 +499,8 @@ def show_result(pathway: Pathway, key: str, view: PageView, opened: str | None =
                       help=_("Copies the link to this view (your answers) to the clipboard"))
         link = share_link(view, st.session_state.get(COMPARE_KEY))
         with st.container(key="share_link"):
-            st.markdown(":small[" + _("Link to this view:") + f"] {quoted_link(link)}")
-        st.markdown(f":small[{plain(_(PLAIN_DISCLAIMER) if family else meta.disclaimer)}]")
+            markdown(":small[" + _("Link to this view:") + f"] {quoted_link(link)}")
+        markdown(f":small[{plain(_(PLAIN_DISCLAIMER) if family else meta.disclaimer)}]")
 
 
 def quoted_link(link: str) -> str:
@@ -510,28 +517,28 @@ def show_categories(view: PageView) -> None:
         return
     lead = "## " + _("The treatment categories in detail") + f"\n\n{view.summary_md}\n\n"
     for number, (heading, ids) in enumerate(view.groups, 1):
-        st.markdown((lead if number == 1 else "") + heading)  # the section's lead and its first group: one element
+        markdown((lead if number == 1 else "") + heading)  # the section's lead and its first group: one element
         # two cards a row (one below 640 px: PAGE_CSS), in one wrapping row container: the cards read in the order
         # they are seen in, and a click sends 2 elements per card, not 3.5 with a row of columns per pair
         with st.container(horizontal=True, key=f"cards_{number}", gap="small"):
             for category in ids:
                 with st.container(border=True, key=f"card_{category}"):
-                    st.markdown(view.cards[category])
+                    markdown(view.cards[category])
     for note in view.notes:
         with st.container(border=True):
-            st.markdown(note)
+            markdown(note)
 
 
 def show_outlook(view: PageView) -> None:
     """What the outlook depends on; the figures in their own section, closed unless asked for (built only while
     open), with "About these figures" before the numbers."""
-    st.markdown("## " + _("Outlook") + f"\n\n{view.outlook_md}")
+    markdown("## " + _("Outlook") + f"\n\n{view.outlook_md}")
     if not view.shown.by_role(OUTLOOK_NOTE):
-        st.markdown(":small[:gray[" + _("Outlook notes that apply appear as you answer.") + "]]")
+        markdown(":small[:gray[" + _("Outlook notes that apply appear as you answer.") + "]]")
         return
     with st.expander(_(FIGURES_LABEL), icon=":material/bar_chart:", key=FIGURES_PANEL, on_change="rerun") as panel:
         if panel.open:
-            st.markdown(view.figures_md)
+            markdown(view.figures_md)
             if view.chart is not None:
                 st.vega_lite_chart(view.chart, width="stretch")
 
@@ -541,7 +548,7 @@ def show_basis(view: PageView) -> None:
     with st.expander(_("Why am I seeing this? (the reasoning and its basis)"), icon=":material/fact_check:",
                      key="basis_panel", on_change="rerun") as panel:
         if panel.open:
-            st.markdown(view.basis_md)
+            markdown(view.basis_md)
 
 
 def show_table(view: PageView) -> None:
@@ -560,12 +567,12 @@ def show_downloads(view: PageView, pathway: Pathway, key: str, page: i18n.PageLa
 
 
 def _download_buttons(view: PageView, pathway: Pathway, key: str, page: i18n.PageLanguage | None = None) -> None:
-    st.markdown(":small[:gray[" + _("Each file carries the disclaimer, the content version, its last-reviewed date, "
+    markdown(":small[:gray[" + _("Each file carries the disclaimer, the content version, its last-reviewed date, "
                                     "the sources and the date it was made. The handout for people is the "
                                     "\"Handout (PDF)\" button beside the result.") + "]]")
     row = st.container(horizontal=True)
-    markdown, csv_text, dot = view.downloads.markdown, view.downloads.csv, view.downloads.dot
-    row.download_button(_("Summary (Markdown)"), lambda: markdown, file_name="pathway-summary.md",
+    summary_md, csv_text, dot = view.downloads.markdown, view.downloads.csv, view.downloads.dot
+    row.download_button(_("Summary (Markdown)"), lambda: summary_md, file_name="pathway-summary.md",
                         mime="text/markdown", key="download_markdown", on_click="ignore")
     row.download_button(_("Path and categories (CSV)"), lambda: csv_text, file_name="pathway-summary.csv",
                         mime="text/csv", key="download_csv", on_click="ignore")
@@ -617,8 +624,8 @@ def show_situations(pathway: Pathway, key: str, result: Result) -> None:
                      shown=SHOWN, not_shown=NOT_SHOWN, editorial=EDITORIAL))
         reasons = editorial_reasons_md(view["table"])
         if reasons:
-            st.markdown(f"**{EDITORIAL} " + _("Editorial assumptions in the table") + f"**\n\n{reasons}")
-        st.markdown("**" + _("Open a situation") + "** :small[:gray[" + _("(the questions above take its answers)")
+            markdown(f"**{EDITORIAL} " + _("Editorial assumptions in the table") + f"**\n\n{reasons}")
+        markdown("**" + _("Open a situation") + "** :small[:gray[" + _("(the questions above take its answers)")
                     + "]]")
         buttons = st.container(horizontal=True, key="open_situations")
         for number, row in enumerate(view["table"].rows, 1):
@@ -652,11 +659,11 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
             return
         view = comparison_view(pathway, dated(key), tuple(sorted(answers.items())), other)
         st.table(view.table, hide_index=True, alt=view.table_alt)
-        st.markdown(view.differs_md)
+        markdown(view.differs_md)
         columns = st.columns(2, gap="medium")  # side by side; stacked at narrow widths
         for column, body in zip(columns, view.sides):
             with column.container(border=True):
-                st.markdown(body)
+                markdown(body)
         if dot_available() and pdf_available():
             printed = printed_link(share_link(urlencode(answers), other))
             pdf_args = (pathway, dated(key), tuple(sorted(answers.items())), other, printed)
@@ -668,10 +675,10 @@ def show_compare(pathway: Pathway, key: str, result: Result, answers: dict[str, 
 
 
 def show_reference(static: StaticView) -> None:
-    st.markdown("## " + _("Reference"))
+    markdown("## " + _("Reference"))
     for title, body in static.reference:
         with st.expander(title):
-            st.markdown(body)
+            markdown(body)
 
 
 def show_print_view(pathway: Pathway, key: str) -> None:
@@ -679,15 +686,15 @@ def show_print_view(pathway: Pathway, key: str) -> None:
     from inside a frame): the answers, the result, every category, the notes, the outlook with its figures and
     the basis; then the browser's print dialog."""
     view = view_for(pathway, key, answers_from_widgets(pathway), False)
-    st.markdown("## " + _("Your answers") + "\n\n" + ("\n".join(f"- {plain(a.prompt)} **{plain(a.option_label)}**"
+    markdown("## " + _("Your answers") + "\n\n" + ("\n".join(f"- {plain(a.prompt)} **{plain(a.option_label)}**"
                                                                for a in view.shown.answers) or _("No answers yet.")))
     if view.result_block is None:
         show_next(view.result)
         return
-    st.markdown(view.result_block.markdown)
+    markdown(view.result_block.markdown)
     show_categories(view)
-    st.markdown("## " + _("Outlook") + f"\n\n{view.outlook_md}\n\n{view.figures_md}")
-    st.markdown("## " + _("Why these categories: the reasoning and its basis") + f"\n\n{view.basis_md}")
+    markdown("## " + _("Outlook") + f"\n\n{view.outlook_md}\n\n{view.figures_md}")
+    markdown("## " + _("Why these categories: the reasoning and its basis") + f"\n\n{view.basis_md}")
     st.html(PRINT_JS, unsafe_allow_javascript=True)
 
 
@@ -696,6 +703,8 @@ def show_print_view(pathway: Pathway, key: str) -> None:
 #: radio and a list its label or box carries it (their inputs are hidden or borderless). Streamlit shows an element's toolbar (full screen,
 #: the chart's data) only on hover, yet its buttons take keyboard focus while invisible: shown while one has focus.
 #: In full screen the page behind is hidden (so not focusable): Tab cannot wander behind the full-screen element.
+#: FULL_SCREEN_JS marks the document and the frame while one is open: a rule that found the open frame itself
+#: (":has()" on the whole page) made the browser restyle every element after every change, about 30 ms a click.
 #: Table cells wrap long words, so a table (the all-situations one too) fits a 320 px column instead of scrolling
 #: in a box no key can reach.
 #: The graph at its legible size (views.GRAPH_TEXT_PX): as wide as its column allows but never narrower than the
@@ -718,10 +727,9 @@ PAGE_CSS = """<style>
   outline-offset: 2px; }
 [data-baseweb="select"] input:focus-visible { outline: none !important; }
 [data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; z-index: 100 !important; }
-[data-testid="stMain"]:has(button[aria-label^="Close fullscreen"]) * { visibility: hidden !important; }
-[data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]),
-[data-testid="stMain"] [data-testid="stFullScreenFrame"]:has(button[aria-label^="Close fullscreen"]) * {
-  visibility: visible !important; }
+html[data-full-screen] [data-testid="stMain"] * { visibility: hidden !important; }
+html[data-full-screen] [data-testid="stMain"] [data-full-screen-frame],
+html[data-full-screen] [data-testid="stMain"] [data-full-screen-frame] * { visibility: visible !important; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { overflow-wrap: anywhere; white-space: normal !important; }
 @media (max-width: 480px) {
   [data-testid="stTable"] table { table-layout: fixed; width: 100% !important; }
@@ -850,6 +858,25 @@ COPY_JS = """<script>
   }, true);
 })();
 </script>"""
+#: Marks the document (data-full-screen) and the full-screen frame (data-full-screen-frame) while an element is
+#: in full screen (Streamlit then shows its "Close fullscreen" button), for PAGE_CSS to hide the page behind it.
+FULL_SCREEN_JS = """<script>
+(() => {
+  if (window.pathwayFullScreen) return;
+  window.pathwayFullScreen = true;
+  const mark = () => {
+    const close = document.querySelector('[data-testid="stMain"] button[aria-label^="Close fullscreen"]');
+    const frame = close && close.closest('[data-testid="stFullScreenFrame"]');
+    const marked = document.querySelector("[data-full-screen-frame]");
+    if (marked && marked !== frame) marked.removeAttribute("data-full-screen-frame");
+    if (frame && !frame.hasAttribute("data-full-screen-frame")) frame.setAttribute("data-full-screen-frame", "");
+    document.documentElement.toggleAttribute("data-full-screen", !!frame);
+  };
+  new MutationObserver(mark).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                    attributeFilter: ["aria-label"]});
+  mark();
+})();
+</script>"""
 #: After the last answer, the result (its heading through its actions) scrolled into view, as little as needed, so
 #: the question just answered stays in view where both fit (inside a frame, the portal's page scrolls too); the
 #: script then marks itself done (data-done), which tests wait for before measuring positions.
@@ -894,7 +921,7 @@ def show_error_page(exc: Exception, headline: str = CONTENT_PROBLEM) -> None:
     elif isinstance(exc, SettingProblem):
         headline = SETTING_PROBLEM
     i18n.declare_asked()  # the page's words are in the language the link asks for; the problems stay as written
-    st.title(_("Pathway explorer"))
+    st.title(_("Pathway explorer"), anchor=False)
     st.error(_(headline), icon=":material/error:")
     errors = exc.errors if isinstance(exc, ValidationFailed) else []
     st.code(without_paths("\n".join(e.format() for e in errors) or str(exc)), language=None, wrap_lines=True)
@@ -929,7 +956,7 @@ def main() -> None:
     st.html(PRINT_CSS)
     # Copy link's handler listens on the document: sent once per full run in the language script's element (no
     # element of its own, which would add a gap to the layout), not on every click with the button's fragment
-    i18n.declare_language(page, COPY_JS)
+    i18n.declare_language(page, COPY_JS, FULL_SCREEN_JS)
     if size_script:  # inside the portal's iframe: the content height for the host page (embedding.py)
         st.html(size_script, unsafe_allow_javascript=True)
     if "link_read" not in st.session_state:
@@ -939,7 +966,7 @@ def main() -> None:
         st.session_state["link_notices"] = notices
     static = static_view(pathway, key)
     with st.container(key="masthead", gap="xsmall"):  # closer together, so the first question is in the first view
-        st.title(plain(_(FAMILY_TITLE) if family_reading() else meta.title))
+        st.title(plain(_(FAMILY_TITLE) if family_reading() else meta.title), anchor=False)
         i18n.language_chooser(page)
         show_reading_switch()
         i18n.unavailable_notice(page)
@@ -991,7 +1018,7 @@ def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> bool:
         st.session_state[COMPARE_KEY] = None  # never a situation compared with itself
     left, right = st.container(key="ask_and_graph").columns([1, 3], gap="medium")  # side by side: see PAGE_CSS
     with left:
-        st.markdown("## " + _("Questions") + "\n\n:small[:gray[" + _("Answer from the top; the next question appears "
+        markdown("## " + _("Questions") + "\n\n:small[:gray[" + _("Answer from the top; the next question appears "
                                                                      "once it matters. The result follows the "
                                                                      "questions.") + "]]")
         ask(tree + optional, view)
@@ -1005,7 +1032,7 @@ def interactive(pathway: Pathway, key: str, page: i18n.PageLanguage) -> bool:
         else:
             show_next(result)
         if len(pathway.nodes) > DRAW_LIMIT:
-            st.markdown(":small[:gray[" + _("This pathway has {count} nodes, too many to draw whole: the graph shows "
+            markdown(":small[:gray[" + _("This pathway has {count} nodes, too many to draw whole: the graph shows "
                                             "the neighbourhood of your path. The whole tree is in the DOT download "
                                             "below.").format(count=f"{len(pathway.nodes):,}") + "]]")
         elif large:

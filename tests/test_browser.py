@@ -150,6 +150,21 @@ def test_deep_link_restores_the_answers_and_the_outcome(page, app_server):
     assert_clean(page, app_server.url)
 
 
+def test_headings_have_no_link_icons_and_keep_their_ids(page, app_server):
+    """No "Link to heading" icon beside a heading (a tab stop shown only on hover, and a restyle of the page on
+    every click); each heading keeps the id a deep link (#id) points to."""
+    page.goto(f"{app_server.url}/?age_group=child&cns_involvement=yes&cell_type=b_cell")
+    wait_for_app(page)
+    expect(page.locator(".st-key-card_car_t_cell_therapy h4")).to_be_visible()
+    wait_for_run(page)
+    headings = page.locator("[data-testid='stMain'] :is(h1, h2, h3, h4)")
+    assert headings.count() >= 10
+    assert page.get_by_role("link", name="Link to heading").count() == 0
+    assert page.locator("[data-testid='stHeaderActionElements'] a").count() == 0
+    ids = headings.evaluate_all("hs => hs.map(h => h.id)")
+    assert all(ids), ids
+
+
 def test_basis_panel_and_table_open_on_click_and_follow_later_answers(page, app_server):
     page.goto(f"{app_server.url}/?age_group=child&cns_involvement=no&cell_type=t_cell")
     wait_for_app(page)

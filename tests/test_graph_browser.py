@@ -271,11 +271,13 @@ def test_full_screen_opens_by_click_keyboard_and_tap(pages, app_server, size, ho
     assert box["x"] <= 0 and box["y"] <= 0 and box["width"] >= size[0] and box["height"] >= size[1], box
     assert unclipped(page, close), "the close button is clipped or covered"
     expect(frame.locator("[data-testid='stImage'] img")).to_be_visible()
+    expect(page.locator(".st-key-result")).to_be_hidden()  # the page behind: hidden, so Tab cannot reach it
     if how == "tap":
         close.tap()
     else:
         close.click()
     expect(button).to_be_visible()
+    expect(page.locator(".st-key-result")).to_be_visible()  # and back once full screen is closed
     assert page.watch.errors == [], page.watch.errors
 
 
