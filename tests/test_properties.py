@@ -309,9 +309,9 @@ def test_unsafe_html_is_never_enabled_in_the_app_or_the_package():
 
 #: The style sheets app.py may add with st.html: module constants holding style rules only.
 STYLE_SHEETS = ("PAGE_CSS", "PRINT_CSS")
-#: The scripts app.py may add (copy link, scroll to the result, print): module constants, one script each, that
-#: request nothing from anywhere.
-SCRIPTS = ("COPY_JS", "SCROLL_JS", "PRINT_JS")
+#: The scripts app.py may add (copy link, the full-screen mark, scroll to the result, print): module constants, one
+#: script each, that request nothing from anywhere.
+SCRIPTS = ("COPY_JS", "FULL_SCREEN_JS", "SCROLL_JS", "PRINT_JS")
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
