@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from pathways import load_pathway, resolve_pathway
 from pathways.cases import cases_path_for, load_cases
 from pathways.evaluate import evaluate
+from tests.support.cards import card_ids
 from tests.support.markdown import code_spans, outside_code_spans
 
 ROOT = Path(__file__).parents[1]
@@ -67,9 +68,8 @@ def chosen_in_dot(dot: str) -> set[tuple[str, str]]:
 
 
 def cards(at: AppTest) -> set[str]:
-    """Category ids of the cards on the page (containers keyed card_<id>)."""
-    keys = {c.key for c in at.get("flex_container") if c.key}
-    return {k.removeprefix("card_") for k in keys if k.startswith("card_")}
+    """Category ids of the cards on the page."""
+    return card_ids(at)
 
 
 def page_text(at: AppTest) -> str:

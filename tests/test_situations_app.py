@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from pathways import load_pathway, resolve_pathway
 from pathways.evaluate import evaluate
 from pathways.situations import complete_situations
+from tests.support.cards import card_ids
 
 ROOT = Path(__file__).parents[1]
 APP = str(ROOT / "app.py")
@@ -110,8 +111,7 @@ def test_each_rows_button_opens_its_situation_keeping_the_outlook_answer(number,
     button = at.button(key=f"open_situation_{number}")
     assert unescaped(button.label) == situation.label and not button.disabled
     at = button.click().run()
-    keys = {c.key.removeprefix("card_") for c in at.get("flex_container") if (c.key or "").startswith("card_")}
-    assert keys == {t.id for t in situation.result.treatments}  # the page shows that situation
+    assert card_ids(at) == {t.id for t in situation.result.treatments}  # the page shows that situation
     assert dict(at.query_params) == {**situation.answer_dict, "time_since_treatment": "under_3_years"}
     assert at.button(key=f"open_situation_{number}").disabled  # it is the one on screen now
 

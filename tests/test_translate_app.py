@@ -18,6 +18,7 @@ from pathways.evaluate import evaluate
 from pathways.shown import shown
 from pathways.situations import complete_situations
 from pathways.translate import english_texts, load_translation, translated
+from tests.support.cards import card_ids
 from tests.support.content import pending_copy
 
 ROOT = Path(__file__).parents[1]
@@ -54,8 +55,7 @@ QUOTE = re.compile(r"“[^“”]*”")
 
 
 def cards(at: AppTest) -> set[str]:
-    keys = {c.key for c in at.get("flex_container") if c.key}
-    return {k.removeprefix("card_") for k in keys if k.startswith("card_")}
+    return card_ids(at)
 
 
 def html_blocks(at: AppTest) -> list[str]:
