@@ -224,7 +224,8 @@ def static_view(_pathway: Pathway, key: str) -> StaticView:
     due = {_("Next review due"): meta.next_review_due.isoformat() if meta.next_review_due else _("not set")}
     lines = [_("**Intended use:** {text}").format(text=plain(meta.intended_use))]
     lines += [f"**{label}:** {plain(due.get(label, value))}"
-              for label, value in about_lines(_pathway) if label not in (_("Made on"), _("Changes in this version"))]
+              for label, value in about_lines(_pathway)
+              if label not in (_("Intended use"), _("Made on"), _("Changes in this version"))]  # (intended use: first)
     lines += change_log_md(_pathway)
     label = _("About this content: version {version}, last reviewed {date}, intended use, approval and sources"
               ).format(version=meta.version, date=meta.last_reviewed.isoformat())

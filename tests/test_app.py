@@ -182,6 +182,8 @@ def test_the_metadata_folds_into_one_about_line_after_the_short_disclaimer(monke
     text = re.sub(r"\\(.)", r"\1", "\n".join(m.value for m in about.markdown))
     for needed in (meta.intended_use, "Approval:", PATHWAY.content.sources[0].title):
         assert needed in text
+    labels = re.findall(r"^\*\*([^*]+):\*\*", text, re.M)
+    assert "Intended use" in labels and len(labels) == len(set(labels)), labels  # each line once
     assert at.warning[0].value.replace("\\", "").startswith(f"**{DISCLAIMER[:40]}")  # the disclaimer comes first
 
 
@@ -331,6 +333,31 @@ def test_broken_content_shows_the_error_page_and_no_category(tmp_path, monkeypat
     for label in CATEGORY_LABELS.values():
         assert label not in text
     assert "not medical advice" in text
+
+
+#: The only raw HTML the categories' Markdown may hold: the cards' fixed boxes (app.py ``cards_md``).
+CARD_TAGS = re.compile(r'<div class="pw-cards st-key-cards_\d+">|<div class="pw-card st-key-card_[a-z0-9_\-]+">'
+                       r'|<div class="pw-card pw-note">|</div>')
+
+
+def test_markup_in_the_content_is_shown_as_text_in_the_cards_never_read_as_html(tmp_path, monkeypatch):
+    """The categories are one Markdown element that lets fixed HTML draw the boxes; a label or a description that
+    holds HTML must stay text (escaped), never close a box or add an element."""
+    served = tmp_path / "markup.yaml"
+    hostile = '</div><img src=x onerror="alert(1)"> & <b>bold</b>'
+    text = resolve_pathway(None).read_text()
+    text = text.replace("    label: Combination chemotherapy\n", f"    label: '{hostile}'\n", 1)
+    text = text.replace("      text: Chemotherapy that combines two or more anticancer drugs.",
+                        f"      text: 'Two drugs {hostile}.'", 1)
+    served.write_text(text)
+    monkeypatch.setenv("PATHWAY_FILE", str(served))
+    at = app(age_group="child", cns_involvement="no", cell_type="b_cell")
+    (section,) = [m.value for m in at.markdown if 'class="pw-card st-key-card_' in m.value]
+    assert "combination_chemotherapy" in cards(at)
+    outside_tags = CARD_TAGS.sub("", section)
+    assert re.findall(r"(?<!\\)[<>]", outside_tags) == []  # every other < and > escaped: text, not a tag
+    assert section.count("<div") == section.count("</div>")  # the boxes close as they open
+    assert "\\<img src=x" in section and "\\</div\\>" in section  # the hostile text is there, as text
 
 
 def test_content_edited_into_an_invalid_state_is_not_served_as_valid(tmp_path, monkeypatch):
