@@ -520,7 +520,7 @@ def show_categories(view: PageView) -> None:
 def cards_md(view: PageView) -> str:
     """The categories section as one Markdown element: each card a box of its own, two a row (one below 640 px:
     PAGE_CSS), drawn by fixed HTML around the cards' Markdown. One element instead of a keyed container and a text
-    per card (and a row per group): a click sends 19 fewer messages and costs the server about a fifth less CPU
+    per card (and a row per group): a click sends 17 fewer messages and costs the server 13 to 18 % less CPU
     (docs/performance.md, fix 26). The boxes carry the class names Streamlit gives a keyed container
     (``st-key-card_<id>``, ``st-key-cards_<n>``): the print rules, the tests and the family reading's cards (still
     containers: their source markers are widgets) share one hook. Only fixed tags and content ids (validated
