@@ -25,7 +25,7 @@ from serving import tune_process_once
 import i18n
 from i18n import N_, _
 from views import (EDITORIAL_WORDS, PageView, StaticView, fhir_bundle, graph_renderer, pathway_key,
-                   plain, quoted, static_view, view_for)
+                   plain, quoted, static_view, text_only, view_for)
 from views import (comparison_bytes, comparison_view, dated, editorial_reasons_md, handout_bytes, situation_keys,
                    situations_frame, situations_view)
 from views import (FamilyView, Sourced, current_clinic, family_handout_bytes, family_reference, family_view_for,
@@ -523,16 +523,16 @@ def cards_md(view: PageView) -> str:
     per card (and a row per group): a click sends 17 fewer messages and costs the server 13 to 18 % less CPU
     (docs/performance.md, fix 26). The boxes carry the class names Streamlit gives a keyed container
     (``st-key-card_<id>``, ``st-key-cards_<n>``): the print rules, the tests and the family reading's cards (still
-    containers: their source markers are widgets) share one hook. Only fixed tags and content ids (validated
-    slugs) are raw HTML; every text in the cards passed through ``plain``, which escapes ``<``, ``>`` and ``&``,
-    so nothing from the content is read as HTML."""
-    parts = ["## " + _("The treatment categories in detail"), view.summary_md]
+    containers: their source markers are widgets) share one hook. The page's one element with raw HTML allowed:
+    the only tags are the fixed ones here, around content ids (validated slugs); every text between them passes
+    through ``text_only`` (each ``<`` and ``>`` escaped), whatever the content, a translation or ``plain`` did."""
+    parts = [text_only("## " + _("The treatment categories in detail")), text_only(view.summary_md)]
     for number, (heading, ids) in enumerate(view.groups, 1):
-        parts += [heading, f'<div class="pw-cards st-key-cards_{number}">']
-        parts += [f'<div class="pw-card st-key-card_{category}">\n\n{view.cards[category]}\n\n</div>'
+        parts += [text_only(heading), f'<div class="pw-cards st-key-cards_{number}">']
+        parts += [f'<div class="pw-card st-key-card_{category}">\n\n{text_only(view.cards[category])}\n\n</div>'
                   for category in ids]
         parts.append("</div>")
-    parts += [f'<div class="pw-card pw-note">\n\n{note}\n\n</div>' for note in view.notes]
+    parts += [f'<div class="pw-card pw-note">\n\n{text_only(note)}\n\n</div>' for note in view.notes]
     return "\n\n".join(p for p in parts if p)
 
 

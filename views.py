@@ -377,6 +377,18 @@ def plain(text: str) -> str:
                                                      m.group(3) + "\\" + m.group(4)), text)
 
 
+#: A Markdown backslash escape (kept as it is), or an angle bracket (escaped).
+_ESCAPE_OR_ANGLE = re.compile(r"\\.|[<>]", re.S)
+
+
+def text_only(md: str) -> str:
+    """Markdown with every ``<`` and ``>`` that is not already escaped escaped, so that Markdown read with raw HTML
+    allowed still shows no tag of it: the page's one such element (the category cards, app.py ``cards_md``) wraps
+    only its own fixed tags around texts passed through here. Escapes are read left to right, so an escaped
+    backslash before a bracket does not count as escaping it."""
+    return _ESCAPE_OR_ANGLE.sub(lambda m: m.group(0) if len(m.group(0)) == 2 else "\\" + m.group(0), md)
+
+
 def quoted(text: str) -> str:
     """Text from a link, quoted as a code span: markdown, links and web addresses in it stay plain text."""
     shown = " ".join((text if len(text) <= NOTICE_MAX else text[:NOTICE_MAX] + "…").split()) or " "

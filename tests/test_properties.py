@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 import subprocess
@@ -303,8 +304,50 @@ def test_unsafe_html_is_never_enabled_in_the_app_or_the_package():
                 text = text.replace(f"st.html({script}, unsafe_allow_javascript=True)", "", 1)
             # the iframe's size script: deploy/embed/frame-size.js, fixed text, and origins checked by embedding.py
             text = text.replace("st.html(size_script, unsafe_allow_javascript=True)", "", 1)
+            # the category cards: fixed tags around texts with every angle bracket escaped (cards_md, text_only;
+            # test_the_cards_element_holds_no_tag_but_its_own_fixed_boxes below)
+            text = text.replace("st.markdown(cards_md(view), anchors=False, unsafe_allow_html=True)", "", 1)
         assert "unsafe_allow_html" not in text, f"{source.name} enables unsafe_allow_html"
         assert not re.search(r"\bst\.html\(|components\.v1", text), f"{source.name} renders raw HTML"
+
+
+#: The fixed tags of the cards' element (app.py ``cards_md``), the only raw HTML it may hold.
+CARD_TAGS = re.compile(r'<div class="pw-cards st-key-cards_\d+">|<div class="pw-card st-key-card_[a-z0-9][a-z0-9_\-]*">'
+                       r'|<div class="pw-card pw-note">|</div>')
+
+
+@given(st.text(alphabet=st.sampled_from(list("<>\\ab &;/=\"'\n")), max_size=40))
+@settings(FAST, max_examples=300)
+def test_text_only_leaves_no_angle_bracket_unescaped_and_changes_nothing_else(text):
+    from views import text_only
+
+    out = text_only(text)
+    assert re.sub(r"\\.", "", out, flags=re.S).count("<") == 0 and re.sub(r"\\.", "", out, flags=re.S).count(">") == 0
+    if "\\" not in text:  # (with backslashes in it, the escapes already there are read first: checked above)
+        assert out == text.replace("<", "\\<").replace(">", "\\>")  # only the brackets gained a backslash
+    assert text_only(out) == out  # escaping twice changes nothing
+
+
+def test_the_cards_element_holds_no_tag_but_its_own_fixed_boxes():
+    """Every situation's cards element, in every language, with a note: outside the fixed boxes no angle bracket is
+    left unescaped, whatever the texts hold (a hostile text is put into every part)."""
+    import app
+    import views
+    from pathways.situations import complete_situations
+
+    pathway = views.load_pathway(views.resolve_pathway(None))
+    hostile = "</div><img src=x onerror=alert(1)> \\<b>"
+    for situation in complete_situations(pathway):
+        view = views.view_for(pathway, views.pathway_key(pathway), dict(situation.answer_dict), False)
+        spoiled = dataclasses.replace(view, summary_md=view.summary_md + hostile,
+                                      groups=tuple((h + hostile, ids) for h, ids in view.groups),
+                                      cards={k: v + hostile for k, v in view.cards.items()},
+                                      notes=(*view.notes, hostile))
+        for body in (app.cards_md(view), app.cards_md(spoiled)):
+            outside = CARD_TAGS.sub("", body)
+            assert not re.search(r"[<>]", re.sub(r"\\.", "", outside, flags=re.S)), outside
+            assert body.count("<div") == body.count("</div>")
+            assert {c for c in re.findall(r"st-key-card_([a-z0-9_\-]+)", body)} == set(view.cards)
 
 
 #: The style sheets app.py may add with st.html: module constants holding style rules only.
