@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from pathways import load_pathway, resolve_pathway
 from pathways.cases import cases_path_for, load_cases
 from pathways.evaluate import evaluate
-from tests.support.cards import card_ids
+from tests.support.cards import CARD_TAGS, card_ids as cards  # cards on the page, by category id
 from tests.support.markdown import code_spans, outside_code_spans
 
 ROOT = Path(__file__).parents[1]
@@ -65,11 +65,6 @@ def chosen(at: AppTest) -> set[tuple[str, str]]:
 
 def chosen_in_dot(dot: str) -> set[tuple[str, str]]:
     return {(a, b) for a, b, attrs in EDGE.findall(dot) if "penwidth=3.5" in attrs}
-
-
-def cards(at: AppTest) -> set[str]:
-    """Category ids of the cards on the page."""
-    return card_ids(at)
 
 
 def page_text(at: AppTest) -> str:
@@ -333,11 +328,6 @@ def test_broken_content_shows_the_error_page_and_no_category(tmp_path, monkeypat
     for label in CATEGORY_LABELS.values():
         assert label not in text
     assert "not medical advice" in text
-
-
-#: The only raw HTML the categories' Markdown may hold: the cards' fixed boxes (app.py ``cards_md``).
-CARD_TAGS = re.compile(r'<div class="pw-cards st-key-cards_\d+">|<div class="pw-card st-key-card_[a-z0-9_\-]+">'
-                       r'|<div class="pw-card pw-note">|</div>')
 
 
 def test_markup_in_the_content_is_shown_as_text_in_the_cards_never_read_as_html(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ from pathways.outputs.export import result_to_dict
 from pathways import AnswerError, Pathway, ValidationFailed, load_pathway, load_pathway_text, resolve_pathway
 from pathways.evaluate import evaluate
 from pathways.load import MAX_FILE_BYTES
+from tests.support.cards import CARD_TAGS
 from tests.support.markdown import code_spans, outside_code_spans
 
 ROOT = Path(__file__).parents[1]
@@ -311,26 +312,21 @@ def test_unsafe_html_is_never_enabled_in_the_app_or_the_package():
         assert not re.search(r"\bst\.html\(|components\.v1", text), f"{source.name} renders raw HTML"
 
 
-#: The fixed tags of the cards' element (app.py ``cards_md``), the only raw HTML it may hold.
-CARD_TAGS = re.compile(r'<div class="pw-cards st-key-cards_\d+">|<div class="pw-card st-key-card_[a-z0-9][a-z0-9_\-]*">'
-                       r'|<div class="pw-card pw-note">|</div>')
-
-
 @given(st.text(alphabet=st.sampled_from(list("<>\\ab &;/=\"'\n")), max_size=40))
 @settings(FAST, max_examples=300)
 def test_text_only_leaves_no_angle_bracket_unescaped_and_changes_nothing_else(text):
     from views import text_only
 
     out = text_only(text)
-    assert re.sub(r"\\.", "", out, flags=re.S).count("<") == 0 and re.sub(r"\\.", "", out, flags=re.S).count(">") == 0
+    assert not re.search(r"[<>]", re.sub(r"\\.", "", out, flags=re.S))  # none left outside an escape
     if "\\" not in text:  # (with backslashes in it, the escapes already there are read first: checked above)
         assert out == text.replace("<", "\\<").replace(">", "\\>")  # only the brackets gained a backslash
     assert text_only(out) == out  # escaping twice changes nothing
 
 
 def test_the_cards_element_holds_no_tag_but_its_own_fixed_boxes():
-    """Every situation's cards element, in every language, with a note: outside the fixed boxes no angle bracket is
-    left unescaped, whatever the texts hold (a hostile text is put into every part)."""
+    """Every situation's cards element, as shipped and with a hostile text put into every part (summary, group
+    headings, cards, an added note): outside the fixed boxes no angle bracket is left unescaped."""
     import app
     import views
     from pathways.situations import complete_situations

@@ -18,7 +18,7 @@ from pathways.evaluate import evaluate
 from pathways.shown import shown
 from pathways.situations import complete_situations
 from pathways.translate import english_texts, load_translation, translated
-from tests.support.cards import card_ids
+from tests.support.cards import card_ids as cards  # cards on the page, by category id
 from tests.support.content import pending_copy
 
 ROOT = Path(__file__).parents[1]
@@ -52,10 +52,6 @@ def page_text(at: AppTest) -> str:
 
 #: The source's own words, quoted in English on every page (marked lang="en" on a page in another language).
 QUOTE = re.compile(r"“[^“”]*”")
-
-
-def cards(at: AppTest) -> set[str]:
-    return card_ids(at)
 
 
 def html_blocks(at: AppTest) -> list[str]:

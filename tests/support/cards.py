@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["card_ids"]
+__all__ = ["CARD_BOX", "CARD_TAGS", "card_ids"]
 
 #: A card's box in the categories' Markdown: fixed HTML around the card's text, its category id in the class.
 CARD_BOX = re.compile(r'<div class="pw-card st-key-card_([a-z0-9][a-z0-9_\-]*)">')
+#: Every tag the categories' Markdown may hold: the cards' fixed boxes and their ends (nothing else is raw HTML).
+CARD_TAGS = re.compile(r'<div class="pw-cards st-key-cards_\d+">|<div class="pw-card st-key-card_[a-z0-9][a-z0-9_\-]*">'
+                       r'|<div class="pw-card pw-note">|</div>')
 
 
 def card_ids(at: Any) -> set[str]:
