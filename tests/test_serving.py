@@ -5,6 +5,7 @@ Streamlit does not collect garbage after every run. The speed itself is measured
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import os
 import socket
@@ -18,6 +19,7 @@ import pytest
 
 import serving
 from benchmarks.load import run_load
+from tests.support import peek
 from tests.support.peek import nodelay, tcp_sockets_of
 from tests.support.server import ROOT, start_streamlit
 
@@ -111,6 +113,31 @@ def test_tuning_runs_once_per_process_however_many_runs_ask(monkeypatch):
     for _ in range(3):
         serving.tune_process_once()
     assert calls == [1]
+
+
+@pytest.mark.parametrize("error, skipped", [(errno.EBADF, True), (errno.EPERM, False)])
+def test_peeking_skips_a_socket_closed_between_listing_and_copy_and_fails_on_anything_else(monkeypatch, error, skipped):
+    """A short-lived connection can close after /proc lists it and before it is copied: that one is skipped, the
+    others are still found. Any other failure (e.g. no permission) is raised, never hidden."""
+    real, calls = peek._getfd, []
+
+    def first_fails(pidfd: int, target: int) -> int:
+        calls.append(target)
+        if len(calls) == 1:
+            raise OSError(error, "pidfd_getfd")
+        return real(pidfd, target)
+
+    monkeypatch.setattr(peek, "_getfd", first_fails)
+    with _listener() as one, _listener() as two:
+        mine = {one.getsockname(), two.getsockname()}
+        if not skipped:
+            with pytest.raises(OSError):
+                with tcp_sockets_of(os.getpid()):
+                    pass
+            return
+        with tcp_sockets_of(os.getpid()) as sockets:
+            found = {s.getsockname() for s in sockets if s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)}
+        assert calls and len(mine & found) >= 1
 
 
 def test_the_running_app_sends_without_delay_after_its_first_page(tmp_path: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import socket
 from typing import Iterator
@@ -35,7 +36,13 @@ def tcp_sockets_of(pid: int) -> Iterator[list[socket.socket]]:
                     continue
             except OSError:  # closed meanwhile
                 continue
-            sock = socket.socket(fileno=_getfd(pidfd, int(name)))
+            try:
+                copy = _getfd(pidfd, int(name))
+            except OSError as err:
+                if err.errno == errno.EBADF:  # closed between the listing and the copy (a short-lived connection)
+                    continue
+                raise
+            sock = socket.socket(fileno=copy)
             if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
                 found.append(sock)
             else:
