@@ -965,8 +965,7 @@ def main() -> None:
     pathway, key = page.pathway, page.key
     meta = pathway.content.metadata
     st.set_page_config(page_title=meta.title, layout="wide")
-    st.html(PAGE_CSS)
-    st.html(PRINT_CSS)
+    st.html(PAGE_CSS + PRINT_CSS)  # one message: both are style rules only (Streamlit puts them outside the layout)
     # Copy link's handler listens on the document: sent once per full run in the language script's element (no
     # element of its own, which would add a gap to the layout), not on every click with the button's fragment
     i18n.declare_language(page, COPY_JS, FULL_SCREEN_JS)
